@@ -1,0 +1,12 @@
+//! kaamgar's domain: the types and rules of the worker registry, free of I/O so they can be tested and reused by
+//! every front door (HTTP, WhatsApp, CLI).
+
+pub mod gazetteer;
+pub mod import;
+pub mod phone;
+pub mod places;
+pub mod text;
+pub mod trade;
+pub mod worker;
+
+pub use phone::PhoneNumber;

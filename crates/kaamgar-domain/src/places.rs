@@ -1,0 +1,654 @@
+//! The place directory: districts and blocks (LGD codes when imported, gazetteer sub-districts otherwise) with
+//! coordinates, aliases and the service area, and the resolution of a list row's place to a point on the map.
+
+use crate::gazetteer::{DistrictId, Gazetteer, haversine_km};
+use crate::text::{bounded_distance, skeleton, typo_budget};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// One row of the LGD block list, already joined to its district and state names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LgdBlock {
+    pub code: u32,
+    pub name: String,
+    pub district_code: u32,
+    pub district_name: String,
+    pub state_name: String,
+}
+
+/// One row of the LGD district list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LgdDistrict {
+    pub code: u32,
+    pub name: String,
+    pub state_code: u32,
+    pub state_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DistrictInfo {
+    pub gazetteer_id: DistrictId,
+    pub name: String,
+    pub state: String,
+    pub lgd_code: Option<u32>,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct BlockInfo {
+    pub name: String,
+    pub lgd_code: Option<u32>,
+    pub district: DistrictId,
+    pub lat: f64,
+    pub lon: f64,
+    keys: Vec<String>,
+}
+
+/// What a row or a message says about where someone is.
+#[derive(Debug, Clone, Default)]
+pub struct PlaceQuery<'a> {
+    pub village: Option<&'a str>,
+    pub panchayat: Option<&'a str>,
+    pub block: Option<&'a str>,
+    pub district: Option<&'a str>,
+    pub pin: Option<&'a str>,
+}
+
+/// How exactly a resolved place's coordinates are known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    Village,
+    Pin,
+    Block,
+    District,
+}
+
+impl Precision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Village => "village",
+            Precision::Pin => "pin",
+            Precision::Block => "block",
+            Precision::District => "district",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "village" => Precision::Village,
+            "pin" => Precision::Pin,
+            "block" => Precision::Block,
+            "district" => Precision::District,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Place {
+    pub village: Option<String>,
+    pub panchayat: Option<String>,
+    pub block: Option<String>,
+    pub block_lgd: Option<u32>,
+    pub district: String,
+    pub district_lgd: Option<u32>,
+    pub state: String,
+    pub pin: Option<u32>,
+    pub lat: f64,
+    pub lon: f64,
+    pub precision: Precision,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlaceError {
+    #[error("unknown district '{given}'{}", suggest(.suggestions))]
+    UnknownDistrict {
+        given: String,
+        suggestions: Vec<String>,
+    },
+    #[error("unknown block '{given}' in {district}{}", suggest(.suggestions))]
+    UnknownBlock {
+        given: String,
+        district: String,
+        suggestions: Vec<String>,
+    },
+    #[error("PIN '{0}' is not a known 6-digit Indian PIN code")]
+    UnknownPin(String),
+    #[error("PIN {pin} is in {pin_district}, not in {district}")]
+    PinOutsideDistrict {
+        pin: u32,
+        pin_district: String,
+        district: String,
+    },
+    #[error("no district given and the service area has several; add a district column")]
+    DistrictNeeded,
+    #[error("no block or PIN given; the place cannot be placed on the map")]
+    NoPlace,
+}
+
+fn suggest(s: &[String]) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", s.join(", "))
+    }
+}
+
+#[derive(Debug)]
+pub struct PlaceDirectory {
+    gazetteer: Gazetteer,
+    districts: HashMap<DistrictId, DistrictInfo>,
+    district_keys: HashMap<String, Vec<DistrictId>>,
+    blocks: Vec<BlockInfo>,
+    blocks_by_district: HashMap<DistrictId, Vec<usize>>,
+    area: Vec<DistrictId>,
+}
+
+impl PlaceDirectory {
+    /// Builds the directory. `aliases` is the text of `data/place_aliases.tsv`; `lgd_blocks`/`lgd_districts` are
+    /// the imported LGD rows (empty when LGD has not been imported: gazetteer sub-districts then stand in as blocks).
+    pub fn new(
+        gazetteer: Gazetteer,
+        aliases: &str,
+        lgd_districts: &[LgdDistrict],
+        lgd_blocks: &[LgdBlock],
+    ) -> Self {
+        let mut dir = PlaceDirectory {
+            gazetteer,
+            districts: HashMap::new(),
+            district_keys: HashMap::new(),
+            blocks: Vec::new(),
+            blocks_by_district: HashMap::new(),
+            area: Vec::new(),
+        };
+        dir.build_districts(lgd_districts);
+        let alias_rows = parse_aliases(aliases);
+        for a in alias_rows.iter().filter(|a| a.kind == "district") {
+            if let Some(d) = dir.find_district_in_state(&a.state, &a.district) {
+                dir.district_keys
+                    .entry(skeleton(&a.alias))
+                    .or_default()
+                    .push(d);
+            }
+        }
+        dir.build_blocks(lgd_blocks);
+        for a in alias_rows.iter().filter(|a| a.kind == "block") {
+            let Some(d) = dir.find_district_in_state(&a.state, &a.district) else {
+                continue;
+            };
+            let key = skeleton(&a.canonical);
+            let idx = dir
+                .blocks_by_district
+                .get(&d)
+                .into_iter()
+                .flatten()
+                .copied()
+                .find(|&b| {
+                    dir.blocks[b]
+                        .keys
+                        .iter()
+                        .any(|k| bounded_distance(k, &key, typo_budget(key.len())).is_some())
+                });
+            if let Some(b) = idx {
+                dir.blocks[b].keys.push(skeleton(&a.alias));
+            }
+        }
+        dir
+    }
+
+    fn build_districts(&mut self, lgd: &[LgdDistrict]) {
+        for (id, d) in self.gazetteer.districts.iter().enumerate() {
+            let id = id as DistrictId;
+            let Some((lat, lon)) = self.gazetteer.district_centroid(id) else {
+                continue;
+            };
+            let state = self.gazetteer.states[d.state as usize].clone();
+            self.district_keys
+                .entry(skeleton(&d.name))
+                .or_default()
+                .push(id);
+            self.districts.insert(
+                id,
+                DistrictInfo {
+                    gazetteer_id: id,
+                    name: d.name.clone(),
+                    state,
+                    lgd_code: None,
+                    lat,
+                    lon,
+                },
+            );
+        }
+        for row in lgd {
+            let found = self.find_district_in_state(&row.state_name, &row.name);
+            if let Some(info) = found.and_then(|d| self.districts.get_mut(&d)) {
+                info.lgd_code = Some(row.code);
+            }
+        }
+    }
+
+    fn build_blocks(&mut self, lgd: &[LgdBlock]) {
+        let mut covered: HashMap<DistrictId, ()> = HashMap::new();
+        for row in lgd {
+            let Some(d) = self.find_district_in_state(&row.state_name, &row.district_name) else {
+                continue;
+            };
+            covered.insert(d, ());
+            let name = title_case(&row.name);
+            let (lat, lon) = self.block_position(d, &name);
+            self.push_block(BlockInfo {
+                keys: vec![skeleton(&name)],
+                name,
+                lgd_code: Some(row.code),
+                district: d,
+                lat,
+                lon,
+            });
+        }
+        // Districts without LGD blocks: the gazetteer's sub-districts stand in (in Bihar they are the blocks).
+        let subs: Vec<(DistrictId, String)> = self
+            .gazetteer
+            .subdistricts
+            .iter()
+            .filter(|s| !s.name.is_empty() && !covered.contains_key(&s.district))
+            .map(|s| (s.district, s.name.clone()))
+            .collect();
+        for (d, name) in subs {
+            let key = skeleton(&name);
+            let dup = self
+                .blocks_by_district
+                .get(&d)
+                .into_iter()
+                .flatten()
+                .any(|&b| self.blocks[b].keys[0] == key);
+            if dup || !self.districts.contains_key(&d) {
+                continue;
+            }
+            let (lat, lon) = self.block_position(d, &name);
+            self.push_block(BlockInfo {
+                keys: vec![key],
+                name,
+                lgd_code: None,
+                district: d,
+                lat,
+                lon,
+            });
+        }
+    }
+
+    fn push_block(&mut self, b: BlockInfo) {
+        self.blocks_by_district
+            .entry(b.district)
+            .or_default()
+            .push(self.blocks.len());
+        self.blocks.push(b);
+    }
+
+    /// A block's position: its headquarters post office (same name), else the mean of its sub-district's offices,
+    /// else the district centre.
+    fn block_position(&self, d: DistrictId, name: &str) -> (f64, f64) {
+        let key = skeleton(name);
+        if let Some(o) = self
+            .gazetteer
+            .offices_in(d)
+            .find(|o| skeleton(&o.name) == key)
+        {
+            return (o.lat, o.lon);
+        }
+        let (mut n, mut la, mut lo) = (0.0, 0.0, 0.0);
+        for o in self.gazetteer.offices_in(d) {
+            if skeleton(&self.gazetteer.subdistricts[o.subdistrict as usize].name) == key {
+                n += 1.0;
+                la += o.lat;
+                lo += o.lon;
+            }
+        }
+        if n > 0.0 {
+            return (la / n, lo / n);
+        }
+        self.districts
+            .get(&d)
+            .map(|i| (i.lat, i.lon))
+            .unwrap_or((0.0, 0.0))
+    }
+
+    fn find_district_in_state(&self, state: &str, district: &str) -> Option<DistrictId> {
+        let skey = skeleton(state);
+        let dkey = skeleton(district);
+        let in_state = |d: &DistrictInfo| {
+            let k = skeleton(&d.state);
+            k == skey || bounded_distance(&k, &skey, typo_budget(skey.len())).is_some()
+        };
+        let exact = self
+            .district_keys
+            .get(&dkey)
+            .into_iter()
+            .flatten()
+            .copied()
+            .find(|d| self.districts.get(d).is_some_and(in_state));
+        exact.or_else(|| {
+            self.districts
+                .values()
+                .filter(|d| in_state(d))
+                .filter_map(|d| {
+                    bounded_distance(&skeleton(&d.name), &dkey, typo_budget(dkey.len()))
+                        .map(|x| (x, d.gazetteer_id))
+                })
+                .min()
+                .map(|(_, id)| id)
+        })
+    }
+
+    /// Sets the service area from district names (`KAAMGAR_AREA`). Returns the names that were not found.
+    pub fn set_area(&mut self, names: &[&str]) -> Vec<String> {
+        let mut missing = Vec::new();
+        self.area.clear();
+        for n in names {
+            match self.resolve_district(n) {
+                Ok(d) => self.area.push(d),
+                Err(_) => missing.push(n.to_string()),
+            }
+        }
+        missing
+    }
+
+    pub fn area(&self) -> &[DistrictId] {
+        &self.area
+    }
+
+    pub fn district(&self, id: DistrictId) -> Option<&DistrictInfo> {
+        self.districts.get(&id)
+    }
+
+    pub fn blocks_of(&self, d: DistrictId) -> impl Iterator<Item = &BlockInfo> {
+        self.blocks_by_district
+            .get(&d)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.blocks[i])
+    }
+
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.gazetteer
+    }
+
+    /// A district by name (either script, aliases, typos), preferring the service area when names repeat.
+    pub fn resolve_district(&self, name: &str) -> Result<DistrictId, PlaceError> {
+        let key = skeleton(
+            name.trim()
+                .trim_end_matches(" district")
+                .trim_end_matches(" जिला"),
+        );
+        let unknown = || PlaceError::UnknownDistrict {
+            given: name.trim().to_string(),
+            suggestions: self.district_suggestions(&key),
+        };
+        if key.is_empty() {
+            return Err(unknown());
+        }
+        let pick = |ids: &[DistrictId]| {
+            ids.iter()
+                .copied()
+                .find(|d| self.area.contains(d))
+                .or(ids.first().copied())
+        };
+        if let Some(d) = self.district_keys.get(&key).and_then(|ids| pick(ids)) {
+            return Ok(d);
+        }
+        let budget = typo_budget(key.len());
+        let mut best: Vec<(usize, bool, DistrictId)> = self
+            .district_keys
+            .iter()
+            .filter_map(|(k, ids)| {
+                bounded_distance(k, &key, budget)
+                    .and_then(|x| pick(ids).map(|d| (x, !self.area.contains(&d), d)))
+            })
+            .collect();
+        best.sort();
+        best.first().map(|b| b.2).ok_or_else(unknown)
+    }
+
+    fn district_suggestions(&self, key: &str) -> Vec<String> {
+        let mut v: Vec<(usize, String)> = self
+            .districts
+            .values()
+            .filter_map(|d| {
+                bounded_distance(&skeleton(&d.name), key, 3).map(|x| (x, d.name.clone()))
+            })
+            .collect();
+        v.sort();
+        v.dedup_by(|a, b| a.1 == b.1);
+        v.into_iter().take(3).map(|x| x.1).collect()
+    }
+
+    /// A block by name within a district.
+    pub fn resolve_block(&self, d: DistrictId, name: &str) -> Result<&BlockInfo, PlaceError> {
+        let cleaned = strip_block_words(name);
+        let key = skeleton(&cleaned);
+        let blocks: Vec<&BlockInfo> = self.blocks_of(d).collect();
+        if let Some(b) = blocks.iter().find(|b| b.keys.iter().any(|k| *k == key)) {
+            return Ok(b);
+        }
+        let budget = typo_budget(key.len());
+        let mut scored: Vec<(usize, &BlockInfo)> = blocks
+            .iter()
+            .filter_map(|b| {
+                b.keys
+                    .iter()
+                    .filter_map(|k| bounded_distance(k, &key, budget.max(3)))
+                    .min()
+                    .map(|x| (x, *b))
+            })
+            .collect();
+        scored.sort_by_key(|s| s.0);
+        match scored.first() {
+            Some((x, b)) if *x <= budget && !key.is_empty() => Ok(b),
+            _ => Err(PlaceError::UnknownBlock {
+                given: name.trim().to_string(),
+                district: self
+                    .districts
+                    .get(&d)
+                    .map(|i| i.name.clone())
+                    .unwrap_or_default(),
+                suggestions: scored.iter().take(3).map(|s| s.1.name.clone()).collect(),
+            }),
+        }
+    }
+
+    /// Resolves a row's village/panchayat/block/district/PIN to a place with coordinates.
+    pub fn resolve(&self, q: &PlaceQuery<'_>) -> Result<Place, PlaceError> {
+        let pin = match q.pin.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(raw) => Some(self.parse_pin(raw)?),
+            None => None,
+        };
+        let district = match q.district.map(str::trim).filter(|d| !d.is_empty()) {
+            Some(name) => self.resolve_district(name)?,
+            None => match (pin, self.area.as_slice()) {
+                (Some(p), _) => self
+                    .pin_district(p)
+                    .ok_or_else(|| PlaceError::UnknownPin(p.to_string()))?,
+                (None, [only]) => *only,
+                (None, []) | (None, _) => self.district_from_block(q.block)?,
+            },
+        };
+        let info = self.districts.get(&district).ok_or(PlaceError::NoPlace)?;
+        if let Some(p) = pin
+            && let Some(pd) = self.pin_district(p)
+            && pd != district
+            && self
+                .gazetteer
+                .by_pin(p)
+                .all(|o| self.gazetteer.district_of(o) != district)
+        {
+            let pin_district = self
+                .districts
+                .get(&pd)
+                .map(|i| i.name.clone())
+                .unwrap_or_default();
+            return Err(PlaceError::PinOutsideDistrict {
+                pin: p,
+                pin_district,
+                district: info.name.clone(),
+            });
+        }
+        let block = match q.block.map(str::trim).filter(|b| !b.is_empty()) {
+            Some(b) => Some(self.resolve_block(district, b)?),
+            None => None,
+        };
+        let village = clean_opt(q.village);
+        let village_office = village
+            .as_deref()
+            .and_then(|v| self.gazetteer.office_named(district, v));
+        let (lat, lon, precision) = if let Some(o) = village_office {
+            (o.lat, o.lon, Precision::Village)
+        } else if let Some((la, lo)) = pin.and_then(|p| self.gazetteer.pin_centroid(p)) {
+            (la, lo, Precision::Pin)
+        } else if let Some(b) = block {
+            (b.lat, b.lon, Precision::Block)
+        } else if pin.is_none() && q.block.is_none() && village.is_none() {
+            return Err(PlaceError::NoPlace);
+        } else {
+            (info.lat, info.lon, Precision::District)
+        };
+        // Without a block column, the nearest block centre of the district stands in.
+        let block = block.or_else(|| {
+            self.blocks_of(district).min_by(|a, b| {
+                haversine_km(lat, lon, a.lat, a.lon)
+                    .total_cmp(&haversine_km(lat, lon, b.lat, b.lon))
+            })
+        });
+        Ok(Place {
+            village,
+            panchayat: clean_opt(q.panchayat),
+            block: block.map(|b| b.name.clone()),
+            block_lgd: block.and_then(|b| b.lgd_code),
+            district: info.name.clone(),
+            district_lgd: info.lgd_code,
+            state: info.state.clone(),
+            pin: pin.or(village_office.map(|o| o.pin)),
+            lat: round5(lat),
+            lon: round5(lon),
+            precision,
+        })
+    }
+
+    fn district_from_block(&self, block: Option<&str>) -> Result<DistrictId, PlaceError> {
+        let Some(b) = block.map(str::trim).filter(|b| !b.is_empty()) else {
+            return Err(PlaceError::DistrictNeeded);
+        };
+        let found: Vec<DistrictId> = self
+            .area
+            .iter()
+            .copied()
+            .filter(|&d| self.resolve_block(d, b).is_ok())
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(*one),
+            _ => Err(PlaceError::DistrictNeeded),
+        }
+    }
+
+    fn parse_pin(&self, raw: &str) -> Result<u32, PlaceError> {
+        // A number cell comes out of a spreadsheet as "841301.0".
+        let body = raw.trim().strip_suffix(".0").unwrap_or(raw.trim());
+        let digits: String = crate::text::to_latin(body)
+            .chars()
+            .filter(|c| c.is_ascii_digit())
+            .collect();
+        match digits.parse::<u32>() {
+            Ok(p) if digits.len() == 6 && self.gazetteer.by_pin(p).next().is_some() => Ok(p),
+            _ => Err(PlaceError::UnknownPin(raw.trim().to_string())),
+        }
+    }
+
+    fn pin_district(&self, pin: u32) -> Option<DistrictId> {
+        let offices: Vec<_> = self.gazetteer.by_pin(pin).collect();
+        offices
+            .iter()
+            .map(|o| self.gazetteer.district_of(o))
+            .find(|d| self.area.contains(d))
+            .or_else(|| offices.first().map(|o| self.gazetteer.district_of(o)))
+    }
+
+    /// The district and block nearest to a point (for "near lat,lon" questions and shared locations).
+    pub fn nearest_block(&self, lat: f64, lon: f64) -> Option<&BlockInfo> {
+        let (office, _) = self.gazetteer.nearest(lat, lon)?;
+        let d = self.gazetteer.district_of(office);
+        self.blocks_of(d).min_by(|a, b| {
+            haversine_km(lat, lon, a.lat, a.lon).total_cmp(&haversine_km(lat, lon, b.lat, b.lon))
+        })
+    }
+}
+
+struct AliasRow {
+    kind: String,
+    state: String,
+    district: String,
+    canonical: String,
+    alias: String,
+}
+
+fn parse_aliases(text: &str) -> Vec<AliasRow> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f.len() == 5).then(|| AliasRow {
+                kind: f[0].into(),
+                state: f[1].into(),
+                district: f[2].into(),
+                canonical: f[3].into(),
+                alias: f[4].into(),
+            })
+        })
+        .collect()
+}
+
+fn strip_block_words(name: &str) -> String {
+    let lower = name.trim().to_lowercase();
+    let mut s = lower.as_str();
+    for suffix in [
+        " block",
+        " prakhand",
+        " प्रखंड",
+        " प्रखण्ड",
+        " ब्लॉक",
+        " ब्लाक",
+        " (block)",
+    ] {
+        s = s.strip_suffix(suffix).unwrap_or(s);
+    }
+    for prefix in ["block ", "prakhand ", "प्रखंड ", "प्रखण्ड "] {
+        s = s.strip_prefix(prefix).unwrap_or(s);
+    }
+    s.to_string()
+}
+
+fn clean_opt(s: Option<&str>) -> Option<String> {
+    s.map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|v| !v.is_empty())
+}
+
+fn round5(x: f64) -> f64 {
+    (x * 100_000.0).round() / 100_000.0
+}
+
+/// "MARHAURAH" → "Marhaurah": LGD writes names in capitals.
+pub fn title_case(s: &str) -> String {
+    s.split_whitespace()
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f
+                    .to_uppercase()
+                    .chain(c.flat_map(char::to_lowercase))
+                    .collect(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
