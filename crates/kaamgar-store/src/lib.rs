@@ -1,1 +1,123 @@
-//! placeholder
+//! Persistence for kaamgar: the `Store` trait the rest of the system talks to, implemented once over sqlx's Any
+//! driver for both SQLite (the embedded default) and PostgreSQL (production). Backend-specific SQL stays here.
+
+mod batch;
+mod lgd;
+mod rows;
+mod sql;
+mod workers;
+
+use async_trait::async_trait;
+use kaamgar_domain::places::{LgdBlock, LgdDistrict};
+use kaamgar_domain::worker::{Availability, NewWorker, Worker};
+
+pub use batch::{BATCH_ROWS, BatchOutcome, BatchRow, ImportSummary, SkippedRow};
+pub use sql::{Backend, SqlStore};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("a worker with this phone number is already registered")]
+    PhoneTaken,
+    #[error("not found")]
+    NotFound,
+    #[error("this person asked for their data to be erased; they must register again themselves")]
+    Erased,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Stable code for clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::PhoneTaken => "worker_phone_taken",
+            StoreError::NotFound => "not_found",
+            StoreError::Erased => "worker_erased",
+            StoreError::Database(_) | StoreError::Migrate(_) | StoreError::Corrupt(_) => "internal",
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Filters for listing workers; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerFilter {
+    /// Trade slug; matches primary and secondary trades.
+    pub trade: Option<String>,
+    pub district: Option<String>,
+    pub block: Option<String>,
+    pub availability: Option<Availability>,
+    pub source: Option<String>,
+    pub verified: Option<bool>,
+}
+
+/// Keyset page: workers with id greater than `after`, at most `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub after: i64,
+    pub limit: i64,
+}
+
+/// One entry of the registry's change feed: the worker as it is now, or `None` once removed or erased.
+#[derive(Debug, Clone)]
+pub struct WorkerChange {
+    pub id: i64,
+    pub seq: i64,
+    pub worker: Option<Worker>,
+}
+
+/// Counts per import run, kept for the dashboard and for resuming.
+#[derive(Debug, Clone, Default)]
+pub struct ImportRunRecord {
+    pub id: i64,
+    pub file_name: String,
+    pub status: String,
+    pub summary: ImportSummary,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    fn backend(&self) -> Backend;
+    async fn migrate(&self) -> Result<()>;
+    async fn ping(&self) -> Result<()>;
+
+    async fn create_worker(&self, w: &NewWorker, now: i64) -> Result<Worker>;
+    async fn get_worker(&self, id: i64) -> Result<Worker>;
+    async fn update_worker(&self, id: i64, w: &NewWorker, now: i64) -> Result<Worker>;
+    async fn set_availability(&self, id: i64, a: Availability, now: i64) -> Result<Worker>;
+    async fn set_verified(&self, id: i64, verified: bool, now: i64) -> Result<Worker>;
+    /// Hides a worker from lists and matching; the record stays for audit.
+    async fn remove_worker(&self, id: i64, now: i64) -> Result<()>;
+    /// Erases a worker's personal data on request (DPDP Act) and keeps a hash of the phone so that a later
+    /// re-import of an old list does not bring them back.
+    async fn erase_worker(&self, id: i64, reason: &str, now: i64) -> Result<()>;
+    async fn list_workers(&self, filter: &WorkerFilter, page: Page) -> Result<Vec<Worker>>;
+    async fn count_workers(&self, filter: &WorkerFilter) -> Result<i64>;
+
+    /// The registry's change sequence: every committed write to the registry raises it.
+    async fn current_seq(&self) -> Result<i64>;
+    /// Workers changed after `seq`, in sequence order, including removals.
+    async fn changes_since(&self, seq: i64, limit: i64) -> Result<Vec<WorkerChange>>;
+
+    async fn begin_import(&self, file_name: &str, now: i64) -> Result<i64>;
+    /// Upserts one batch of list rows by phone in one transaction.
+    async fn import_batch(&self, run: i64, rows: &[BatchRow], now: i64) -> Result<BatchOutcome>;
+    async fn finish_import(
+        &self,
+        run: i64,
+        status: &str,
+        summary: &ImportSummary,
+        now: i64,
+    ) -> Result<()>;
+    async fn import_run(&self, run: i64) -> Result<ImportRunRecord>;
+
+    async fn replace_lgd(&self, data: &lgd::LgdData) -> Result<()>;
+    async fn lgd(&self) -> Result<(Vec<LgdDistrict>, Vec<LgdBlock>)>;
+}
+
+pub use lgd::LgdData;

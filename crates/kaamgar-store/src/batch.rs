@@ -1,0 +1,282 @@
+//! Bulk import: import runs and the batch upsert by phone. One batch is one transaction, so an import killed
+//! half-way leaves whole batches behind and a re-run completes it; a re-import of the same rows changes nothing.
+
+use crate::rows::{DATA_COLUMNS, bind_data, content_hash, phone_hash, placeholders};
+use crate::workers::write_trades;
+use crate::{ImportRunRecord, Result, SqlStore, StoreError};
+use kaamgar_domain::worker::NewWorker;
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::HashMap;
+
+/// Rows per batch: 29 binds a row stays under SQLite's 32,766-variable limit.
+pub const BATCH_ROWS: usize = 1000;
+
+#[derive(Debug, Clone)]
+pub struct BatchRow {
+    pub line: u64,
+    pub worker: NewWorker,
+}
+
+/// A valid row that was still not written, with the reason.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SkippedRow {
+    pub line: u64,
+    pub code: &'static str,
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct BatchOutcome {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub skipped: Vec<SkippedRow>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+pub struct ImportSummary {
+    pub rows: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+    pub empty: u64,
+}
+
+struct Existing {
+    hash: i64,
+    deleted: bool,
+    run: Option<i64>,
+    line: Option<i64>,
+}
+
+impl SqlStore {
+    pub(crate) async fn start_run(&self, file_name: &str, now: i64) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO import_runs (file_name, started_at, status) VALUES ($1, $2, 'running') RETURNING id",
+        )
+        .bind(file_name.chars().take(255).collect::<String>())
+        .bind(now)
+        .fetch_one(&self.write)
+        .await?;
+        Ok(id)
+    }
+
+    pub(crate) async fn end_run(
+        &self,
+        run: i64,
+        status: &str,
+        s: &ImportSummary,
+        now: i64,
+    ) -> Result<()> {
+        let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        sqlx::query(
+            "UPDATE import_runs SET finished_at = $1, status = $2, rows_total = $3, rows_inserted = $4, \
+             rows_updated = $5, rows_unchanged = $6, rows_rejected = $7, rows_empty = $8 WHERE id = $9",
+        )
+        .bind(now)
+        .bind(status.to_string())
+        .bind(as_i64(s.rows))
+        .bind(as_i64(s.inserted))
+        .bind(as_i64(s.updated))
+        .bind(as_i64(s.unchanged))
+        .bind(as_i64(s.rejected))
+        .bind(as_i64(s.empty))
+        .bind(run)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn fetch_run(&self, run: i64) -> Result<ImportRunRecord> {
+        let r = sqlx::query(
+            "SELECT id, file_name, status, rows_total, rows_inserted, rows_updated, rows_unchanged, rows_rejected, \
+             rows_empty FROM import_runs WHERE id = $1",
+        )
+        .bind(run)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let n =
+            |c: &str| -> Result<u64> { Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0)) };
+        Ok(ImportRunRecord {
+            id: r.try_get("id")?,
+            file_name: r.try_get("file_name")?,
+            status: r.try_get("status")?,
+            summary: ImportSummary {
+                rows: n("rows_total")?,
+                inserted: n("rows_inserted")?,
+                updated: n("rows_updated")?,
+                unchanged: n("rows_unchanged")?,
+                rejected: n("rows_rejected")?,
+                empty: n("rows_empty")?,
+            },
+        })
+    }
+
+    pub(crate) async fn upsert_batch(
+        &self,
+        run: i64,
+        rows: &[BatchRow],
+        now: i64,
+    ) -> Result<BatchOutcome> {
+        let mut out = BatchOutcome::default();
+        // Repeats inside this batch: the first line wins.
+        let mut first_line: HashMap<String, u64> = HashMap::new();
+        let mut candidates: Vec<&BatchRow> = Vec::with_capacity(rows.len());
+        for r in rows {
+            let phone = r.worker.phone.e164();
+            if let Some(first) = first_line.get(&phone) {
+                out.skipped.push(duplicate(r.line, *first as i64));
+            } else {
+                first_line.insert(phone, r.line);
+                candidates.push(r);
+            }
+        }
+        if candidates.is_empty() {
+            return Ok(out);
+        }
+        let mut tx = self.write.begin().await?;
+        let seq = SqlStore::next_seq(&mut tx).await?;
+
+        let hashes: Vec<String> = candidates
+            .iter()
+            .map(|r| phone_hash(r.worker.phone))
+            .collect();
+        let sql = format!(
+            "SELECT phone_hash FROM erasures WHERE phone_hash IN {}",
+            placeholders(1, hashes.len(), 0)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for h in &hashes {
+            q = q.bind(h.clone());
+        }
+        let erased: Vec<String> = q
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get("phone_hash"))
+            .collect::<Result<_, _>>()?;
+
+        let phones: Vec<String> = candidates.iter().map(|r| r.worker.phone.e164()).collect();
+        let sql = format!(
+            "SELECT phone, content_hash, deleted_at, import_run, import_line FROM workers WHERE phone IN {}",
+            placeholders(1, phones.len(), 0)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for p in &phones {
+            q = q.bind(p.clone());
+        }
+        let mut existing: HashMap<String, Existing> = HashMap::new();
+        for r in q.fetch_all(&mut *tx).await? {
+            let deleted: Option<i64> = r.try_get("deleted_at")?;
+            existing.insert(
+                r.try_get("phone")?,
+                Existing {
+                    hash: r.try_get("content_hash")?,
+                    deleted: deleted.is_some(),
+                    run: r.try_get("import_run")?,
+                    line: r.try_get("import_line")?,
+                },
+            );
+        }
+
+        let mut write: Vec<(&BatchRow, bool)> = Vec::with_capacity(candidates.len());
+        for (r, h) in candidates.iter().zip(&hashes) {
+            let phone = r.worker.phone.e164();
+            if erased.contains(h) {
+                out.skipped.push(SkippedRow {
+                    line: r.line,
+                    code: "worker_erased",
+                    reason: "this person asked for their data to be erased; they must register again themselves".into(),
+                });
+                continue;
+            }
+            match existing.get(&phone) {
+                Some(e) if e.deleted => out.skipped.push(SkippedRow {
+                    line: r.line,
+                    code: "worker_removed",
+                    reason:
+                        "this worker was removed from the registry; restore them from the dashboard"
+                            .into(),
+                }),
+                Some(e) if e.run == Some(run) => {
+                    out.skipped.push(duplicate(r.line, e.line.unwrap_or(0)))
+                }
+                Some(e) if e.hash == content_hash(&r.worker) => {
+                    out.unchanged += 1;
+                    write.push((r, false));
+                }
+                Some(_) => {
+                    out.updated += 1;
+                    write.push((r, true));
+                }
+                None => {
+                    out.inserted += 1;
+                    write.push((r, true));
+                }
+            }
+        }
+        if !write.is_empty() {
+            let ids = upsert(&mut tx, run, &write, now, seq).await?;
+            let changed: Vec<(i64, &NewWorker)> = write
+                .iter()
+                .filter(|(_, changed)| *changed)
+                .filter_map(|(r, _)| ids.get(&r.worker.phone.e164()).map(|id| (*id, &r.worker)))
+                .collect();
+            write_trades(&mut tx, &changed).await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+fn duplicate(line: u64, first: i64) -> SkippedRow {
+    SkippedRow {
+        line,
+        code: "phone_duplicate",
+        reason: format!("the same phone number is already on line {first} of this file"),
+    }
+}
+
+async fn upsert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    run: i64,
+    rows: &[(&BatchRow, bool)],
+    now: i64,
+    seq: i64,
+) -> Result<HashMap<String, i64>> {
+    let cols = DATA_COLUMNS.len() + 5;
+    let updates: Vec<String> = DATA_COLUMNS
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO workers ({}, import_run, import_line, created_at, updated_at, seq) VALUES {} \
+         ON CONFLICT (phone) DO UPDATE SET {}, import_run = excluded.import_run, import_line = excluded.import_line, \
+         updated_at = CASE WHEN workers.content_hash <> excluded.content_hash THEN excluded.updated_at ELSE workers.updated_at END, \
+         seq = CASE WHEN workers.content_hash <> excluded.content_hash THEN excluded.seq ELSE workers.seq END \
+         RETURNING id, phone",
+        DATA_COLUMNS.join(", "),
+        placeholders(rows.len(), cols, 0),
+        updates.join(", ")
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for (r, _) in rows {
+        q = bind_data(q, &r.worker)
+            .bind(run)
+            .bind(r.line as i64)
+            .bind(now)
+            .bind(now)
+            .bind(seq);
+    }
+    let mut ids = HashMap::with_capacity(rows.len());
+    for row in q.fetch_all(&mut **tx).await? {
+        ids.insert(
+            row.try_get::<String, _>("phone")?,
+            row.try_get::<i64, _>("id")?,
+        );
+    }
+    Ok(ids)
+}

@@ -1,0 +1,331 @@
+//! Single-worker reads and writes, lists with filters, removal, erasure and the change feed.
+//! Every write raises the change sequence in the same transaction.
+
+use crate::rows::{
+    DATA_COLUMNS, SELECT_WORKER, bind_data, phone_hash, placeholders, worker_from_row,
+};
+use crate::{Page, Result, SqlStore, StoreError, WorkerChange, WorkerFilter};
+use kaamgar_domain::worker::{NewWorker, Worker};
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+
+/// Constraint names are part of the schema contract (both migration folders use them); errors are mapped on the
+/// constraint, never on message text.
+const PHONE_UNIQUE: &str = "workers_phone_key";
+
+fn map_unique(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        // SQLite does not report constraint names; its only unique constraint on workers is the phone.
+        if db.constraint().is_none_or(|c| c == PHONE_UNIQUE) {
+            return StoreError::PhoneTaken;
+        }
+    }
+    StoreError::Database(e)
+}
+
+impl SqlStore {
+    async fn ensure_not_erased(&self, w: &NewWorker) -> Result<()> {
+        let hit: Option<i64> = sqlx::query_scalar("SELECT 1 FROM erasures WHERE phone_hash = $1")
+            .bind(phone_hash(w.phone))
+            .fetch_optional(&self.read)
+            .await?;
+        if hit.is_some() {
+            Err(StoreError::Erased)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(crate) async fn insert_worker(&self, w: &NewWorker, now: i64) -> Result<Worker> {
+        self.ensure_not_erased(w).await?;
+        let mut tx = self.write.begin().await?;
+        let seq = SqlStore::next_seq(&mut tx).await?;
+        let sql = format!(
+            "INSERT INTO workers ({}, created_at, updated_at, seq) VALUES {} RETURNING id",
+            DATA_COLUMNS.join(", "),
+            placeholders(1, DATA_COLUMNS.len() + 3, 0)
+        );
+        let q = bind_data(sqlx::query(AssertSqlSafe(sql)), w)
+            .bind(now)
+            .bind(now)
+            .bind(seq);
+        let id: i64 = q
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_unique)?
+            .try_get("id")?;
+        write_trades(&mut tx, &[(id, w)]).await?;
+        tx.commit().await?;
+        self.fetch_worker(id).await
+    }
+
+    pub(crate) async fn fetch_worker(&self, id: i64) -> Result<Worker> {
+        let sql = format!("{SELECT_WORKER} WHERE id = $1 AND deleted_at IS NULL");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref()
+            .map(worker_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub(crate) async fn replace_worker(&self, id: i64, w: &NewWorker, now: i64) -> Result<Worker> {
+        let mut tx = self.write.begin().await?;
+        let seq = SqlStore::next_seq(&mut tx).await?;
+        let sets: Vec<String> = DATA_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect();
+        let n = DATA_COLUMNS.len();
+        let sql = format!(
+            "UPDATE workers SET {}, updated_at = ${}, seq = ${} WHERE id = ${} AND deleted_at IS NULL",
+            sets.join(", "),
+            n + 1,
+            n + 2,
+            n + 3
+        );
+        let q = bind_data(sqlx::query(AssertSqlSafe(sql)), w)
+            .bind(now)
+            .bind(seq)
+            .bind(id);
+        let done = q.execute(&mut *tx).await.map_err(map_unique)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        write_trades(&mut tx, &[(id, w)]).await?;
+        tx.commit().await?;
+        self.fetch_worker(id).await
+    }
+
+    pub(crate) async fn set_column(
+        &self,
+        id: i64,
+        column: &'static str,
+        value: String,
+        now: i64,
+    ) -> Result<Worker> {
+        let mut tx = self.write.begin().await?;
+        let seq = SqlStore::next_seq(&mut tx).await?;
+        let sql = format!(
+            "UPDATE workers SET {column} = $1, updated_at = $2, seq = $3 WHERE id = $4 AND deleted_at IS NULL"
+        );
+        let done = sqlx::query(AssertSqlSafe(sql))
+            .bind(value)
+            .bind(now)
+            .bind(seq)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await?;
+        self.fetch_worker(id).await
+    }
+
+    pub(crate) async fn set_verified_flag(
+        &self,
+        id: i64,
+        verified: bool,
+        now: i64,
+    ) -> Result<Worker> {
+        let mut tx = self.write.begin().await?;
+        let seq = SqlStore::next_seq(&mut tx).await?;
+        let done = sqlx::query("UPDATE workers SET verified = $1, updated_at = $2, seq = $3 WHERE id = $4 AND deleted_at IS NULL")
+            .bind(i64::from(verified))
+            .bind(now)
+            .bind(seq)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await?;
+        self.fetch_worker(id).await
+    }
+
+    pub(crate) async fn soft_delete(&self, id: i64, now: i64) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let seq = SqlStore::next_seq(&mut tx).await?;
+        let done = sqlx::query("UPDATE workers SET deleted_at = $1, updated_at = $1, seq = $2 WHERE id = $3 AND deleted_at IS NULL")
+            .bind(now)
+            .bind(seq)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn erase(&self, id: i64, reason: &str, now: i64) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let row = sqlx::query("SELECT phone FROM workers WHERE id = $1 AND erased_at IS NULL")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound);
+        };
+        let phone: String = row.try_get("phone")?;
+        let seq = SqlStore::next_seq(&mut tx).await?;
+        if let Ok(p) = kaamgar_domain::PhoneNumber::parse(&phone) {
+            sqlx::query("INSERT INTO erasures (phone_hash, erased_at, reason) VALUES ($1, $2, $3) ON CONFLICT (phone_hash) DO NOTHING")
+                .bind(phone_hash(p))
+                .bind(now)
+                .bind(reason.chars().take(500).collect::<String>())
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Trade, block and district stay so that counts remain right; everything that identifies the person goes.
+        sqlx::query(
+            "UPDATE workers SET phone = $1, name = '', gender = NULL, age = NULL, village = NULL, panchayat = NULL, \
+             pin = NULL, languages = '', source = '', import_run = NULL, import_line = NULL, \
+             deleted_at = COALESCE(deleted_at, $2), erased_at = $2, updated_at = $2, seq = $3 WHERE id = $4",
+        )
+        .bind(format!("erased:{id}"))
+        .bind(now)
+        .bind(seq)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn list(&self, f: &WorkerFilter, page: Page) -> Result<Vec<Worker>> {
+        let (cond, binds) = filter_sql(f, 1);
+        let n = binds.len();
+        let sql = format!(
+            "{SELECT_WORKER} WHERE {cond} AND id > ${} ORDER BY id LIMIT ${}",
+            n + 1,
+            n + 2
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q
+            .bind(page.after)
+            .bind(page.limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(worker_from_row).collect()
+    }
+
+    pub(crate) async fn count(&self, f: &WorkerFilter) -> Result<i64> {
+        let (cond, binds) = filter_sql(f, 1);
+        let sql = format!("SELECT COUNT(*) AS n FROM workers WHERE {cond}");
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in binds {
+            q = q.bind(b);
+        }
+        Ok(q.fetch_one(&self.read).await?.try_get("n")?)
+    }
+
+    pub(crate) async fn changes(&self, after: i64, limit: i64) -> Result<Vec<WorkerChange>> {
+        let sql = SELECT_WORKER.replace(
+            "FROM workers",
+            "FROM workers WHERE seq > $1 ORDER BY seq, id LIMIT $2",
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                let seq: i64 = r.try_get("seq")?;
+                let deleted: Option<i64> = r.try_get("deleted_at")?;
+                let worker = if deleted.is_some() {
+                    None
+                } else {
+                    Some(worker_from_row(r)?)
+                };
+                Ok(WorkerChange { id, seq, worker })
+            })
+            .collect()
+    }
+}
+
+/// Replaces the `worker_trades` rows of these workers (primary first), in two statements.
+pub(crate) async fn write_trades(
+    tx: &mut Transaction<'_, Any>,
+    workers: &[(i64, &NewWorker)],
+) -> Result<()> {
+    if workers.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "DELETE FROM worker_trades WHERE worker_id IN {}",
+        placeholders(1, workers.len(), 0)
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for (id, _) in workers {
+        q = q.bind(*id);
+    }
+    q.execute(&mut **tx).await?;
+    let mut rows: Vec<(i64, String, i64)> = Vec::with_capacity(workers.len() * 2);
+    for (id, w) in workers {
+        rows.push((*id, w.trade.clone(), 1));
+        for t in w.other_trades.iter().filter(|t| **t != w.trade) {
+            rows.push((*id, t.clone(), 0));
+        }
+    }
+    for chunk in rows.chunks(5000) {
+        let sql = format!(
+            "INSERT INTO worker_trades (worker_id, trade, is_primary) VALUES {}",
+            placeholders(chunk.len(), 3, 0)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (id, t, p) in chunk {
+            q = q.bind(*id).bind(t.clone()).bind(*p);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// WHERE clause and text binds for a filter, numbering placeholders from `start`.
+fn filter_sql(f: &WorkerFilter, start: usize) -> (String, Vec<String>) {
+    let mut cond = vec!["deleted_at IS NULL".to_string()];
+    let mut binds: Vec<String> = Vec::new();
+    let mut push = |clause: &str, v: String| {
+        binds.push(v);
+        cond.push(clause.replace('?', &format!("${}", start + binds.len() - 1)));
+    };
+    if let Some(t) = &f.trade {
+        push(
+            "id IN (SELECT worker_id FROM worker_trades WHERE trade = ?)",
+            t.clone(),
+        );
+    }
+    if let Some(d) = &f.district {
+        push("district = ?", d.clone());
+    }
+    if let Some(b) = &f.block {
+        push("block = ?", b.clone());
+    }
+    if let Some(a) = f.availability {
+        push("availability = ?", a.as_str().to_string());
+    }
+    if let Some(s) = &f.source {
+        push("source = ?", s.clone());
+    }
+    if let Some(v) = f.verified {
+        cond.push(if v {
+            "verified = 1".into()
+        } else {
+            "verified = 0".into()
+        });
+    }
+    (cond.join(" AND "), binds)
+}
