@@ -48,6 +48,8 @@ pub struct Gazetteer {
     by_pin: HashMap<u32, Vec<u32>>,
     by_district: HashMap<DistrictId, Vec<u32>>,
     by_name: HashMap<(DistrictId, String), Vec<u32>>,
+    /// Name skeletons per district, for typo-tolerant lookups without recomputing keys.
+    names: HashMap<DistrictId, Vec<(String, u32)>>,
     grid: HashMap<(i32, i32), Vec<u32>>,
 }
 
@@ -169,10 +171,13 @@ impl Gazetteer {
         if budget == 0 {
             return None;
         }
-        self.offices_in(district)
-            .filter_map(|o| bounded_distance(&key, &skeleton(&o.name), budget).map(|d| (d, o)))
+        self.names
+            .get(&district)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, i)| bounded_distance(&key, k, budget).map(|d| (d, *i)))
             .min_by_key(|(d, _)| *d)
-            .map(|(_, o)| o)
+            .map(|(_, i)| &self.offices[i as usize])
     }
 
     /// Mean position of the post offices of a district.

@@ -2,7 +2,7 @@
 //! column names, title rows above the header) and row validation with one precise error per bad cell.
 
 use crate::phone::PhoneNumber;
-use crate::places::{PlaceDirectory, PlaceQuery};
+use crate::places::{Place, PlaceDirectory, PlaceError, PlaceQuery};
 use crate::text::word_skeletons;
 use crate::trade::TradeCatalogue;
 use crate::worker::{
@@ -10,6 +10,8 @@ use crate::worker::{
     consent_refused, parse_age, parse_date, parse_experience, parse_languages,
 };
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -289,6 +291,14 @@ pub struct Header {
 }
 
 impl Header {
+    /// A header for callers that already know their fields (the JSON API reuses row validation this way).
+    pub fn from_fields(fields: &[Field]) -> Header {
+        Header {
+            names: fields.iter().map(|f| f.label().to_string()).collect(),
+            fields: fields.iter().map(|f| Some(*f)).collect(),
+        }
+    }
+
     pub fn recognise(cells: &[String]) -> Header {
         let mut fields: Vec<Option<Field>> = Vec::with_capacity(cells.len());
         for c in cells {
@@ -404,13 +414,55 @@ impl ImportDefaults {
 /// Maps rows to workers; holds everything a row needs so that the caller only streams cells in.
 #[derive(Debug)]
 pub struct RowMapper<'a> {
-    pub header: Header,
-    pub trades: &'a TradeCatalogue,
-    pub places: &'a PlaceDirectory,
-    pub defaults: ImportDefaults,
+    header: Header,
+    trades: &'a TradeCatalogue,
+    places: &'a PlaceDirectory,
+    defaults: ImportDefaults,
+    /// Lists repeat the same village/block/PIN on many rows: each combination is resolved once.
+    place_cache: Mutex<HashMap<[String; 5], Result<Place, PlaceError>>>,
 }
 
-impl RowMapper<'_> {
+/// Distinct place combinations remembered per import; beyond this the cache is cleared (memory stays bounded).
+const PLACE_CACHE_LIMIT: usize = 100_000;
+
+impl<'a> RowMapper<'a> {
+    pub fn new(
+        header: Header,
+        trades: &'a TradeCatalogue,
+        places: &'a PlaceDirectory,
+        defaults: ImportDefaults,
+    ) -> Self {
+        RowMapper {
+            header,
+            trades,
+            places,
+            defaults,
+            place_cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    fn resolve_place(&self, q: &PlaceQuery<'_>) -> Result<Place, PlaceError> {
+        let key = [q.village, q.panchayat, q.block, q.district, q.pin]
+            .map(|v| v.unwrap_or("").to_string());
+        let mut cache = self
+            .place_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(hit) = cache.get(&key) {
+            return hit.clone();
+        }
+        let resolved = self.places.resolve(q);
+        if cache.len() >= PLACE_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, resolved.clone());
+        resolved
+    }
+
     pub fn map(&self, line: u64, cells: &[String]) -> RowOutcome {
         if cells.iter().all(|c| c.trim().is_empty()) {
             return RowOutcome::Empty;
@@ -544,10 +596,9 @@ impl RowMapper<'_> {
             pin: get(Field::Pin).map(|x| x.1),
         };
         let place = self
-            .places
-            .resolve(&q)
+            .resolve_place(&q)
             .map_err(|e| {
-                use crate::places::PlaceError as P;
+                use PlaceError as P;
                 let (field, code) = match &e {
                     P::UnknownDistrict { .. } | P::DistrictNeeded => {
                         (Field::District, "district_unknown")

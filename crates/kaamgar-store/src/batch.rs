@@ -3,7 +3,7 @@
 
 use crate::rows::{DATA_COLUMNS, bind_data, content_hash, phone_hash, placeholders};
 use crate::workers::write_trades;
-use crate::{ImportRunRecord, Result, SqlStore, StoreError};
+use crate::{Backend, ImportRunRecord, Result, SqlStore, StoreError};
 use kaamgar_domain::worker::NewWorker;
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Row};
@@ -146,7 +146,7 @@ impl SqlStore {
             .collect();
         let sql = format!(
             "SELECT phone_hash FROM erasures WHERE phone_hash IN {}",
-            placeholders(1, hashes.len(), 0)
+            placeholders(self.backend, 1, hashes.len(), 0)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for h in &hashes {
@@ -162,7 +162,7 @@ impl SqlStore {
         let phones: Vec<String> = candidates.iter().map(|r| r.worker.phone.e164()).collect();
         let sql = format!(
             "SELECT phone, content_hash, deleted_at, import_run, import_line FROM workers WHERE phone IN {}",
-            placeholders(1, phones.len(), 0)
+            placeholders(self.backend, 1, phones.len(), 0)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for p in &phones {
@@ -219,13 +219,13 @@ impl SqlStore {
             }
         }
         if !write.is_empty() {
-            let ids = upsert(&mut tx, run, &write, now, seq).await?;
+            let ids = upsert(&mut tx, self.backend, run, &write, now, seq).await?;
             let changed: Vec<(i64, &NewWorker)> = write
                 .iter()
                 .filter(|(_, changed)| *changed)
                 .filter_map(|(r, _)| ids.get(&r.worker.phone.e164()).map(|id| (*id, &r.worker)))
                 .collect();
-            write_trades(&mut tx, &changed).await?;
+            write_trades(&mut tx, self.backend, &changed).await?;
         }
         tx.commit().await?;
         Ok(out)
@@ -242,6 +242,7 @@ fn duplicate(line: u64, first: i64) -> SkippedRow {
 
 async fn upsert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     run: i64,
     rows: &[(&BatchRow, bool)],
     now: i64,
@@ -259,7 +260,7 @@ async fn upsert(
          seq = CASE WHEN workers.content_hash <> excluded.content_hash THEN excluded.seq ELSE workers.seq END \
          RETURNING id, phone",
         DATA_COLUMNS.join(", "),
-        placeholders(rows.len(), cols, 0),
+        placeholders(backend, rows.len(), cols, 0),
         updates.join(", ")
     );
     let mut q = sqlx::query(AssertSqlSafe(sql));

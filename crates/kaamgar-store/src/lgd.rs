@@ -2,7 +2,7 @@
 //! each import so the tables always match one official release.
 
 use crate::rows::placeholders;
-use crate::{Result, SqlStore};
+use crate::{Backend, Result, SqlStore};
 use kaamgar_domain::places::{LgdBlock, LgdDistrict};
 use sqlx::{AssertSqlSafe, Row};
 
@@ -34,9 +34,17 @@ impl SqlStore {
         }
         let states: Vec<(u32, u32, String)> =
             d.states.iter().map(|(c, n)| (*c, 0, n.clone())).collect();
-        insert_all(&mut tx, "lgd_states (code, name)", &states, false).await?;
         insert_all(
             &mut tx,
+            self.backend,
+            "lgd_states (code, name)",
+            &states,
+            false,
+        )
+        .await?;
+        insert_all(
+            &mut tx,
+            self.backend,
             "lgd_districts (code, state_code, name)",
             &d.districts,
             true,
@@ -44,6 +52,7 @@ impl SqlStore {
         .await?;
         insert_all(
             &mut tx,
+            self.backend,
             "lgd_subdistricts (code, district_code, name)",
             &d.subdistricts,
             true,
@@ -51,6 +60,7 @@ impl SqlStore {
         .await?;
         insert_all(
             &mut tx,
+            self.backend,
             "lgd_blocks (code, district_code, name)",
             &d.blocks,
             true,
@@ -105,6 +115,7 @@ fn to_u32(v: i64) -> u32 {
 
 async fn insert_all(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     table: &str,
     rows: &[(u32, u32, String)],
     three: bool,
@@ -113,7 +124,7 @@ async fn insert_all(
     for chunk in rows.chunks(2000) {
         let sql = format!(
             "INSERT INTO {table} VALUES {}",
-            placeholders(chunk.len(), cols, 0)
+            placeholders(backend, chunk.len(), cols, 0)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (code, parent, name) in chunk {

@@ -4,6 +4,7 @@
 mod batch;
 mod lgd;
 mod rows;
+pub mod scratch;
 mod sql;
 mod workers;
 
@@ -12,7 +13,7 @@ use kaamgar_domain::places::{LgdBlock, LgdDistrict};
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 
 pub use batch::{BATCH_ROWS, BatchOutcome, BatchRow, ImportSummary, SkippedRow};
-pub use sql::{Backend, SqlStore};
+pub use sql::{Backend, SqlStore, redact};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

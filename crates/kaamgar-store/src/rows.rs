@@ -1,7 +1,7 @@
 //! Mapping between `workers` rows and domain types, and the column order shared by every insert.
 //! The Any driver carries only primitive types, so enums and lists are stored as text and checked on the way out.
 
-use crate::{Result, StoreError};
+use crate::{Backend, Result, StoreError};
 use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::places::{Place, Precision};
 use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, Gender, NewWorker, Worker};
@@ -44,8 +44,13 @@ pub(crate) const SELECT_WORKER: &str = "SELECT id, phone, name, gender, age, tra
     availability, source, consent_at, consent_method, verified, rating_sum, rating_count, created_at, updated_at, seq, \
     deleted_at FROM workers";
 
-/// `($1, $2, …), (…)` for `rows` tuples of `cols` values, numbering from `start + 1`.
-pub(crate) fn placeholders(rows: usize, cols: usize, start: usize) -> String {
+/// `($1, $2, …), (…)` for `rows` tuples of `cols` values, numbering from `start + 1` on PostgreSQL; plain `?` on
+/// SQLite, where `$N` is a named parameter that sqlx resolves by name for every bind (quadratic in big batches).
+pub(crate) fn placeholders(backend: Backend, rows: usize, cols: usize, start: usize) -> String {
+    if backend == Backend::Sqlite {
+        let tuple = format!("({})", vec!["?"; cols].join(", "));
+        return vec![tuple; rows].join(", ");
+    }
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -94,9 +99,12 @@ pub(crate) fn bind_data<'q>(q: AnyQuery<'q>, w: &NewWorker) -> AnyQuery<'q> {
 }
 
 /// A stable 64-bit FNV-1a hash of everything an import can change, so a re-import can tell "same" from "changed"
-/// without comparing every column in SQL.
+/// without comparing every column in SQL. The consent time is left out: a list without consent dates records the
+/// time of import, and importing the same list again does not change when consent was given.
 pub(crate) fn content_hash(w: &NewWorker) -> i64 {
-    let text = serde_json::to_string(w).unwrap_or_default();
+    let mut w = w.clone();
+    w.consent.given_at = 0;
+    let text = serde_json::to_string(&w).unwrap_or_default();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h ^= u64::from(b);
@@ -189,9 +197,14 @@ pub(crate) fn phone_hash(p: PhoneNumber) -> String {
 #[cfg(test)]
 mod tests {
     use super::placeholders;
+    use crate::Backend;
 
     #[test]
     fn numbers_placeholders_across_rows() {
-        assert_eq!(placeholders(2, 2, 1), "($2, $3), ($4, $5)");
+        assert_eq!(
+            placeholders(Backend::Postgres, 2, 2, 1),
+            "($2, $3), ($4, $5)"
+        );
+        assert_eq!(placeholders(Backend::Sqlite, 2, 2, 1), "(?, ?), (?, ?)");
     }
 }

@@ -133,8 +133,17 @@ impl SqlStore {
 }
 
 /// `sqlite://kaamgar.db` → `sqlite://kaamgar.db?mode=rwc` so a fresh machine gets a database file.
+/// `sqlite::memory:` becomes a named shared in-memory database: the Any driver parses the URL again for every
+/// connection, and a plain `:memory:` would give each connection an empty database of its own.
 fn sqlite_url(url: &str) -> String {
-    if url.contains("mode=") || url.contains(":memory:") {
+    static MEMORY_DBS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    if url.contains(":memory:") {
+        let n = MEMORY_DBS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!(
+            "sqlite:file:kaamgar-memory-{}-{n}?mode=memory&cache=shared",
+            std::process::id()
+        )
+    } else if url.contains("mode=") {
         url.to_string()
     } else if url.contains('?') {
         format!("{url}&mode=rwc")
@@ -256,6 +265,6 @@ mod tests {
     #[test]
     fn sqlite_urls_create_the_file() {
         assert_eq!(sqlite_url("sqlite://k.db"), "sqlite://k.db?mode=rwc");
-        assert_eq!(sqlite_url("sqlite::memory:"), "sqlite::memory:");
+        assert!(sqlite_url("sqlite::memory:").contains("mode=memory&cache=shared"));
     }
 }

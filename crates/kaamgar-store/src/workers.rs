@@ -4,7 +4,7 @@
 use crate::rows::{
     DATA_COLUMNS, SELECT_WORKER, bind_data, phone_hash, placeholders, worker_from_row,
 };
-use crate::{Page, Result, SqlStore, StoreError, WorkerChange, WorkerFilter};
+use crate::{Backend, Page, Result, SqlStore, StoreError, WorkerChange, WorkerFilter};
 use kaamgar_domain::worker::{NewWorker, Worker};
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
@@ -44,7 +44,7 @@ impl SqlStore {
         let sql = format!(
             "INSERT INTO workers ({}, created_at, updated_at, seq) VALUES {} RETURNING id",
             DATA_COLUMNS.join(", "),
-            placeholders(1, DATA_COLUMNS.len() + 3, 0)
+            placeholders(self.backend, 1, DATA_COLUMNS.len() + 3, 0)
         );
         let q = bind_data(sqlx::query(AssertSqlSafe(sql)), w)
             .bind(now)
@@ -55,7 +55,7 @@ impl SqlStore {
             .await
             .map_err(map_unique)?
             .try_get("id")?;
-        write_trades(&mut tx, &[(id, w)]).await?;
+        write_trades(&mut tx, self.backend, &[(id, w)]).await?;
         tx.commit().await?;
         self.fetch_worker(id).await
     }
@@ -96,7 +96,7 @@ impl SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        write_trades(&mut tx, &[(id, w)]).await?;
+        write_trades(&mut tx, self.backend, &[(id, w)]).await?;
         tx.commit().await?;
         self.fetch_worker(id).await
     }
@@ -259,6 +259,7 @@ impl SqlStore {
 /// Replaces the `worker_trades` rows of these workers (primary first), in two statements.
 pub(crate) async fn write_trades(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     workers: &[(i64, &NewWorker)],
 ) -> Result<()> {
     if workers.is_empty() {
@@ -266,7 +267,7 @@ pub(crate) async fn write_trades(
     }
     let sql = format!(
         "DELETE FROM worker_trades WHERE worker_id IN {}",
-        placeholders(1, workers.len(), 0)
+        placeholders(backend, 1, workers.len(), 0)
     );
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for (id, _) in workers {
@@ -283,7 +284,7 @@ pub(crate) async fn write_trades(
     for chunk in rows.chunks(5000) {
         let sql = format!(
             "INSERT INTO worker_trades (worker_id, trade, is_primary) VALUES {}",
-            placeholders(chunk.len(), 3, 0)
+            placeholders(backend, chunk.len(), 3, 0)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (id, t, p) in chunk {

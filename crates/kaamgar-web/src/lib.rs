@@ -1,1 +1,71 @@
-//! placeholder
+//! kaamgar's HTTP surface: the JSON API under `/api/v1` (with its OpenAPI document), health and metrics.
+//! Handlers are thin: they parse, call the store or a use case, and render.
+
+mod error;
+mod extract;
+mod health;
+mod imports;
+mod openapi;
+mod reference;
+mod router;
+mod workers;
+
+use async_trait::async_trait;
+use kaamgar_domain::places::PlaceDirectory;
+use kaamgar_domain::trade::TradeCatalogue;
+use kaamgar_store::Store;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+
+pub use error::{ApiError, FieldError};
+pub use imports::{ImportCounts, ImportFailure, ImportResult, ListImporter, SkippedSheet};
+pub use router::router;
+
+/// Everything a handler may use. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub trades: Arc<TradeCatalogue>,
+    pub places: Arc<PlaceDirectory>,
+    /// The list import use case (lives in the binary, where the CSV/XLSX readers are).
+    pub importer: Arc<dyn ListImporter>,
+    pub metrics: Option<PrometheusHandle>,
+    /// When set, `/api/v1/*` needs `Authorization: Bearer <token>`.
+    pub api_token: Option<Arc<str>>,
+    pub max_upload_bytes: usize,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Current time in unix seconds; tests substitute a fixed clock.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> i64;
+}
+
+#[derive(Debug)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    }
+}
+
+/// An importer that refuses everything (for processes and tests that do not import).
+#[derive(Debug)]
+pub struct NoImporter;
+
+#[async_trait]
+impl ListImporter for NoImporter {
+    async fn import(
+        &self,
+        _: String,
+        _: axum::body::Bytes,
+        _: bool,
+    ) -> Result<ImportResult, ImportFailure> {
+        Err(ImportFailure::Rejected(
+            "imports are not available in this process".into(),
+        ))
+    }
+}

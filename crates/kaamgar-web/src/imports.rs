@@ -1,0 +1,126 @@
+//! List upload through the API. The upload is the raw request body (CSV or XLSX); the answer is a summary and the
+//! rejected rows, or the full rejected-row report as CSV with `?report=csv`.
+
+use crate::{ApiError, AppState};
+use async_trait::async_trait;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+/// The list import use case, implemented where the file readers live.
+#[async_trait]
+pub trait ListImporter: Send + Sync {
+    /// Imports an uploaded list. With `want_csv` the result carries the whole rejected-row report as CSV.
+    async fn import(
+        &self,
+        file_name: String,
+        body: Bytes,
+        want_csv: bool,
+    ) -> Result<ImportResult, ImportFailure>;
+}
+
+#[derive(Debug)]
+pub enum ImportFailure {
+    /// The file cannot be imported as a whole; nothing was written.
+    Rejected(String),
+    Internal(String),
+}
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct ImportCounts {
+    pub rows: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+    pub empty: u64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SkippedSheet {
+    pub sheet: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportResult {
+    pub run: i64,
+    pub summary: ImportCounts,
+    pub unrecognised_columns: Vec<String>,
+    pub skipped_sheets: Vec<SkippedSheet>,
+    /// The first rejected rows (sheet, line, column, value, code, reason).
+    #[schema(value_type = Vec<Object>)]
+    pub errors: Vec<serde_json::Value>,
+    /// All rejected cells and rows, of which `errors` shows the first.
+    pub errors_total: u64,
+    #[serde(skip)]
+    pub report_csv: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// The original file name, for the import record.
+    pub file_name: Option<String>,
+    /// `csv` to receive the rejected-row report as a CSV file instead of JSON.
+    pub report: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/imports", params(ImportQuery),
+    request_body(content = Vec<u8>, description = "the list file: CSV (any common encoding) or XLSX", content_type = "application/octet-stream"),
+    responses((status = 200, body = ImportResult), (status = 413, description = "file too large"), (status = 422, description = "file cannot be imported; nothing was written")))]
+pub async fn upload(
+    State(state): State<AppState>,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<ImportQuery>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| match e {
+        BytesRejection::FailedToBufferBody(_) => ApiError::PayloadTooLarge(format!(
+            "the file is larger than {} MB; split the list by block",
+            state.max_upload_bytes / (1024 * 1024)
+        )),
+        other => ApiError::bad_request("invalid_body", other.body_text()),
+    })?;
+    if body.is_empty() {
+        return Err(ApiError::Unprocessable {
+            code: "import_empty",
+            message: "the uploaded file is empty".into(),
+        });
+    }
+    let want_csv = match q.report.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "report must be json or csv",
+            ));
+        }
+    };
+    let name = q.file_name.unwrap_or_else(|| "upload".into());
+    match state.importer.import(name, body, want_csv).await {
+        Ok(mut result) => match result.report_csv.take() {
+            Some(csv) if want_csv => Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"rejected-rows.csv\"",
+                    ),
+                ],
+                csv,
+            )
+                .into_response()),
+            _ => Ok(Json(result).into_response()),
+        },
+        Err(ImportFailure::Rejected(message)) => Err(ApiError::Unprocessable {
+            code: "import_rejected",
+            message,
+        }),
+        Err(ImportFailure::Internal(detail)) => Err(ApiError::Internal(detail)),
+    }
+}

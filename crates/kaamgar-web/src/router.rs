@@ -1,0 +1,57 @@
+//! The whole URL space in one screen.
+
+use crate::{AppState, extract, health, imports, openapi, reference, workers};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// JSON bodies are small; only list uploads may be large.
+const JSON_LIMIT: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/workers", get(workers::list).post(workers::create))
+        .route(
+            "/workers/{id}",
+            get(workers::get)
+                .put(workers::replace)
+                .delete(workers::remove),
+        )
+        .route(
+            "/workers/{id}/availability",
+            post(workers::set_availability),
+        )
+        .route("/workers/{id}/verification", post(workers::set_verified))
+        .route("/workers/{id}/erasure", post(workers::erase))
+        .route(
+            "/imports",
+            post(imports::upload).layer(DefaultBodyLimit::max(state.max_upload_bytes)),
+        )
+        .route("/trades", get(reference::trades))
+        .route("/places/pin/{pin}", get(reference::by_pin))
+        .route("/places/blocks", get(reference::blocks))
+        .route("/places/nearest", get(reference::nearest))
+        .layer(DefaultBodyLimit::max(JSON_LIMIT))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            extract::require_token,
+        ));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .nest("/api/v1", api)
+        .layer(axum::middleware::from_fn(health::track))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(120),
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

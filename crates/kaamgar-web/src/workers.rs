@@ -1,0 +1,365 @@
+//! The worker registry API: create, read, replace, list with filters, availability, verification, removal and
+//! erasure. Bodies are validated by the same row rules as list imports, so both front doors accept the same data.
+
+use crate::extract::{ApiJson, ApiQuery};
+use crate::{ApiError, AppState, FieldError};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use kaamgar_domain::import::{Field, Header, ImportDefaults, RowMapper, RowOutcome};
+use kaamgar_domain::trade::TradeMatch;
+use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker, Worker};
+use kaamgar_store::{Page, WorkerFilter};
+use serde::{Deserialize, Serialize};
+
+/// A worker as sent by a client: values in the same forms a list may use (trade by name, code or Hindi word;
+/// phone in any common format; place by block, PIN or village).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerInput {
+    #[schema(example = "सुनीता देवी")]
+    pub name: String,
+    #[schema(example = "98765 43210")]
+    pub phone: String,
+    pub gender: Option<String>,
+    pub age: Option<u32>,
+    #[schema(example = "plumber")]
+    pub trade: String,
+    #[serde(default)]
+    pub other_trades: Vec<String>,
+    pub experience_years: Option<u32>,
+    pub village: Option<String>,
+    pub panchayat: Option<String>,
+    #[schema(example = "Marhaura")]
+    pub block: Option<String>,
+    pub district: Option<String>,
+    pub pin: Option<String>,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    pub availability: Option<String>,
+    pub source: Option<String>,
+    pub consent: ConsentInput,
+}
+
+/// How the worker agreed to be listed; required.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentInput {
+    /// survey_form, verbal, whatsapp, web or phone
+    pub method: String,
+    /// Unix seconds; defaults to now.
+    pub given_at: Option<i64>,
+}
+
+fn validate(state: &AppState, input: &WorkerInput) -> Result<NewWorker, ApiError> {
+    let method = ConsentMethod::parse(&input.consent.method).ok_or_else(|| {
+        ApiError::Validation(vec![FieldError {
+            field: "consent.method".into(),
+            code: "consent_invalid".into(),
+            message: "use survey_form, verbal, whatsapp, web or phone".into(),
+        }])
+    })?;
+    let now = state.clock.now();
+    let fields = [
+        (Field::Name, Some(input.name.clone())),
+        (Field::Phone, Some(input.phone.clone())),
+        (Field::Gender, input.gender.clone()),
+        (Field::Age, input.age.map(|a| a.to_string())),
+        (Field::Trade, Some(input.trade.clone())),
+        (Field::OtherTrades, Some(input.other_trades.join(","))),
+        (
+            Field::Experience,
+            input.experience_years.map(|e| e.to_string()),
+        ),
+        (Field::Village, input.village.clone()),
+        (Field::Panchayat, input.panchayat.clone()),
+        (Field::Block, input.block.clone()),
+        (Field::District, input.district.clone()),
+        (Field::Pin, input.pin.clone()),
+        (
+            Field::Languages,
+            (!input.languages.is_empty()).then(|| input.languages.join(",")),
+        ),
+        (Field::Availability, input.availability.clone()),
+        (Field::Source, input.source.clone()),
+    ];
+    let header = Header::from_fields(&fields.iter().map(|(f, _)| *f).collect::<Vec<_>>());
+    let cells: Vec<String> = fields
+        .iter()
+        .map(|(_, v)| v.clone().unwrap_or_default())
+        .collect();
+    let defaults = ImportDefaults {
+        source: "registered by an official".into(),
+        consent: Consent {
+            given_at: input.consent.given_at.unwrap_or(now),
+            method,
+        },
+        languages: vec!["hi".into()],
+    };
+    let mapper = RowMapper::new(header, &state.trades, &state.places, defaults);
+    match mapper.map(1, &cells) {
+        RowOutcome::Worker(w) => Ok(*w),
+        RowOutcome::Empty => Err(ApiError::bad_request("empty", "the worker has no data")),
+        RowOutcome::Rejected(errors) => Err(ApiError::Validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e.column,
+                    code: e.code.into(),
+                    message: e.reason,
+                })
+                .collect(),
+        )),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/workers", request_body = WorkerInput,
+    responses((status = 201, body = Worker), (status = 409, description = "phone already registered"), (status = 422, description = "invalid fields")))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<WorkerInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let w = validate(&state, &input)?;
+    let created = state.store.create_worker(&w, state.clock.now()).await?;
+    tracing::info!(worker.id = created.id, worker.phone = %created.data.phone.masked(), "worker registered");
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[utoipa::path(get, path = "/api/v1/workers/{id}", params(("id" = i64, Path)), responses((status = 200, body = Worker), (status = 404)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Worker>, ApiError> {
+    Ok(Json(state.store.get_worker(id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/workers/{id}", params(("id" = i64, Path)), request_body = WorkerInput,
+    responses((status = 200, body = Worker), (status = 404), (status = 409), (status = 422)))]
+pub async fn replace(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<WorkerInput>,
+) -> Result<Json<Worker>, ApiError> {
+    let w = validate(&state, &input)?;
+    Ok(Json(
+        state.store.update_worker(id, &w, state.clock.now()).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityInput {
+    /// available, busy or inactive (उपलब्ध / व्यस्त also understood)
+    pub availability: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/workers/{id}/availability", params(("id" = i64, Path)), request_body = AvailabilityInput,
+    responses((status = 200, body = Worker), (status = 404), (status = 422)))]
+pub async fn set_availability(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<AvailabilityInput>,
+) -> Result<Json<Worker>, ApiError> {
+    let a = Availability::parse(&input.availability).ok_or_else(|| {
+        ApiError::Validation(vec![FieldError {
+            field: "availability".into(),
+            code: "availability_invalid".into(),
+            message: "use available, busy or inactive".into(),
+        }])
+    })?;
+    Ok(Json(
+        state
+            .store
+            .set_availability(id, a, state.clock.now())
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyInput {
+    pub verified: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/workers/{id}/verification", params(("id" = i64, Path)), request_body = VerifyInput,
+    responses((status = 200, body = Worker), (status = 404)))]
+pub async fn set_verified(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<VerifyInput>,
+) -> Result<Json<Worker>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .set_verified(id, input.verified, state.clock.now())
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/workers/{id}", params(("id" = i64, Path)), responses((status = 204), (status = 404)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.store.remove_worker(id, state.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureInput {
+    /// How and when the person asked (kept in the erasure register).
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/workers/{id}/erasure", params(("id" = i64, Path)), request_body = ErasureInput,
+    responses((status = 204, description = "personal data erased"), (status = 404)))]
+pub async fn erase(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<ErasureInput>,
+) -> Result<StatusCode, ApiError> {
+    if input.reason.trim().is_empty() {
+        return Err(ApiError::Validation(vec![FieldError {
+            field: "reason".into(),
+            code: "reason_missing".into(),
+            message: "say how the person asked".into(),
+        }]));
+    }
+    state
+        .store
+        .erase_worker(id, input.reason.trim(), state.clock.now())
+        .await?;
+    tracing::info!(worker.id = id, "worker erased on request");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Trade by slug, name, Hindi word or NCO code; matches primary and secondary trades.
+    pub trade: Option<String>,
+    pub district: Option<String>,
+    pub block: Option<String>,
+    pub availability: Option<String>,
+    pub source: Option<String>,
+    pub verified: Option<bool>,
+    /// Return workers with an id greater than this (from `next_after`).
+    pub after: Option<i64>,
+    /// 1 to 500, default 50.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WorkerPage {
+    pub items: Vec<Worker>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_after: Option<i64>,
+    /// Workers matching the filter, over all pages.
+    pub total: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/workers", params(ListQuery), responses((status = 200, body = WorkerPage), (status = 400)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<WorkerPage>, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_limit",
+            "limit must be between 1 and 500",
+        ));
+    }
+    let filter = filter_from(&state, &q)?;
+    let items = state
+        .store
+        .list_workers(
+            &filter,
+            Page {
+                after: q.after.unwrap_or(0),
+                limit,
+            },
+        )
+        .await?;
+    let total = state.store.count_workers(&filter).await?;
+    let next_after = (items.len() as i64 == limit)
+        .then(|| items.last().map(|w| w.id))
+        .flatten();
+    Ok(Json(WorkerPage {
+        items,
+        next_after,
+        total,
+    }))
+}
+
+/// Turns names as people write them into the stored forms, with a clear error for what is not understood.
+fn filter_from(state: &AppState, q: &ListQuery) -> Result<WorkerFilter, ApiError> {
+    let trade = match q.trade.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => match state.trades.lookup(t) {
+            TradeMatch::Found(tr) => Some(tr.slug.clone()),
+            TradeMatch::Unknown { suggestions } => {
+                let hint: Vec<&str> = suggestions.iter().map(|s| s.slug.as_str()).collect();
+                return Err(ApiError::bad_request(
+                    "trade_unknown",
+                    format!("unknown trade '{t}'; closest: {}", hint.join(", ")),
+                ));
+            }
+        },
+    };
+    let district_id = match q
+        .district
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        None => None,
+        Some(d) => Some(
+            state
+                .places
+                .resolve_district(d)
+                .map_err(|e| ApiError::bad_request("district_unknown", e.to_string()))?,
+        ),
+    };
+    let district = district_id
+        .and_then(|d| state.places.district(d))
+        .map(|i| i.name.clone());
+    let block = match (
+        q.block.as_deref().map(str::trim).filter(|b| !b.is_empty()),
+        district_id,
+    ) {
+        (None, _) => None,
+        (Some(b), Some(d)) => Some(
+            state
+                .places
+                .resolve_block(d, b)
+                .map_err(|e| ApiError::bad_request("block_unknown", e.to_string()))?
+                .name
+                .clone(),
+        ),
+        (Some(b), None) => {
+            let found = state
+                .places
+                .area()
+                .iter()
+                .find_map(|d| state.places.resolve_block(*d, b).ok());
+            Some(found.map_or_else(|| b.to_string(), |blk| blk.name.clone()))
+        }
+    };
+    let availability = match q.availability.as_deref() {
+        None => None,
+        Some(a) => Some(Availability::parse(a).ok_or_else(|| {
+            ApiError::bad_request("availability_invalid", "use available, busy or inactive")
+        })?),
+    };
+    Ok(WorkerFilter {
+        trade,
+        district,
+        block,
+        availability,
+        source: q.source.clone(),
+        verified: q.verified,
+    })
+}

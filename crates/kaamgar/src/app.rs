@@ -1,0 +1,49 @@
+//! The application context shared by commands: configuration, the store and the reference data.
+
+use crate::config::Config;
+use anyhow::{Context, Result};
+use kaamgar_domain::places::PlaceDirectory;
+use kaamgar_domain::trade::TradeCatalogue;
+use kaamgar_store::{SqlStore, Store};
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub config: Config,
+    pub store: Arc<SqlStore>,
+    pub trades: Arc<TradeCatalogue>,
+    pub places: Arc<PlaceDirectory>,
+}
+
+impl App {
+    /// Connects, applies migrations and loads the reference data (trades, gazetteer, LGD codes).
+    pub async fn open(config: Config) -> Result<App> {
+        let store = connect(&config).await?;
+        let trades = Arc::new(crate::reference::trades()?);
+        let places = Arc::new(crate::reference::places(&store, &config.area_districts()).await?);
+        Ok(App {
+            config,
+            store: Arc::new(store),
+            trades,
+            places,
+        })
+    }
+}
+
+pub async fn connect(config: &Config) -> Result<SqlStore> {
+    let url = kaamgar_store::redact(&config.database_url);
+    let store = SqlStore::connect(&config.database_url)
+        .await
+        .with_context(|| format!("connecting to {url}"))?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("migrating {url}"))?;
+    Ok(store)
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

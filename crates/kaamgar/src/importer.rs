@@ -1,0 +1,109 @@
+//! The list import use case as the CLI and the HTTP API call it.
+
+use crate::app::{App, now};
+use crate::import::report::{CsvReport, MemoryReport, ReportSink};
+use crate::import::source::Input;
+use crate::import::{ImportError, ImportOptions, ImportOutcome, Progress, import_list};
+use async_trait::async_trait;
+use axum::body::Bytes;
+use kaamgar_domain::worker::ConsentMethod;
+use kaamgar_web::{ImportCounts, ImportFailure, ImportResult, ListImporter, SkippedSheet};
+use std::io::Cursor;
+use std::sync::Arc;
+
+/// Errors shown to an API client at most; the CSV report has them all.
+const API_ERRORS_SHOWN: usize = 1000;
+
+pub async fn run(
+    app: &App,
+    input: Input,
+    opts: &ImportOptions,
+    report: &mut dyn ReportSink,
+    progress: Arc<Progress>,
+) -> Result<ImportOutcome, ImportError> {
+    import_list(
+        app.store.as_ref(),
+        app.trades.clone(),
+        app.places.clone(),
+        input,
+        opts,
+        report,
+        progress,
+    )
+    .await
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiImporter {
+    pub app: App,
+}
+
+#[async_trait]
+impl ListImporter for ApiImporter {
+    async fn import(
+        &self,
+        file_name: String,
+        body: Bytes,
+        want_csv: bool,
+    ) -> Result<ImportResult, ImportFailure> {
+        let opts = ImportOptions {
+            file_name,
+            source: "uploaded list".into(),
+            consent: ConsentMethod::SurveyForm,
+            now: now(),
+        };
+        let input = Input::Memory(Cursor::new(body.to_vec()));
+        let progress = Arc::new(Progress::default());
+        let (outcome, errors, total, csv) = if want_csv {
+            let mut report =
+                CsvReport::new(Vec::new()).map_err(|e| ImportFailure::Internal(e.to_string()))?;
+            let outcome = run(&self.app, input, &opts, &mut report, progress).await;
+            let total = report.count();
+            (outcome, Vec::new(), total, report.into_inner())
+        } else {
+            let mut report = MemoryReport::new(API_ERRORS_SHOWN);
+            let outcome = run(&self.app, input, &opts, &mut report, progress).await;
+            let total = report.count();
+            let errors = report
+                .errors
+                .iter()
+                .filter_map(|e| serde_json::to_value(e).ok())
+                .collect();
+            (outcome, errors, total, None)
+        };
+        let o = outcome.map_err(|e| match e {
+            ImportError::Rejected(m) => ImportFailure::Rejected(m),
+            ImportError::Internal(e) => ImportFailure::Internal(format!("{e:#}")),
+        })?;
+        tracing::info!(
+            import.run = o.run,
+            import.rows = o.summary.rows,
+            import.rejected = o.summary.rejected,
+            "list imported through the API"
+        );
+        let s = &o.summary;
+        Ok(ImportResult {
+            run: o.run,
+            summary: ImportCounts {
+                rows: s.rows,
+                inserted: s.inserted,
+                updated: s.updated,
+                unchanged: s.unchanged,
+                rejected: s.rejected,
+                empty: s.empty,
+            },
+            unrecognised_columns: o.unrecognised_columns,
+            skipped_sheets: o
+                .skipped_sheets
+                .into_iter()
+                .map(|n| SkippedSheet {
+                    sheet: n.sheet,
+                    note: n.note,
+                })
+                .collect(),
+            errors,
+            errors_total: total,
+            report_csv: csv,
+        })
+    }
+}
