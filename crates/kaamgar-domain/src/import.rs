@@ -41,6 +41,8 @@ const SYNONYMS: &[(Field, &[&str])] = &[
     (
         Field::Ignored,
         &[
+            "id",
+            "registration no",
             "father",
             "pita",
             "पिता",

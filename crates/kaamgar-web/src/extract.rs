@@ -16,6 +16,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge(
+                    "the request body is larger than 64 kB".into(),
+                ))
+            }
             Err(rejection) => Err(ApiError::bad_request("invalid_json", rejection.body_text())),
         }
     }

@@ -67,6 +67,8 @@ fn read(
     let name_at = find(code_name[1])?;
     let parent_at = parent.map(find).transpose()?;
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut repeated = 0usize;
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.with_context(|| format!("reading line {} of {}", i + 2, path.display()))?;
         let num = |at: usize| rec.get(at).and_then(|v| v.trim().parse::<u32>().ok());
@@ -77,7 +79,19 @@ fn read(
             continue;
         };
         let parent = parent_at.and_then(num).unwrap_or(0);
+        // Official downloads repeat some codes (one row per version or per district split): the first row wins.
+        if !seen.insert(code) {
+            repeated += 1;
+            continue;
+        }
         out.push((code, parent, name.to_string()));
+    }
+    if repeated > 0 {
+        tracing::warn!(
+            lgd.file = file,
+            lgd.repeated = repeated,
+            "repeated LGD codes skipped (first row kept)"
+        );
     }
     Ok(out)
 }

@@ -10,8 +10,13 @@ const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="
 const ROOT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
 
-/// Writes a workbook with one sheet per `(name, rows)`; every cell is written as text.
-pub fn write<W: Write + Seek>(out: W, sheets: &[(&str, &[Vec<String>])]) -> Result<W> {
+/// Writes a workbook with one sheet per `(name, rows)`. With `numbers`, cells of up to 15 digits are written as
+/// number cells, as Excel stores typed-in phone numbers and PINs; everything else is text.
+pub fn write<W: Write + Seek>(
+    out: W,
+    sheets: &[(&str, &[Vec<String>])],
+    numbers: bool,
+) -> Result<W> {
     let mut zip = zip::ZipWriter::new(out);
     let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let overrides: String = (1..=sheets.len())
@@ -51,12 +56,16 @@ pub fn write<W: Write + Seek>(out: W, sheets: &[(&str, &[Vec<String>])]) -> Resu
                 if v.is_empty() {
                     continue;
                 }
-                line.push_str(&format!(
-                    r#"<c r="{}{}" t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#,
-                    column(c),
-                    r + 1,
-                    escape(v)
-                ));
+                if numbers && v.len() <= 15 && v.bytes().all(|b| b.is_ascii_digit()) {
+                    line.push_str(&format!(r#"<c r="{}{}"><v>{v}</v></c>"#, column(c), r + 1));
+                } else {
+                    line.push_str(&format!(
+                        r#"<c r="{}{}" t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#,
+                        column(c),
+                        r + 1,
+                        escape(v)
+                    ));
+                }
             }
             line.push_str("</row>");
             zip.write_all(line.as_bytes())?;

@@ -1,0 +1,436 @@
+//! The command line: argument parsing and dispatch to the use cases.
+
+use crate::app::{self, App};
+use crate::config::{self, Config};
+use crate::import::report::{CsvReport, ReportSink};
+use crate::import::source::Input;
+use crate::import::{self, ImportOptions, Progress};
+use crate::{bench, demo, export, importer, lgd, reference, serve, telemetry, xlsx_write};
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use kaamgar_domain::worker::ConsentMethod;
+use kaamgar_store::Store;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kaamgar",
+    version,
+    about = "Connect local skilled workers with the people and factories who need them"
+)]
+pub struct Cli {
+    /// Configuration file (TOML); KAAMGAR_* environment variables win over it.
+    #[arg(long, global = true, env = "KAAMGAR_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the HTTP server (JSON API, health, metrics).
+    Serve {
+        /// Listen address, e.g. 127.0.0.1:8080 (overrides KAAMGAR_ADDR).
+        #[arg(long)]
+        addr: Option<String>,
+        /// Fill an empty database with a realistic synthetic registry for the service area.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Import lists into the registry.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export the registry.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Reference data about places.
+    #[command(subcommand)]
+    Places(PlacesCommand),
+    /// Write a synthetic skill-mapping list (CSV, or XLSX when the output ends in .xlsx).
+    DemoData {
+        #[arg(long, default_value_t = 80_000)]
+        rows: usize,
+        /// Output file; CSV to standard output when absent.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Column names and person names in Hindi (hi) or English (en).
+        #[arg(long, default_value = "hi")]
+        lang: String,
+        /// Percent of rows spoiled on purpose.
+        #[arg(long, default_value_t = 3)]
+        bad_percent: u64,
+        #[arg(long, default_value_t = 2020)]
+        seed: u64,
+    },
+    /// Show or check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Measure the performance targets.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Import a skill-mapping list (CSV or XLSX, English or Hindi column names).
+    Workers {
+        file: PathBuf,
+        /// Where to write the rejected rows (default: FILE.errors.csv beside the list).
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Where the records come from, when the list has no source column.
+        #[arg(long, default_value = "returned migrant 2020 survey")]
+        source: String,
+        /// How consent was collected, when the list has no consent column: survey_form, verbal, whatsapp, web, phone.
+        #[arg(long, default_value = "survey_form")]
+        consent: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    /// Write workers as CSV (the importer reads it back).
+    Workers {
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PlacesCommand {
+    /// Load LGD state, district, sub-district and block codes from the official CSVs in DIR.
+    ImportLgd { dir: PathBuf },
+    /// List the blocks of a district with their LGD codes and coordinates.
+    Blocks { district: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Print an example configuration file.
+    Example,
+    /// Load and check the configuration and print it with secrets hidden.
+    Check,
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Import a generated list into a fresh database, then import it again unchanged.
+    Import {
+        #[arg(long, default_value_t = 80_000)]
+        rows: usize,
+        /// A postgres:// URL to bench PostgreSQL (a scratch database is created beside it); SQLite otherwise.
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long)]
+        xlsx: bool,
+    },
+    /// Time until `serve --demo` is ready on a fresh database.
+    Demo {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+/// Parses the arguments, runs the command and turns its error into a message and an exit code.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    if let Command::Config(ConfigCommand::Example) = cli.command {
+        print!("{}", config::EXAMPLE);
+        return Ok(());
+    }
+    let mut cfg = Config::load(cli.config.as_deref())?;
+    telemetry::init_logs(&cfg.log_format);
+    match cli.command {
+        Command::Serve { addr, demo } => {
+            if let Some(a) = addr {
+                cfg.addr = a;
+                cfg.validate()?;
+            }
+            serve::run(App::open(cfg).await?, demo).await
+        }
+        Command::Migrate => {
+            app::connect(&cfg).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Import(ImportCommand::Workers {
+            file,
+            report,
+            source,
+            consent,
+        }) => import_workers(cfg, &file, report, source, &consent).await,
+        Command::Export(ExportCommand::Workers { output }) => {
+            let app = App::open(cfg).await?;
+            let filter = kaamgar_store::WorkerFilter::default();
+            let n = match output {
+                Some(p) => {
+                    let f = std::io::BufWriter::new(
+                        std::fs::File::create(&p)
+                            .with_context(|| format!("creating {}", p.display()))?,
+                    );
+                    export::workers(app.store.as_ref(), &app.trades, &filter, f).await?
+                }
+                None => {
+                    export::workers(
+                        app.store.as_ref(),
+                        &app.trades,
+                        &filter,
+                        std::io::stdout().lock(),
+                    )
+                    .await?
+                }
+            };
+            eprintln!("exported {n} workers");
+            Ok(())
+        }
+        Command::Places(PlacesCommand::ImportLgd { dir }) => {
+            let data = lgd::read_dir(&dir)?;
+            let store = app::connect(&cfg).await?;
+            store
+                .replace_lgd(&data)
+                .await
+                .context("storing LGD codes")?;
+            println!(
+                "LGD codes loaded: {} states, {} districts, {} sub-districts, {} blocks",
+                data.states.len(),
+                data.districts.len(),
+                data.subdistricts.len(),
+                data.blocks.len()
+            );
+            Ok(())
+        }
+        Command::Places(PlacesCommand::Blocks { district }) => {
+            let app = App::open(cfg).await?;
+            let d = app.places.resolve_district(&district)?;
+            let mut blocks: Vec<_> = app.places.blocks_of(d).collect();
+            blocks.sort_by(|a, b| a.name.cmp(&b.name));
+            for b in blocks {
+                let code = b
+                    .lgd_code
+                    .map_or_else(|| "-".to_string(), |c| c.to_string());
+                println!("{code}\t{}\t{:.4}\t{:.4}", b.name, b.lat, b.lon);
+            }
+            Ok(())
+        }
+        Command::DemoData {
+            rows,
+            output,
+            lang,
+            bad_percent,
+            seed,
+        } => demo_data(cfg, rows, output, &lang, bad_percent, seed).await,
+        Command::Config(ConfigCommand::Check) => {
+            print!("{}", cfg.redacted_toml());
+            let store = app::connect(&cfg).await?;
+            reference::places(&store, &cfg.area_districts()).await?;
+            eprintln!(
+                "configuration is valid; database reachable ({})",
+                store.backend().name()
+            );
+            Ok(())
+        }
+        Command::Config(ConfigCommand::Example) => Ok(()),
+        Command::Bench(BenchCommand::Import {
+            rows,
+            database_url,
+            xlsx,
+        }) => bench::import(rows, database_url.as_deref(), xlsx).await,
+        Command::Bench(BenchCommand::Demo { database_url }) => {
+            bench::demo(database_url.as_deref()).await
+        }
+    }
+}
+
+async fn import_workers(
+    cfg: Config,
+    file: &Path,
+    report: Option<PathBuf>,
+    source: String,
+    consent: &str,
+) -> Result<()> {
+    let consent = ConsentMethod::parse(consent).with_context(|| {
+        format!("--consent '{consent}': use survey_form, verbal, whatsapp, web or phone")
+    })?;
+    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let app = App::open(cfg).await?;
+    let report_path = report.unwrap_or_else(|| {
+        let mut p = file.as_os_str().to_owned();
+        p.push(".errors.csv");
+        PathBuf::from(p)
+    });
+    let out = std::fs::File::create(&report_path)
+        .with_context(|| format!("creating the report {}", report_path.display()))?;
+    let mut sink = CsvReport::new(std::io::BufWriter::new(out))?;
+    let name = file
+        .file_name()
+        .map_or_else(|| "list".into(), |n| n.to_string_lossy().into_owned());
+    let opts = ImportOptions {
+        file_name: name,
+        source,
+        consent,
+        now: app::now(),
+    };
+    let progress = Arc::new(Progress::default());
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {wide_bar} {percent}% {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let ticker = bar.clone().map(|bar| {
+        let progress = progress.clone();
+        tokio::spawn(async move {
+            loop {
+                bar.set_length(progress.total.load(Ordering::Relaxed).max(1));
+                bar.set_position(progress.done.load(Ordering::Relaxed));
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        })
+    });
+    let result = importer::run(
+        &app,
+        Input::File(std::io::BufReader::new(f)),
+        &opts,
+        &mut sink,
+        progress,
+    )
+    .await;
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let outcome = match result {
+        Ok(o) => o,
+        Err(import::ImportError::Rejected(why)) => {
+            let _ = std::fs::remove_file(&report_path);
+            bail!(
+                "{} was not imported (nothing was written): {why}",
+                file.display()
+            );
+        }
+        Err(import::ImportError::Internal(e)) => {
+            return Err(e.context(format!("importing {}", file.display())));
+        }
+    };
+    let s = &outcome.summary;
+    println!(
+        "{}: {} rows read, {} new, {} updated, {} unchanged, {} rejected, {} empty",
+        file.display(),
+        s.rows,
+        s.inserted,
+        s.updated,
+        s.unchanged,
+        s.rejected,
+        s.empty
+    );
+    if !outcome.unrecognised_columns.is_empty() {
+        println!(
+            "columns not imported (not recognised): {}",
+            outcome.unrecognised_columns.join(", ")
+        );
+    }
+    for note in &outcome.skipped_sheets {
+        println!("sheet '{}' skipped: {}", note.sheet, note.note);
+    }
+    if sink.count() > 0 {
+        println!("rejected rows and reasons: {}", report_path.display());
+    } else {
+        drop(sink);
+        let _ = std::fs::remove_file(&report_path);
+    }
+    Ok(())
+}
+
+async fn demo_data(
+    cfg: Config,
+    rows: usize,
+    output: Option<PathBuf>,
+    lang: &str,
+    bad_percent: u64,
+    seed: u64,
+) -> Result<()> {
+    let hindi = match lang {
+        "hi" => true,
+        "en" => false,
+        other => bail!("--lang '{other}': use hi or en"),
+    };
+    if bad_percent > 100 {
+        bail!("--bad-percent must be at most 100");
+    }
+    let store = app::connect(&Config {
+        database_url: "sqlite::memory:".into(),
+        ..cfg.clone()
+    })
+    .await?;
+    let places = reference::places(&store, &cfg.area_districts()).await?;
+    let trades = reference::trades()?;
+    let opts = demo::DemoOptions {
+        rows,
+        hindi,
+        bad_percent,
+        seed,
+    };
+    match output {
+        Some(p)
+            if p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) =>
+        {
+            if rows >= 1_048_575 {
+                bail!("an XLSX sheet holds at most 1,048,575 rows; write CSV instead");
+            }
+            let all = demo::generate(&places, &trades, &opts);
+            let f =
+                std::fs::File::create(&p).with_context(|| format!("creating {}", p.display()))?;
+            xlsx_write::write(std::io::BufWriter::new(f), &[("श्रमिक सूची", &all)], true)?;
+        }
+        Some(p) => {
+            let f =
+                std::fs::File::create(&p).with_context(|| format!("creating {}", p.display()))?;
+            write_csv(&places, &trades, &opts, std::io::BufWriter::new(f))?;
+        }
+        None => write_csv(&places, &trades, &opts, std::io::stdout().lock())?,
+    }
+    Ok(())
+}
+
+fn write_csv(
+    places: &kaamgar_domain::places::PlaceDirectory,
+    trades: &kaamgar_domain::trade::TradeCatalogue,
+    opts: &demo::DemoOptions,
+    mut out: impl std::io::Write,
+) -> Result<()> {
+    out.write_all("\u{feff}".as_bytes())?;
+    let mut w = csv::Writer::from_writer(out);
+    demo::generate_each(places, trades, opts, |row| Ok(w.write_record(&row)?))?;
+    w.flush()?;
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! kaamgar as a library: the commands' use cases, so that integration tests drive exactly what the binary runs.
+
+pub mod app;
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod export;
+pub mod import;
+pub mod importer;
+pub mod lgd;
+pub mod reference;
+pub mod serve;
+pub mod telemetry;
+pub mod xlsx_write;

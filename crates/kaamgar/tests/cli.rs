@@ -1,0 +1,147 @@
+//! The `kaamgar` command as an official runs it: generate a list, import it, kill the import half-way, import
+//! again, export; and the configuration commands.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn kaamgar(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kaamgar"));
+    c.current_dir(dir)
+        .env(
+            "KAAMGAR_DATABASE_URL",
+            format!("sqlite://{}", dir.join("k.db").display()),
+        )
+        .env("KAAMGAR_LOG", "error");
+    c
+}
+
+fn run(c: &mut Command) -> String {
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn count_workers(dir: &Path) -> usize {
+    let out = run(kaamgar(dir).args(["export", "workers"]));
+    out.lines().count() - 1
+}
+
+#[test]
+fn an_import_killed_half_way_leaves_whole_workers_and_a_rerun_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    run(kaamgar(d).args([
+        "demo-data",
+        "--rows",
+        "40000",
+        "--bad-percent",
+        "0",
+        "--output",
+        "list.csv",
+    ]));
+    let mut child = kaamgar(d)
+        .args(["import", "workers", "list.csv"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill once some batches are in (or after a few seconds on a fast machine, which only weakens the test).
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(200));
+        let wal = d.join("k.db-wal");
+        if std::fs::metadata(&wal)
+            .map(|m| m.len() > 2_000_000)
+            .unwrap_or(false)
+            || child.try_wait().unwrap().is_some()
+        {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let partial = count_workers(d);
+    assert!(partial <= 40_000);
+    // Every exported worker is whole: the export reads back with no rejected rows.
+    let exported = run(kaamgar(d).args(["export", "workers"]));
+    assert!(
+        exported.lines().skip(1).all(|l| l.split(',').count() >= 20),
+        "a worker row is incomplete"
+    );
+    let summary = run(kaamgar(d).args(["import", "workers", "list.csv"]));
+    assert!(summary.contains("0 rejected"), "{summary}");
+    assert_eq!(
+        count_workers(d),
+        40_000,
+        "the re-run completes the import (partial was {partial})"
+    );
+}
+
+#[test]
+fn an_unusable_file_is_refused_with_a_message_and_a_non_zero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x.csv"), "Name,Village\nRam,Ekma\n").unwrap();
+    let out = kaamgar(dir.path())
+        .args(["import", "workers", "x.csv"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nothing was written") && err.contains("mobile"),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_check_hides_secrets_and_config_example_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = run(kaamgar(dir.path()).args(["config", "example"]));
+    std::fs::write(dir.path().join("kaamgar.toml"), example).unwrap();
+    let out = run(kaamgar(dir.path())
+        .args(["config", "check"])
+        .env("KAAMGAR_API_TOKEN", "super-secret-value")
+        .env("KAAMGAR_WHATSAPP_APP_SECRET", "app-secret-value"));
+    assert!(
+        !out.contains("super-secret-value") && !out.contains("app-secret-value"),
+        "{out}"
+    );
+    assert!(out.contains("api_token = \"***\""), "{out}");
+    let bad = kaamgar(dir.path())
+        .args(["config", "check"])
+        .env("KAAMGAR_AREA", "Atlantis")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Atlantis"));
+}
+
+#[test]
+fn lgd_codes_are_imported_and_saran_blocks_carry_them() {
+    let lgd = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/lgd");
+    if !lgd.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs {}",
+            lgd.display()
+        );
+        eprintln!("skipping: {} not found", lgd.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(kaamgar(dir.path()).args(["places", "import-lgd"]).arg(&lgd));
+    assert!(out.contains("blocks"), "{out}");
+    let blocks = run(kaamgar(dir.path()).args(["places", "blocks", "Saran"]));
+    let codes: Vec<u32> = blocks
+        .lines()
+        .filter_map(|l| l.split('\t').next()?.parse().ok())
+        .collect();
+    assert_eq!(codes.len(), 20, "{blocks}");
+    assert!(codes.iter().all(|c| (2059..=2078).contains(c)), "{codes:?}");
+    assert!(blocks.contains("2071\tMarhaurah"), "{blocks}");
+}
