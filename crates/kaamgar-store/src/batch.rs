@@ -2,15 +2,19 @@
 //! half-way leaves whole batches behind and a re-run completes it; a re-import of the same rows changes nothing.
 
 use crate::rows::{DATA_COLUMNS, bind_data, content_hash, phone_hash, placeholders};
-use crate::workers::write_trades;
+use crate::workers::{insert_trades, write_trades};
 use crate::{Backend, ImportRunRecord, Result, SqlStore, StoreError};
 use kaamgar_domain::worker::NewWorker;
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::HashMap;
 
-/// Rows per batch: 29 binds a row stays under SQLite's 32,766-variable limit.
-pub const BATCH_ROWS: usize = 1000;
+/// Rows per transaction. Larger transactions write each dirty index page once instead of once per statement; a
+/// batch is still small enough to be lost and redone cheaply when an import is killed.
+pub const BATCH_ROWS: usize = 10_000;
+
+/// Rows per statement: 29 binds a row stays under SQLite's 32,766-variable limit.
+const STATEMENT_ROWS: usize = 1000;
 
 #[derive(Debug, Clone)]
 pub struct BatchRow {
@@ -139,25 +143,41 @@ impl SqlStore {
         }
         let mut tx = self.write.begin().await?;
         let seq = SqlStore::next_seq(&mut tx).await?;
-
-        let hashes: Vec<String> = candidates
-            .iter()
-            .map(|r| phone_hash(r.worker.phone))
-            .collect();
-        let sql = format!(
-            "SELECT phone_hash FROM erasures WHERE phone_hash IN {}",
-            placeholders(self.backend, 1, hashes.len(), 0)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for h in &hashes {
-            q = q.bind(h.clone());
+        let any_erased: Option<i64> = sqlx::query_scalar("SELECT 1 FROM erasures LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        for chunk in candidates.chunks(STATEMENT_ROWS) {
+            self.write_chunk(
+                &mut tx,
+                run,
+                chunk,
+                now,
+                seq,
+                any_erased.is_some(),
+                &mut out,
+            )
+            .await?;
         }
-        let erased: Vec<String> = q
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| r.try_get("phone_hash"))
-            .collect::<Result<_, _>>()?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Classifies one statement's worth of rows against what is stored and writes them.
+    async fn write_chunk(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        run: i64,
+        candidates: &[&BatchRow],
+        now: i64,
+        seq: i64,
+        check_erasures: bool,
+        out: &mut BatchOutcome,
+    ) -> Result<()> {
+        let erased = if check_erasures {
+            self.erased_among(tx, candidates).await?
+        } else {
+            Vec::new()
+        };
 
         let phones: Vec<String> = candidates.iter().map(|r| r.worker.phone.e164()).collect();
         let sql = format!(
@@ -169,7 +189,7 @@ impl SqlStore {
             q = q.bind(p.clone());
         }
         let mut existing: HashMap<String, Existing> = HashMap::new();
-        for r in q.fetch_all(&mut *tx).await? {
+        for r in q.fetch_all(&mut **tx).await? {
             let deleted: Option<i64> = r.try_get("deleted_at")?;
             existing.insert(
                 r.try_get("phone")?,
@@ -183,9 +203,8 @@ impl SqlStore {
         }
 
         let mut write: Vec<(&BatchRow, bool)> = Vec::with_capacity(candidates.len());
-        for (r, h) in candidates.iter().zip(&hashes) {
-            let phone = r.worker.phone.e164();
-            if erased.contains(h) {
+        for r in candidates {
+            if erased.contains(&r.worker.phone) {
                 out.skipped.push(SkippedRow {
                     line: r.line,
                     code: "worker_erased",
@@ -193,7 +212,7 @@ impl SqlStore {
                 });
                 continue;
             }
-            match existing.get(&phone) {
+            match existing.get(&r.worker.phone.e164()) {
                 Some(e) if e.deleted => out.skipped.push(SkippedRow {
                     line: r.line,
                     code: "worker_removed",
@@ -219,16 +238,52 @@ impl SqlStore {
             }
         }
         if !write.is_empty() {
-            let ids = upsert(&mut tx, self.backend, run, &write, now, seq).await?;
-            let changed: Vec<(i64, &NewWorker)> = write
-                .iter()
-                .filter(|(_, changed)| *changed)
-                .filter_map(|(r, _)| ids.get(&r.worker.phone.e164()).map(|id| (*id, &r.worker)))
-                .collect();
-            write_trades(&mut tx, self.backend, &changed).await?;
+            let ids = upsert(tx, self.backend, run, &write, now, seq).await?;
+            let ids_of = |keep: &dyn Fn(&BatchRow) -> bool| -> Vec<(i64, &NewWorker)> {
+                write
+                    .iter()
+                    .filter(|(r, changed)| *changed && keep(r))
+                    .filter_map(|(r, _)| ids.get(&r.worker.phone.e164()).map(|id| (*id, &r.worker)))
+                    .collect()
+            };
+            // New workers have no trade rows yet; only updated ones need theirs replaced.
+            let updated = ids_of(&|r: &BatchRow| existing.contains_key(&r.worker.phone.e164()));
+            let inserted = ids_of(&|r: &BatchRow| !existing.contains_key(&r.worker.phone.e164()));
+            write_trades(tx, self.backend, &updated).await?;
+            insert_trades(tx, self.backend, &inserted).await?;
         }
-        tx.commit().await?;
-        Ok(out)
+        Ok(())
+    }
+}
+
+impl SqlStore {
+    /// The phones among these rows whose owners asked to be erased.
+    async fn erased_among(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        rows: &[&BatchRow],
+    ) -> Result<Vec<kaamgar_domain::PhoneNumber>> {
+        let hashes: Vec<String> = rows.iter().map(|r| phone_hash(r.worker.phone)).collect();
+        let sql = format!(
+            "SELECT phone_hash FROM erasures WHERE phone_hash IN {}",
+            placeholders(self.backend, 1, hashes.len(), 0)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for h in &hashes {
+            q = q.bind(h.clone());
+        }
+        let found: Vec<String> = q
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get("phone_hash"))
+            .collect::<Result<_, _>>()?;
+        Ok(rows
+            .iter()
+            .zip(&hashes)
+            .filter(|(_, h)| found.contains(h))
+            .map(|(r, _)| r.worker.phone)
+            .collect())
     }
 }
 

@@ -274,6 +274,15 @@ pub(crate) async fn write_trades(
         q = q.bind(*id);
     }
     q.execute(&mut **tx).await?;
+    insert_trades(tx, backend, workers).await
+}
+
+/// Inserts the `worker_trades` rows of workers that have none yet.
+pub(crate) async fn insert_trades(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    workers: &[(i64, &NewWorker)],
+) -> Result<()> {
     let mut rows: Vec<(i64, String, i64)> = Vec::with_capacity(workers.len() * 2);
     for (id, w) in workers {
         rows.push((*id, w.trade.clone(), 1));

@@ -46,7 +46,6 @@ CREATE TABLE workers (
 );
 CREATE INDEX workers_seq_idx ON workers (seq);
 CREATE INDEX workers_place_idx ON workers (district, block);
-CREATE INDEX workers_trade_idx ON workers (trade);
 
 CREATE TABLE worker_trades (
     worker_id BIGINT NOT NULL REFERENCES workers (id) ON DELETE CASCADE,

@@ -87,7 +87,8 @@ pub async fn import_list(
     report: &mut dyn ReportSink,
     progress: Arc<Progress>,
 ) -> Result<ImportOutcome, ImportError> {
-    let (tx, mut rx) = mpsc::channel::<Msg>(4);
+    // Two batches in flight: one being written, one ready.
+    let (tx, mut rx) = mpsc::channel::<Msg>(2);
     let defaults = ImportDefaults {
         source: opts.source.clone(),
         consent: kaamgar_domain::worker::Consent {
@@ -108,6 +109,8 @@ pub async fn import_list(
     let mut unrecognised = Vec::new();
     let mut skipped_sheets = Vec::new();
     let mut failure: Option<ImportError> = None;
+    let started = std::time::Instant::now();
+    let mut db_time = std::time::Duration::ZERO;
     while let Some(msg) = rx.recv().await {
         match msg {
             Msg::Header { unrecognised: u } => {
@@ -146,10 +149,12 @@ pub async fn import_list(
                         .write(sheet.as_deref(), e)
                         .context("writing the error report")?;
                 }
+                let t = std::time::Instant::now();
                 let out = store
                     .import_batch(run, &rows, opts.now)
                     .await
                     .context("writing a batch of workers")?;
+                db_time += t.elapsed();
                 summary.inserted += out.inserted;
                 summary.updated += out.updated;
                 summary.unchanged += out.unchanged;
@@ -185,6 +190,14 @@ pub async fn import_list(
             .await
             .context("recording the import result")?;
     }
+    tracing::info!(
+        import.file = %opts.file_name,
+        import.rows = summary.rows,
+        import.rejected = summary.rejected,
+        duration_ms = started.elapsed().as_millis() as u64,
+        db_ms = db_time.as_millis() as u64,
+        "import finished"
+    );
     if let Some(e) = failure {
         return Err(e);
     }
