@@ -429,7 +429,7 @@ impl PlaceDirectory {
         let cleaned = strip_block_words(name);
         let key = skeleton(&cleaned);
         let blocks: Vec<&BlockInfo> = self.blocks_of(d).collect();
-        if let Some(b) = blocks.iter().find(|b| b.keys.iter().any(|k| *k == key)) {
+        if let Some(b) = blocks.iter().find(|b| b.keys.contains(&key)) {
             return Ok(b);
         }
         let budget = typo_budget(key.len());

@@ -48,6 +48,15 @@ pub struct ImportSummary {
     pub empty: u64,
 }
 
+/// What every statement of one batch transaction shares.
+#[derive(Clone, Copy)]
+struct BatchContext {
+    run: i64,
+    now: i64,
+    seq: i64,
+    check_erasures: bool,
+}
+
 struct Existing {
     hash: i64,
     deleted: bool,
@@ -147,16 +156,13 @@ impl SqlStore {
             .fetch_optional(&mut *tx)
             .await?;
         for chunk in candidates.chunks(STATEMENT_ROWS) {
-            self.write_chunk(
-                &mut tx,
+            let ctx = BatchContext {
                 run,
-                chunk,
                 now,
                 seq,
-                any_erased.is_some(),
-                &mut out,
-            )
-            .await?;
+                check_erasures: any_erased.is_some(),
+            };
+            self.write_chunk(&mut tx, &ctx, chunk, &mut out).await?;
         }
         tx.commit().await?;
         Ok(out)
@@ -166,13 +172,16 @@ impl SqlStore {
     async fn write_chunk(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        run: i64,
+        ctx: &BatchContext,
         candidates: &[&BatchRow],
-        now: i64,
-        seq: i64,
-        check_erasures: bool,
         out: &mut BatchOutcome,
     ) -> Result<()> {
+        let BatchContext {
+            run,
+            now,
+            seq,
+            check_erasures,
+        } = *ctx;
         let erased = if check_erasures {
             self.erased_among(tx, candidates).await?
         } else {

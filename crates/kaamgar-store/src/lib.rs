@@ -45,17 +45,7 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// Filters for listing workers; all optional, combined with AND.
-#[derive(Debug, Clone, Default)]
-pub struct WorkerFilter {
-    /// Trade slug; matches primary and secondary trades.
-    pub trade: Option<String>,
-    pub district: Option<String>,
-    pub block: Option<String>,
-    pub availability: Option<Availability>,
-    pub source: Option<String>,
-    pub verified: Option<bool>,
-}
+pub use kaamgar_domain::filter::WorkerFilter;
 
 /// Keyset page: workers with id greater than `after`, at most `limit`.
 #[derive(Debug, Clone, Copy)]

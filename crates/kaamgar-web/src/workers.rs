@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use kaamgar_domain::filter::FilterInput;
 use kaamgar_domain::import::{Field, Header, ImportDefaults, RowMapper, RowOutcome};
-use kaamgar_domain::trade::TradeMatch;
 use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker, Worker};
 use kaamgar_store::{Page, WorkerFilter};
 use serde::{Deserialize, Serialize};
@@ -296,70 +296,14 @@ pub async fn list(
 
 /// Turns names as people write them into the stored forms, with a clear error for what is not understood.
 fn filter_from(state: &AppState, q: &ListQuery) -> Result<WorkerFilter, ApiError> {
-    let trade = match q.trade.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        None => None,
-        Some(t) => match state.trades.lookup(t) {
-            TradeMatch::Found(tr) => Some(tr.slug.clone()),
-            TradeMatch::Unknown { suggestions } => {
-                let hint: Vec<&str> = suggestions.iter().map(|s| s.slug.as_str()).collect();
-                return Err(ApiError::bad_request(
-                    "trade_unknown",
-                    format!("unknown trade '{t}'; closest: {}", hint.join(", ")),
-                ));
-            }
-        },
-    };
-    let district_id = match q
-        .district
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
-        None => None,
-        Some(d) => Some(
-            state
-                .places
-                .resolve_district(d)
-                .map_err(|e| ApiError::bad_request("district_unknown", e.to_string()))?,
-        ),
-    };
-    let district = district_id
-        .and_then(|d| state.places.district(d))
-        .map(|i| i.name.clone());
-    let block = match (
-        q.block.as_deref().map(str::trim).filter(|b| !b.is_empty()),
-        district_id,
-    ) {
-        (None, _) => None,
-        (Some(b), Some(d)) => Some(
-            state
-                .places
-                .resolve_block(d, b)
-                .map_err(|e| ApiError::bad_request("block_unknown", e.to_string()))?
-                .name
-                .clone(),
-        ),
-        (Some(b), None) => {
-            let found = state
-                .places
-                .area()
-                .iter()
-                .find_map(|d| state.places.resolve_block(*d, b).ok());
-            Some(found.map_or_else(|| b.to_string(), |blk| blk.name.clone()))
-        }
-    };
-    let availability = match q.availability.as_deref() {
-        None => None,
-        Some(a) => Some(Availability::parse(a).ok_or_else(|| {
-            ApiError::bad_request("availability_invalid", "use available, busy or inactive")
-        })?),
-    };
-    Ok(WorkerFilter {
-        trade,
-        district,
-        block,
-        availability,
-        source: q.source.clone(),
+    let input = FilterInput {
+        trade: q.trade.as_deref(),
+        district: q.district.as_deref(),
+        block: q.block.as_deref(),
+        availability: q.availability.as_deref(),
+        source: q.source.as_deref(),
         verified: q.verified,
-    })
+    };
+    WorkerFilter::resolve(&state.trades, &state.places, &input)
+        .map_err(|e| ApiError::bad_request(e.code, e.message))
 }

@@ -45,6 +45,9 @@ enum Command {
     /// Import lists into the registry.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Look workers up.
+    #[command(subcommand)]
+    Workers(WorkersCommand),
     /// Export the registry.
     #[command(subcommand)]
     Export(ExportCommand),
@@ -89,6 +92,24 @@ enum ImportCommand {
         /// How consent was collected, when the list has no consent column: survey_form, verbal, whatsapp, web, phone.
         #[arg(long, default_value = "survey_form")]
         consent: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum WorkersCommand {
+    /// List workers as JSON lines, filtered as people write (trade, block and district in either script).
+    List {
+        #[arg(long)]
+        trade: Option<String>,
+        #[arg(long)]
+        district: Option<String>,
+        #[arg(long)]
+        block: Option<String>,
+        /// available, busy or inactive
+        #[arg(long)]
+        availability: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
     },
 }
 
@@ -184,6 +205,37 @@ async fn run(cli: Cli) -> Result<()> {
             source,
             consent,
         }) => import_workers(cfg, &file, report, source, &consent).await,
+        Command::Workers(WorkersCommand::List {
+            trade,
+            district,
+            block,
+            availability,
+            limit,
+        }) => {
+            if !(1..=10_000).contains(&limit) {
+                bail!("--limit must be between 1 and 10000");
+            }
+            let app = App::open(cfg).await?;
+            let input = kaamgar_domain::filter::FilterInput {
+                trade: trade.as_deref(),
+                district: district.as_deref(),
+                block: block.as_deref(),
+                availability: availability.as_deref(),
+                source: None,
+                verified: None,
+            };
+            let filter = kaamgar_store::WorkerFilter::resolve(&app.trades, &app.places, &input)?;
+            let total = app.store.count_workers(&filter).await?;
+            for w in app
+                .store
+                .list_workers(&filter, kaamgar_store::Page { after: 0, limit })
+                .await?
+            {
+                println!("{}", serde_json::to_string(&w)?);
+            }
+            eprintln!("{total} workers match");
+            Ok(())
+        }
         Command::Export(ExportCommand::Workers { output }) => {
             let app = App::open(cfg).await?;
             let filter = kaamgar_store::WorkerFilter::default();

@@ -197,7 +197,7 @@ async fn a_list_is_uploaded_through_the_api_and_garbage_is_refused() {
     );
     assert_eq!(body["errors"][0]["line"], 3);
     let req = Request::post("/api/v1/imports")
-        .body(Body::from(vec![0u8, 159, 146, 150, 7, 200].repeat(1000)))
+        .body(Body::from([0u8, 159, 146, 150, 7, 200].repeat(1000)))
         .unwrap();
     let (status, body) = call(&r, req).await;
     assert_eq!(

@@ -145,3 +145,37 @@ fn lgd_codes_are_imported_and_saran_blocks_carry_them() {
     assert!(codes.iter().all(|c| (2059..=2078).contains(c)), "{codes:?}");
     assert!(blocks.contains("2071\tMarhaurah"), "{blocks}");
 }
+
+#[test]
+fn workers_are_looked_up_from_the_command_line_by_trade_and_block_in_either_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = "नाम,मोबाइल,कौशल,प्रखंड,उपलब्धता\nरमेश,9876543210,नल मिस्त्री,मढ़ौरा,उपलब्ध\nसुरेश,9876543211,plumber,Marhaura,व्यस्त\nगोपाल,9876543212,plumber,Sonepur,\n";
+    std::fs::write(dir.path().join("l.csv"), list).unwrap();
+    run(kaamgar(dir.path()).args(["import", "workers", "l.csv"]));
+    let out = run(kaamgar(dir.path()).args([
+        "workers",
+        "list",
+        "--trade",
+        "प्लंबर",
+        "--block",
+        "marhora",
+        "--availability",
+        "available",
+    ]));
+    let names: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["name"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(names, ["रमेश"]);
+    let bad = kaamgar(dir.path())
+        .args(["workers", "list", "--trade", "astronaut"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown trade"));
+}

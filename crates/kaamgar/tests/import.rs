@@ -191,7 +191,9 @@ async fn a_file_without_the_required_columns_is_refused_and_nothing_is_written()
 async fn fifty_megabytes_of_garbage_is_refused_with_a_message() {
     let t = sqlite_app().await;
     let mut rng = kaamgar::demo::Rng::new(1);
-    let garbage: Vec<u8> = (0..50 * 1024 * 1024).map(|_| rng.next() as u8).collect();
+    let garbage: Vec<u8> = (0..50 * 1024 * 1024)
+        .map(|_| rng.next_u64() as u8)
+        .collect();
     let (out, _) = import_bytes(&t.app, "garbage.csv", garbage).await;
     assert!(matches!(out, Err(ImportError::Rejected(_))), "{out:?}");
     assert_eq!(
