@@ -20,6 +20,20 @@ const STATEMENT_ROWS: usize = 1000;
 pub struct BatchRow {
     pub line: u64,
     pub worker: NewWorker,
+    /// Content hash of `worker`, computed once (by the reader thread, off the write path).
+    hash: i64,
+}
+
+impl BatchRow {
+    pub fn new(line: u64, worker: NewWorker) -> Self {
+        let hash = content_hash(&worker);
+        BatchRow { line, worker, hash }
+    }
+
+    /// Changes the worker (tests correcting a row between imports).
+    pub fn with_worker(self, worker: NewWorker) -> Self {
+        BatchRow::new(self.line, worker)
+    }
 }
 
 /// A valid row that was still not written, with the reason.
@@ -232,7 +246,7 @@ impl SqlStore {
                 Some(e) if e.run == Some(run) => {
                     out.skipped.push(duplicate(r.line, e.line.unwrap_or(0)))
                 }
-                Some(e) if e.hash == content_hash(&r.worker) => {
+                Some(e) if e.hash == r.hash => {
                     out.unchanged += 1;
                     write.push((r, false));
                 }
@@ -329,7 +343,7 @@ async fn upsert(
     );
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for (r, _) in rows {
-        q = bind_data(q, &r.worker)
+        q = bind_data(q, &r.worker, r.hash)
             .bind(run)
             .bind(r.line as i64)
             .bind(now)

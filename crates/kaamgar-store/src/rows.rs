@@ -70,7 +70,7 @@ pub(crate) fn placeholders(backend: Backend, rows: usize, cols: usize, start: us
 }
 
 /// Binds the `DATA_COLUMNS` of one worker.
-pub(crate) fn bind_data<'q>(q: AnyQuery<'q>, w: &NewWorker) -> AnyQuery<'q> {
+pub(crate) fn bind_data<'q>(q: AnyQuery<'q>, w: &NewWorker, hash: i64) -> AnyQuery<'q> {
     let p = &w.place;
     q.bind(w.phone.e164())
         .bind(w.name.clone())
@@ -95,7 +95,7 @@ pub(crate) fn bind_data<'q>(q: AnyQuery<'q>, w: &NewWorker) -> AnyQuery<'q> {
         .bind(w.source.clone())
         .bind(w.consent.given_at)
         .bind(w.consent.method.as_str().to_string())
-        .bind(content_hash(w))
+        .bind(hash)
 }
 
 /// A stable 64-bit FNV-1a hash of everything an import can change, so a re-import can tell "same" from "changed"

@@ -2,7 +2,7 @@
 //! Every write raises the change sequence in the same transaction.
 
 use crate::rows::{
-    DATA_COLUMNS, SELECT_WORKER, bind_data, phone_hash, placeholders, worker_from_row,
+    DATA_COLUMNS, SELECT_WORKER, bind_data, content_hash, phone_hash, placeholders, worker_from_row,
 };
 use crate::{Backend, Page, Result, SqlStore, StoreError, WorkerChange, WorkerFilter};
 use kaamgar_domain::worker::{NewWorker, Worker};
@@ -46,7 +46,7 @@ impl SqlStore {
             DATA_COLUMNS.join(", "),
             placeholders(self.backend, 1, DATA_COLUMNS.len() + 3, 0)
         );
-        let q = bind_data(sqlx::query(AssertSqlSafe(sql)), w)
+        let q = bind_data(sqlx::query(AssertSqlSafe(sql)), w, content_hash(w))
             .bind(now)
             .bind(now)
             .bind(seq);
@@ -88,7 +88,7 @@ impl SqlStore {
             n + 2,
             n + 3
         );
-        let q = bind_data(sqlx::query(AssertSqlSafe(sql)), w)
+        let q = bind_data(sqlx::query(AssertSqlSafe(sql)), w, content_hash(w))
             .bind(now)
             .bind(seq)
             .bind(id);

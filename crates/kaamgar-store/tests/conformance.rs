@@ -259,14 +259,16 @@ async fn reimporting_the_same_rows_changes_nothing_and_changed_rows_are_updated(
     for b in &bs {
         let s = &b.store;
         let rows: Vec<BatchRow> = (0..50)
-            .map(|i| BatchRow {
-                line: i + 2,
-                worker: worker(
-                    &format!("91000000{i:02}"),
-                    &format!("W{i}"),
-                    "mason",
-                    "Marhaura",
-                ),
+            .map(|i| {
+                BatchRow::new(
+                    i + 2,
+                    worker(
+                        &format!("91000000{i:02}"),
+                        &format!("W{i}"),
+                        "mason",
+                        "Marhaura",
+                    ),
+                )
             })
             .collect();
         let run = s.begin_import("a.csv", 1).await.unwrap();
@@ -297,7 +299,9 @@ async fn reimporting_the_same_rows_changes_nothing_and_changed_rows_are_updated(
         assert_eq!(s.changes_since(0, 1000).await.unwrap().len(), feed_len);
 
         let mut edited = rows.clone();
-        edited[3].worker.trade = "painter".into();
+        let mut w = edited[3].worker.clone();
+        w.trade = "painter".into();
+        edited[3] = edited[3].clone().with_worker(w);
         let run3 = s.begin_import("a.csv", 3).await.unwrap();
         let third = s.import_batch(run3, &edited, 3).await.unwrap();
         assert_eq!(
@@ -338,14 +342,8 @@ async fn a_phone_repeated_in_one_file_is_reported_with_the_line_it_first_appeare
     for b in &bs {
         let s = &b.store;
         let run = s.begin_import("dup.csv", 1).await.unwrap();
-        let a = BatchRow {
-            line: 2,
-            worker: worker("9200000001", "A", "mason", "Marhaura"),
-        };
-        let b2 = BatchRow {
-            line: 3,
-            worker: worker("9200000001", "B", "mason", "Marhaura"),
-        };
+        let a = BatchRow::new(2, worker("9200000001", "A", "mason", "Marhaura"));
+        let b2 = BatchRow::new(3, worker("9200000001", "B", "mason", "Marhaura"));
         let out = s
             .import_batch(run, &[a.clone(), b2.clone()], 1)
             .await
@@ -359,10 +357,7 @@ async fn a_phone_repeated_in_one_file_is_reported_with_the_line_it_first_appeare
             out.skipped[0].reason
         );
         // The same phone in a later batch of the same run.
-        let c = BatchRow {
-            line: 1500,
-            worker: worker("9200000001", "C", "mason", "Marhaura"),
-        };
+        let c = BatchRow::new(1500, worker("9200000001", "C", "mason", "Marhaura"));
         let out = s.import_batch(run, &[c], 1).await.unwrap();
         assert_eq!(out.skipped[0].code, "phone_duplicate", "{}", b.name);
         assert!(out.skipped[0].reason.contains("line 2"));
@@ -386,14 +381,7 @@ async fn an_erased_worker_is_not_brought_back_by_reimporting_an_old_list() {
         ));
         let run = s.begin_import("old.csv", 3).await.unwrap();
         let out = s
-            .import_batch(
-                run,
-                &[BatchRow {
-                    line: 2,
-                    worker: w.clone(),
-                }],
-                3,
-            )
+            .import_batch(run, &[BatchRow::new(2, w.clone())], 3)
             .await
             .unwrap();
         assert_eq!(out.skipped[0].code, "worker_erased", "{}", b.name);

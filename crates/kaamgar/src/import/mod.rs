@@ -427,7 +427,7 @@ impl<'a> SheetState<'a> {
         };
         self.seen += 1;
         match mapper.map(line, &cells) {
-            RowOutcome::Worker(w) => self.rows.push(BatchRow { line, worker: *w }),
+            RowOutcome::Worker(w) => self.rows.push(BatchRow::new(line, *w)),
             RowOutcome::Empty => {
                 self.empty += 1;
                 self.seen -= 1;
