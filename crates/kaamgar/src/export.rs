@@ -1,6 +1,7 @@
 //! `kaamgar export workers`: the registry as CSV in the same column names the importer reads, so an exported file
 //! can be corrected in Excel and imported again.
 
+use crate::import::report::spreadsheet_safe;
 use anyhow::{Context, Result};
 use kaamgar_domain::trade::TradeCatalogue;
 use kaamgar_domain::worker::Worker;
@@ -67,9 +68,10 @@ fn record(worker: &Worker, trades: &TradeCatalogue) -> Vec<String> {
             .map_or_else(|| slug.to_string(), |t| t.name_en.clone())
     };
     let opt = |v: Option<String>| v.unwrap_or_default();
+    let text = |v: &str| spreadsheet_safe(v).into_owned();
     vec![
         worker.id.to_string(),
-        d.name.clone(),
+        text(&d.name),
         d.phone.e164(),
         opt(d.gender.map(|g| g.as_str().to_string())),
         opt(d.age.map(|a| a.to_string())),
@@ -80,14 +82,14 @@ fn record(worker: &Worker, trades: &TradeCatalogue) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(", "),
         opt(d.experience_years.map(|e| e.to_string())),
-        opt(p.village.clone()),
-        opt(p.panchayat.clone()),
+        text(&opt(p.village.clone())),
+        text(&opt(p.panchayat.clone())),
         opt(p.block.clone()),
         p.district.clone(),
         opt(p.pin.map(|v| v.to_string())),
         d.languages.join(", "),
         d.availability.as_str().to_string(),
-        d.source.clone(),
+        text(&d.source),
         d.consent.method.as_str().to_string(),
         date(d.consent.given_at),
         p.lat.to_string(),

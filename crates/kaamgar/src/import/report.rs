@@ -5,6 +5,15 @@ use kaamgar_domain::import::RowError;
 use serde::Serialize;
 use std::io::Write;
 
+/// Makes a free-text cell safe to open in a spreadsheet: text starting with `=`, `+`, `-` or `@` would run as a
+/// formula in Excel, so it gets a leading apostrophe (which Excel hides and the importer ignores).
+pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{text}")),
+        _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 pub trait ReportSink: Send {
     fn write(&mut self, sheet: Option<&str>, e: &RowError) -> std::io::Result<()>;
     fn finish(&mut self) -> std::io::Result<()>;
@@ -49,6 +58,21 @@ impl<W: Write + Send> ReportSink for CsvReport<W> {
     }
     fn count(&self) -> u64 {
         self.count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formulas_in_free_text_are_neutralised() {
+        assert_eq!(
+            spreadsheet_safe("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("रमेश"), "रमेश");
     }
 }
 
