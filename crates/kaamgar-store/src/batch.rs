@@ -1,7 +1,10 @@
 //! Bulk import: import runs and the batch upsert by phone. One batch is one transaction, so an import killed
 //! half-way leaves whole batches behind and a re-run completes it; a re-import of the same rows changes nothing.
 
-use crate::rows::{DATA_COLUMNS, bind_data, content_hash, phone_hash, placeholders};
+use crate::columns;
+use crate::rows::{
+    DATA_COLUMNS, Value, bind_data, content_hash, data_values, phone_hash, placeholders,
+};
 use crate::workers::{insert_trades, write_trades};
 use crate::{Backend, ImportRunRecord, Result, SqlStore, StoreError};
 use kaamgar_domain::worker::NewWorker;
@@ -13,8 +16,9 @@ use std::collections::HashMap;
 /// batch is still small enough to be lost and redone cheaply when an import is killed.
 pub const BATCH_ROWS: usize = 10_000;
 
-/// Rows per statement: 29 binds a row stays under SQLite's 32,766-variable limit.
-const STATEMENT_ROWS: usize = 1000;
+/// Rows per statement on SQLite: 29 binds a row stays under its 32,766-variable limit. PostgreSQL statements carry
+/// one parameter per column (see `columns`), so a whole batch goes in one statement.
+const SQLITE_STATEMENT_ROWS: usize = 1000;
 
 #[derive(Debug, Clone)]
 pub struct BatchRow {
@@ -169,7 +173,11 @@ impl SqlStore {
         let any_erased: Option<i64> = sqlx::query_scalar("SELECT 1 FROM erasures LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?;
-        for chunk in candidates.chunks(STATEMENT_ROWS) {
+        let statement_rows = match self.backend {
+            Backend::Sqlite => SQLITE_STATEMENT_ROWS,
+            Backend::Postgres => BATCH_ROWS,
+        };
+        for chunk in candidates.chunks(statement_rows) {
             let ctx = BatchContext {
                 run,
                 now,
@@ -204,13 +212,10 @@ impl SqlStore {
 
         let phones: Vec<String> = candidates.iter().map(|r| r.worker.phone.e164()).collect();
         let sql = format!(
-            "SELECT phone, content_hash, deleted_at, import_run, import_line FROM workers WHERE phone IN {}",
-            placeholders(self.backend, 1, phones.len(), 0)
+            "SELECT phone, content_hash, deleted_at, import_run, import_line FROM workers WHERE phone {}",
+            columns::set_sql(self.backend, 1, "text", phones.len())
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for p in &phones {
-            q = q.bind(p.clone());
-        }
+        let q = columns::bind_set(self.backend, sqlx::query(AssertSqlSafe(sql)), &phones);
         let mut existing: HashMap<String, Existing> = HashMap::new();
         for r in q.fetch_all(&mut **tx).await? {
             let deleted: Option<i64> = r.try_get("deleted_at")?;
@@ -288,13 +293,10 @@ impl SqlStore {
     ) -> Result<Vec<kaamgar_domain::PhoneNumber>> {
         let hashes: Vec<String> = rows.iter().map(|r| phone_hash(r.worker.phone)).collect();
         let sql = format!(
-            "SELECT phone_hash FROM erasures WHERE phone_hash IN {}",
-            placeholders(self.backend, 1, hashes.len(), 0)
+            "SELECT phone_hash FROM erasures WHERE phone_hash {}",
+            columns::set_sql(self.backend, 1, "text", hashes.len())
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for h in &hashes {
-            q = q.bind(h.clone());
-        }
+        let q = columns::bind_set(self.backend, sqlx::query(AssertSqlSafe(sql)), &hashes);
         let found: Vec<String> = q
             .fetch_all(&mut **tx)
             .await?
@@ -326,30 +328,69 @@ async fn upsert(
     now: i64,
     seq: i64,
 ) -> Result<HashMap<String, i64>> {
-    let cols = DATA_COLUMNS.len() + 5;
+    // Consent keeps the earliest time on record; everything else takes the list's value.
     let updates: Vec<String> = DATA_COLUMNS
         .iter()
-        .map(|c| format!("{c} = excluded.{c}"))
+        .map(|c| match *c {
+            "consent_at" => "consent_at = CASE WHEN excluded.consent_at < workers.consent_at \
+                             THEN excluded.consent_at ELSE workers.consent_at END"
+                .to_string(),
+            _ => format!("{c} = excluded.{c}"),
+        })
         .collect();
-    let sql = format!(
-        "INSERT INTO workers ({}, import_run, import_line, created_at, updated_at, seq) VALUES {} \
-         ON CONFLICT (phone) DO UPDATE SET {}, import_run = excluded.import_run, import_line = excluded.import_line, \
+    let columns = format!(
+        "{}, import_line, import_run, created_at, updated_at, seq",
+        DATA_COLUMNS.join(", ")
+    );
+    let conflict = format!(
+        "ON CONFLICT (phone) DO UPDATE SET {}, import_run = excluded.import_run, import_line = excluded.import_line, \
          updated_at = CASE WHEN workers.content_hash <> excluded.content_hash THEN excluded.updated_at ELSE workers.updated_at END, \
          seq = CASE WHEN workers.content_hash <> excluded.content_hash THEN excluded.seq ELSE workers.seq END \
          RETURNING id, phone",
-        DATA_COLUMNS.join(", "),
-        placeholders(backend, rows.len(), cols, 0),
         updates.join(", ")
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for (r, _) in rows {
-        q = bind_data(q, &r.worker, r.hash)
-            .bind(run)
-            .bind(r.line as i64)
-            .bind(now)
-            .bind(now)
-            .bind(seq);
-    }
+    let q = match backend {
+        Backend::Sqlite => {
+            let values = placeholders(backend, rows.len(), DATA_COLUMNS.len() + 5, 0);
+            let mut q = sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO workers ({columns}) VALUES {values} {conflict}"
+            )));
+            for (r, _) in rows {
+                q = bind_data(q, &r.worker, r.hash)
+                    .bind(r.line as i64)
+                    .bind(run)
+                    .bind(now)
+                    .bind(now)
+                    .bind(seq);
+            }
+            q
+        }
+        Backend::Postgres => {
+            let values: Vec<[Value; 24]> = rows
+                .iter()
+                .map(|(r, _)| data_values(&r.worker, r.hash))
+                .collect();
+            let mut arrays: Vec<String> = (0..DATA_COLUMNS.len())
+                .map(|c| columns::array(c + 5, values[0][c].pg_type()))
+                .collect();
+            arrays.push(columns::array(DATA_COLUMNS.len() + 5, "bigint"));
+            let sql = format!(
+                "INSERT INTO workers ({columns}) SELECT u.*, $1, $2, $3, $4 FROM unnest({}) AS u {conflict}",
+                arrays.join(", ")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .bind(run)
+                .bind(now)
+                .bind(now)
+                .bind(seq);
+            for c in 0..DATA_COLUMNS.len() {
+                q = q.bind(columns::join(values.iter().map(|v| v[c].as_text())));
+            }
+            q.bind(columns::join(
+                rows.iter().map(|(r, _)| Some(r.line.to_string())),
+            ))
+        }
+    };
     let mut ids = HashMap::with_capacity(rows.len());
     for row in q.fetch_all(&mut **tx).await? {
         ids.insert(

@@ -2,6 +2,7 @@
 //! driver for both SQLite (the embedded default) and PostgreSQL (production). Backend-specific SQL stays here.
 
 mod batch;
+mod columns;
 mod lgd;
 mod rows;
 pub mod scratch;

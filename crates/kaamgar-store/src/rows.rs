@@ -69,33 +69,75 @@ pub(crate) fn placeholders(backend: Backend, rows: usize, cols: usize, start: us
     s
 }
 
-/// Binds the `DATA_COLUMNS` of one worker.
-pub(crate) fn bind_data<'q>(q: AnyQuery<'q>, w: &NewWorker, hash: i64) -> AnyQuery<'q> {
+/// One column value of a worker row, typed as stored.
+pub(crate) enum Value {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Float(f64),
+}
+
+impl Value {
+    /// The SQL type name, for PostgreSQL array casts.
+    pub(crate) fn pg_type(&self) -> &'static str {
+        match self {
+            Value::Text(_) => "text",
+            Value::Int(_) => "bigint",
+            Value::Float(_) => "float8",
+        }
+    }
+
+    /// The value as PostgreSQL's text input reads it; `None` for SQL NULL.
+    pub(crate) fn as_text(&self) -> Option<String> {
+        match self {
+            Value::Text(v) => v.clone(),
+            Value::Int(v) => v.map(|i| i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+        }
+    }
+}
+
+/// The `DATA_COLUMNS` of one worker, in order: the single place that maps a worker to its columns.
+pub(crate) fn data_values(w: &NewWorker, hash: i64) -> [Value; 24] {
     let p = &w.place;
-    q.bind(w.phone.e164())
-        .bind(w.name.clone())
-        .bind(w.gender.map(|g| g.as_str().to_string()))
-        .bind(w.age.map(i64::from))
-        .bind(w.trade.clone())
-        .bind(w.other_trades.join(","))
-        .bind(w.experience_years.map(i64::from))
-        .bind(p.village.clone())
-        .bind(p.panchayat.clone())
-        .bind(p.block.clone())
-        .bind(p.block_lgd.map(i64::from))
-        .bind(p.district.clone())
-        .bind(p.district_lgd.map(i64::from))
-        .bind(p.state.clone())
-        .bind(p.pin.map(i64::from))
-        .bind(p.lat)
-        .bind(p.lon)
-        .bind(p.precision.as_str().to_string())
-        .bind(w.languages.join(","))
-        .bind(w.availability.as_str().to_string())
-        .bind(w.source.clone())
-        .bind(w.consent.given_at)
-        .bind(w.consent.method.as_str().to_string())
-        .bind(hash)
+    let text = |s: &str| Value::Text(Some(s.to_string()));
+    [
+        text(&w.phone.e164()),
+        text(&w.name),
+        Value::Text(w.gender.map(|g| g.as_str().to_string())),
+        Value::Int(w.age.map(i64::from)),
+        text(&w.trade),
+        text(&w.other_trades.join(",")),
+        Value::Int(w.experience_years.map(i64::from)),
+        Value::Text(p.village.clone()),
+        Value::Text(p.panchayat.clone()),
+        Value::Text(p.block.clone()),
+        Value::Int(p.block_lgd.map(i64::from)),
+        text(&p.district),
+        Value::Int(p.district_lgd.map(i64::from)),
+        text(&p.state),
+        Value::Int(p.pin.map(i64::from)),
+        Value::Float(p.lat),
+        Value::Float(p.lon),
+        text(p.precision.as_str()),
+        text(&w.languages.join(",")),
+        text(w.availability.as_str()),
+        text(&w.source),
+        Value::Int(Some(w.consent.given_at)),
+        text(w.consent.method.as_str()),
+        Value::Int(Some(hash)),
+    ]
+}
+
+/// Binds the `DATA_COLUMNS` of one worker.
+pub(crate) fn bind_data<'q>(mut q: AnyQuery<'q>, w: &NewWorker, hash: i64) -> AnyQuery<'q> {
+    for v in data_values(w, hash) {
+        q = match v {
+            Value::Text(t) => q.bind(t),
+            Value::Int(i) => q.bind(i),
+            Value::Float(f) => q.bind(f),
+        };
+    }
+    q
 }
 
 /// A stable 64-bit FNV-1a hash of everything an import can change, so a re-import can tell "same" from "changed"

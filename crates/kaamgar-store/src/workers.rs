@@ -1,6 +1,7 @@
 //! Single-worker reads and writes, lists with filters, removal, erasure and the change feed.
 //! Every write raises the change sequence in the same transaction.
 
+use crate::columns;
 use crate::rows::{
     DATA_COLUMNS, SELECT_WORKER, bind_data, content_hash, phone_hash, placeholders, worker_from_row,
 };
@@ -265,15 +266,14 @@ pub(crate) async fn write_trades(
     if workers.is_empty() {
         return Ok(());
     }
+    let ids: Vec<i64> = workers.iter().map(|(id, _)| *id).collect();
     let sql = format!(
-        "DELETE FROM worker_trades WHERE worker_id IN {}",
-        placeholders(backend, 1, workers.len(), 0)
+        "DELETE FROM worker_trades WHERE worker_id {}",
+        columns::set_sql(backend, 1, "bigint", ids.len())
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for (id, _) in workers {
-        q = q.bind(*id);
-    }
-    q.execute(&mut **tx).await?;
+    columns::bind_set(backend, sqlx::query(AssertSqlSafe(sql)), &ids)
+        .execute(&mut **tx)
+        .await?;
     insert_trades(tx, backend, workers).await
 }
 
@@ -291,14 +291,31 @@ pub(crate) async fn insert_trades(
         }
     }
     for chunk in rows.chunks(5000) {
-        let sql = format!(
-            "INSERT INTO worker_trades (worker_id, trade, is_primary) VALUES {}",
-            placeholders(backend, chunk.len(), 3, 0)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (id, t, p) in chunk {
-            q = q.bind(*id).bind(t.clone()).bind(*p);
-        }
+        let q = match backend {
+            Backend::Sqlite => {
+                let sql = format!(
+                    "INSERT INTO worker_trades (worker_id, trade, is_primary) VALUES {}",
+                    placeholders(backend, chunk.len(), 3, 0)
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for (id, t, p) in chunk {
+                    q = q.bind(*id).bind(t.clone()).bind(*p);
+                }
+                q
+            }
+            Backend::Postgres => {
+                let sql = format!(
+                    "INSERT INTO worker_trades (worker_id, trade, is_primary) SELECT * FROM unnest({}, {}, {})",
+                    columns::array(1, "bigint"),
+                    columns::array(2, "text"),
+                    columns::array(3, "bigint")
+                );
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(columns::join(chunk.iter().map(|r| Some(r.0.to_string()))))
+                    .bind(columns::join(chunk.iter().map(|r| Some(r.1.clone()))))
+                    .bind(columns::join(chunk.iter().map(|r| Some(r.2.to_string()))))
+            }
+        };
         q.execute(&mut **tx).await?;
     }
     Ok(())

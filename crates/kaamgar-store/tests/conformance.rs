@@ -431,3 +431,36 @@ fn both_migration_folders_list_the_same_versions_and_names() {
     };
     assert_eq!(list("sqlite"), list("postgres"));
 }
+
+#[tokio::test]
+async fn a_reimport_keeps_the_earliest_consent_time_on_record() {
+    let bs = backends().await;
+    for b in &bs {
+        let s = &b.store;
+        let w = worker("9400000001", "A", "mason", "Marhaura");
+        let run = s.begin_import("a.csv", 1).await.unwrap();
+        s.import_batch(run, &[BatchRow::new(2, w.clone())], 1)
+            .await
+            .unwrap();
+        let mut later = w.clone();
+        later.consent.given_at += 86_400 * 30;
+        later.trade = "painter".into();
+        let run = s.begin_import("b.csv", 2).await.unwrap();
+        let out = s
+            .import_batch(run, &[BatchRow::new(2, later)], 2)
+            .await
+            .unwrap();
+        assert_eq!(out.updated, 1, "{}", b.name);
+        let stored = s
+            .list_workers(&WorkerFilter::default(), Page { after: 0, limit: 1 })
+            .await
+            .unwrap();
+        assert_eq!(
+            stored[0].data.consent.given_at, w.consent.given_at,
+            "{}",
+            b.name
+        );
+        assert_eq!(stored[0].data.trade, "painter");
+    }
+    cleanup(bs).await;
+}
