@@ -287,7 +287,11 @@ pub fn parse_languages(raw: &str) -> Vec<String> {
             .map(|(_, c)| *c)
             .unwrap_or("");
         let value = if code.is_empty() {
-            part.trim().to_lowercase()
+            part.trim()
+                .to_lowercase()
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect()
         } else {
             code.to_string()
         };

@@ -299,7 +299,7 @@ impl<'a> RowMapper<'a> {
             .map(|(_, v)| parse_languages(v))
             .unwrap_or_else(|| self.defaults.languages.clone());
         let source = get(Field::Source)
-            .map(|(_, v)| v.chars().take(120).collect())
+            .map(|(_, v)| v.chars().filter(|c| !c.is_control()).take(120).collect())
             .unwrap_or_else(|| self.defaults.source.clone());
         match (name, phone, place, errors.is_empty()) {
             (Some(name), Some(phone), Some(place), true) if !trades.is_empty() => {

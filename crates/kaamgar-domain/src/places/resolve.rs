@@ -234,9 +234,15 @@ fn strip_block_words(name: &str) -> String {
     s.to_string()
 }
 
+/// Trims, collapses spaces and drops control characters from free text.
 fn clean_opt(s: Option<&str>) -> Option<String> {
-    s.map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|v| !v.is_empty())
+    s.map(|v| {
+        v.split(|c: char| c.is_whitespace() || c.is_control())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+    .filter(|v| !v.is_empty())
 }
 
 fn round5(x: f64) -> f64 {
