@@ -199,7 +199,8 @@ impl Store for SqlStore {
             .await
     }
     async fn set_verified(&self, id: i64, verified: bool, now: i64) -> Result<Worker> {
-        self.set_verified_flag(id, verified, now).await
+        self.set_column(id, "verified", i64::from(verified), now)
+            .await
     }
     async fn remove_worker(&self, id: i64, now: i64) -> Result<()> {
         self.soft_delete(id, now).await

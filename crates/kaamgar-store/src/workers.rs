@@ -102,13 +102,17 @@ impl SqlStore {
         self.fetch_worker(id).await
     }
 
-    pub(crate) async fn set_column(
+    /// Sets one column of a live worker (availability, verification) and raises the change sequence.
+    pub(crate) async fn set_column<T>(
         &self,
         id: i64,
         column: &'static str,
-        value: String,
+        value: T,
         now: i64,
-    ) -> Result<Worker> {
+    ) -> Result<Worker>
+    where
+        T: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send + 'static,
+    {
         let mut tx = self.write.begin().await?;
         let seq = SqlStore::next_seq(&mut tx).await?;
         let sql = format!(
@@ -116,28 +120,6 @@ impl SqlStore {
         );
         let done = sqlx::query(AssertSqlSafe(sql))
             .bind(value)
-            .bind(now)
-            .bind(seq)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        tx.commit().await?;
-        self.fetch_worker(id).await
-    }
-
-    pub(crate) async fn set_verified_flag(
-        &self,
-        id: i64,
-        verified: bool,
-        now: i64,
-    ) -> Result<Worker> {
-        let mut tx = self.write.begin().await?;
-        let seq = SqlStore::next_seq(&mut tx).await?;
-        let done = sqlx::query("UPDATE workers SET verified = $1, updated_at = $2, seq = $3 WHERE id = $4 AND deleted_at IS NULL")
-            .bind(i64::from(verified))
             .bind(now)
             .bind(seq)
             .bind(id)

@@ -464,3 +464,35 @@ async fn a_reimport_keeps_the_earliest_consent_time_on_record() {
     }
     cleanup(bs).await;
 }
+
+#[tokio::test]
+async fn an_official_verifies_a_worker_and_can_filter_by_it() {
+    let bs = backends().await;
+    for b in &bs {
+        let s = &b.store;
+        let w = s
+            .create_worker(&worker("9500000001", "A", "mason", "Marhaura"), 1)
+            .await
+            .unwrap();
+        s.create_worker(&worker("9500000002", "B", "mason", "Marhaura"), 1)
+            .await
+            .unwrap();
+        let before = s.current_seq().await.unwrap();
+        let v = s.set_verified(w.id, true, 2).await.unwrap();
+        assert!(v.verified, "{}", b.name);
+        assert!(s.current_seq().await.unwrap() > before);
+        let verified = s
+            .count_workers(&WorkerFilter {
+                verified: Some(true),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(verified, 1, "{}", b.name);
+        assert!(matches!(
+            s.set_verified(9999, true, 3).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    cleanup(bs).await;
+}
