@@ -6,34 +6,36 @@ use sqlx::{AssertSqlSafe, Connection};
 /// Creates (or re-creates) database `name` next to the one `admin_url` points at and returns its URL.
 /// `name` must be a plain identifier.
 pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<String> {
-    assert!(
-        name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
-        "database name must be an identifier"
-    );
-    let mut admin = sqlx::PgConnection::connect(admin_url).await?;
-    sqlx::raw_sql(AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await?;
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await?;
-    admin.close().await?;
+    let statements = [
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        format!("CREATE DATABASE {name}"),
+    ];
+    administer(admin_url, name, &statements).await?;
     Ok(replace_database(admin_url, name))
 }
 
 pub async fn drop_postgres_database(admin_url: &str, name: &str) -> Result<()> {
+    administer(
+        admin_url,
+        name,
+        &[format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")],
+    )
+    .await
+}
+
+/// Runs database-level statements about database `name` on an administrative connection.
+async fn administer(admin_url: &str, name: &str, statements: &[String]) -> Result<()> {
     assert!(
         name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
         "database name must be an identifier"
     );
     let mut admin = sqlx::PgConnection::connect(admin_url).await?;
-    sqlx::raw_sql(AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await?;
+    for statement in statements {
+        sqlx::raw_sql(AssertSqlSafe(statement.clone()))
+            .execute(&mut admin)
+            .await?;
+    }
+    admin.close().await?;
     Ok(())
 }
 

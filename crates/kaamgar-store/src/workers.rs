@@ -113,6 +113,19 @@ impl SqlStore {
     where
         T: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send + 'static,
     {
+        self.update_live(id, column, value, now).await?;
+        self.fetch_worker(id).await
+    }
+
+    pub(crate) async fn soft_delete(&self, id: i64, now: i64) -> Result<()> {
+        self.update_live(id, "deleted_at", now, now).await
+    }
+
+    /// Updates one column of a worker that is not removed, in its own transaction with a new change sequence.
+    async fn update_live<T>(&self, id: i64, column: &'static str, value: T, now: i64) -> Result<()>
+    where
+        T: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send + 'static,
+    {
         let mut tx = self.write.begin().await?;
         let seq = SqlStore::next_seq(&mut tx).await?;
         let sql = format!(
@@ -120,22 +133,6 @@ impl SqlStore {
         );
         let done = sqlx::query(AssertSqlSafe(sql))
             .bind(value)
-            .bind(now)
-            .bind(seq)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        tx.commit().await?;
-        self.fetch_worker(id).await
-    }
-
-    pub(crate) async fn soft_delete(&self, id: i64, now: i64) -> Result<()> {
-        let mut tx = self.write.begin().await?;
-        let seq = SqlStore::next_seq(&mut tx).await?;
-        let done = sqlx::query("UPDATE workers SET deleted_at = $1, updated_at = $1, seq = $2 WHERE id = $3 AND deleted_at IS NULL")
             .bind(now)
             .bind(seq)
             .bind(id)

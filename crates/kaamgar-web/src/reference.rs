@@ -4,6 +4,7 @@ use crate::extract::ApiQuery;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
+use kaamgar_domain::gazetteer::{Gazetteer, PostOffice};
 use kaamgar_domain::trade::Trade;
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,20 @@ pub struct PostOfficeOut {
     pub lon: f64,
 }
 
+impl PostOfficeOut {
+    fn new(g: &Gazetteer, o: &PostOffice) -> Self {
+        let d = g.district_of(o);
+        PostOfficeOut {
+            name: o.name.clone(),
+            pin: o.pin,
+            district: g.districts[d as usize].name.clone(),
+            state: g.state_name(d).to_string(),
+            lat: o.lat,
+            lon: o.lon,
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/places/pin/{pin}", params(("pin" = String, Path)), responses((status = 200, body = Vec<PostOfficeOut>), (status = 404)))]
 pub async fn by_pin(
     State(state): State<AppState>,
@@ -34,20 +49,7 @@ pub async fn by_pin(
         .filter(|p| (100_000..1_000_000).contains(p))
         .ok_or_else(|| ApiError::bad_request("pin_invalid", "a PIN has 6 digits"))?;
     let g = state.places.gazetteer();
-    let out: Vec<PostOfficeOut> = g
-        .by_pin(pin)
-        .map(|o| {
-            let d = g.district_of(o);
-            PostOfficeOut {
-                name: o.name.clone(),
-                pin: o.pin,
-                district: g.districts[d as usize].name.clone(),
-                state: g.state_name(d).to_string(),
-                lat: o.lat,
-                lon: o.lon,
-            }
-        })
-        .collect();
+    let out: Vec<PostOfficeOut> = g.by_pin(pin).map(|o| PostOfficeOut::new(g, o)).collect();
     if out.is_empty() {
         Err(ApiError::NotFound)
     } else {
@@ -123,13 +125,5 @@ pub async fn nearest(
     }
     let g = state.places.gazetteer();
     let (o, _) = g.nearest(q.lat, q.lon).ok_or(ApiError::NotFound)?;
-    let d = g.district_of(o);
-    Ok(Json(PostOfficeOut {
-        name: o.name.clone(),
-        pin: o.pin,
-        district: g.districts[d as usize].name.clone(),
-        state: g.state_name(d).to_string(),
-        lat: o.lat,
-        lon: o.lon,
-    }))
+    Ok(Json(PostOfficeOut::new(g, o)))
 }
