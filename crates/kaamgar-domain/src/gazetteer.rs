@@ -121,10 +121,16 @@ impl Gazetteer {
             self.by_pin.entry(o.pin).or_default().push(i);
             self.by_district.entry(d).or_default().push(i);
             self.by_name
-                .entry((d, skeleton(&o.name)))
+                .entry((d, skeleton(office_base_name(&o.name))))
                 .or_default()
                 .push(i);
             self.grid.entry(cell(o.lat, o.lon)).or_default().push(i);
+        }
+        for ((d, key), ids) in &self.by_name {
+            self.names
+                .entry(*d)
+                .or_default()
+                .push((key.clone(), ids[0]));
         }
     }
 
@@ -180,6 +186,14 @@ impl Gazetteer {
             .map(|(_, i)| &self.offices[i as usize])
     }
 
+    /// The first post office of `district` whose name key (see [`office_base_name`]) is exactly `key`.
+    pub fn office_with_key(&self, district: DistrictId, key: &str) -> Option<&PostOffice> {
+        self.by_name
+            .get(&(district, key.to_string()))
+            .and_then(|ids| ids.first())
+            .map(|&i| &self.offices[i as usize])
+    }
+
     /// Mean position of the post offices of a district.
     pub fn district_centroid(&self, district: DistrictId) -> Option<(f64, f64)> {
         centroid(self.offices_in(district).map(|o| (o.lat, o.lon)))
@@ -214,6 +228,13 @@ impl Gazetteer {
         best.map(|(i, d)| (&self.offices[i as usize], d))
     }
 
+    /// Post-office name keys (skeletons of the names without the office-class suffix) with their offices.
+    pub(crate) fn office_keys(&self) -> impl Iterator<Item = (DistrictId, &str, &[u32])> {
+        self.by_name
+            .iter()
+            .map(|((d, k), ids)| (*d, k.as_str(), ids.as_slice()))
+    }
+
     /// Districts whose name has this skeleton (several states can share a district name).
     pub fn districts_named(&self, name: &str) -> Vec<DistrictId> {
         let key = skeleton(name);
@@ -221,6 +242,23 @@ impl Gazetteer {
             .filter(|&d| skeleton(&self.districts[d as usize].name) == key)
             .collect()
     }
+}
+
+/// "Chapra H.O" → "Chapra", "Rajendra College (Saran)" → "Rajendra College": the name people say.
+pub fn office_base_name(name: &str) -> &str {
+    let mut n = name.trim();
+    if let Some(i) = n.find('(') {
+        n = n[..i].trim_end();
+    }
+    for suffix in [
+        " H.O", " S.O", " B.O", " HO", " SO", " BO", " H.O.", " S.O.", " B.O.",
+    ] {
+        if let Some(s) = n.strip_suffix(suffix) {
+            n = s.trim_end();
+            break;
+        }
+    }
+    n
 }
 
 fn cell(lat: f64, lon: f64) -> (i32, i32) {
@@ -251,7 +289,7 @@ mod tests {
     use super::*;
 
     const SAMPLE: &str = "# test\nS\t0\tBihar\nD\t0\t0\tSaran\nU\t0\t0\tMarhaura\nU\t1\t0\tChapra\n\
-P\t841418\tMarhaura\t0\t25.97\t84.87\nP\t841301\tChapra\t1\t25.78\t84.73\nP\t841301\tChapra Kutchery\t1\t25.79\t84.74\n";
+P\t841418\tMarhaura\t0\t25.97\t84.87\nP\t841301\tChapra\t1\t25.78\t84.73\nP\t841301\tChapra Kutchery\t1\t25.79\t84.74\nP\t841305\tRevelganj S.O\t1\t25.79\t84.64\n";
 
     #[test]
     fn finds_offices_by_pin_name_and_position() {
@@ -259,6 +297,8 @@ P\t841418\tMarhaura\t0\t25.97\t84.87\nP\t841301\tChapra\t1\t25.78\t84.73\nP\t841
         assert_eq!(g.by_pin(841301).count(), 2);
         assert_eq!(g.office_named(0, "marhora").map(|o| o.pin), Some(841418));
         assert_eq!(g.office_named(0, "Chhapra").map(|o| o.pin), Some(841301));
+        assert_eq!(g.office_named(0, "Revelganj").map(|o| o.pin), Some(841305));
+        assert_eq!(g.office_named(0, "Rivilgunj").map(|o| o.pin), Some(841305));
         let (o, d) = g.nearest(25.96, 84.86).unwrap();
         assert_eq!(o.name, "Marhaura");
         assert!(d < 2.0);

@@ -35,18 +35,31 @@ pub fn to_latin(input: &str) -> String {
         }
         if let Some(s) = devanagari_letter(c) {
             // A following nukta turns ड/ढ into the flapped r; on other letters it is dropped (क़→क).
+            let mut s = s;
             if chars.peek() == Some(&'\u{093C}') {
                 chars.next();
                 if c == 'ड' || c == 'ढ' {
-                    out.push('r');
-                    continue;
+                    s = "r";
                 }
             }
             out.push_str(s);
+            // A consonant without a vowel sign or virama carries the inherent a, as romanised Hindi writes it
+            // (मढ़ौरा = "marhaura"); the skeleton drops it again, but it keeps म्ह (a cluster) apart from मह.
+            if is_devanagari_consonant(c)
+                && !chars
+                    .peek()
+                    .is_some_and(|n| is_vowel_sign(*n) || *n == '\u{094D}')
+            {
+                out.push('a');
+            }
+            continue;
+        }
+        if matches!(c, '\u{094D}' | '\u{093C}' | '\u{0951}'..='\u{0954}') {
+            // Virama, a stray nukta and accent marks join letters of one word: no sound, no break.
             continue;
         }
         if ('\u{0900}'..='\u{097F}').contains(&c) {
-            // Signs that carry no sound of their own here (virama, nukta, avagraha, danda).
+            // Danda, avagraha and the other signs end a word.
             out.push(' ');
             continue;
         }
@@ -61,6 +74,14 @@ pub fn to_latin(input: &str) -> String {
         }
     }
     out
+}
+
+fn is_vowel_sign(c: char) -> bool {
+    ('\u{093E}'..='\u{094C}').contains(&c) || matches!(c, '\u{0962}' | '\u{0963}')
+}
+
+fn is_devanagari_consonant(c: char) -> bool {
+    ('\u{0915}'..='\u{0939}').contains(&c) || ('\u{0958}'..='\u{095F}').contains(&c)
 }
 
 fn devanagari_digit(c: char) -> Option<char> {
@@ -120,11 +141,26 @@ fn latin_diacritic(c: char) -> Option<&'static str> {
     })
 }
 
-/// Folds a lower-case Latin word (or phrase) to its skeleton.
-fn fold_latin(word: &str) -> String {
-    let b: Vec<u8> = word.bytes().filter(|c| c.is_ascii_alphanumeric()).collect();
+/// Folds a lower-case Latin word (or phrase, spaces ignored) to its skeleton; `skeleton` after `to_latin`.
+pub fn fold_latin(word: &str) -> String {
+    let mut scratch = Vec::new();
+    let mut out = String::new();
+    fold_latin_into(word, &mut scratch, &mut out);
+    out
+}
+
+/// [`fold_latin`] into a caller's buffers (`out` is cleared first), for hot loops.
+pub fn fold_latin_into(word: &str, scratch: &mut Vec<u8>, out: &mut String) {
+    let filtered: Vec<u8>;
+    let b: &[u8] = if word.bytes().all(|c| c.is_ascii_alphanumeric()) {
+        word.as_bytes()
+    } else {
+        filtered = word.bytes().filter(u8::is_ascii_alphanumeric).collect();
+        &filtered
+    };
     // Pass 1: consonant clusters and aspirates to single letters.
-    let mut s: Vec<u8> = Vec::with_capacity(b.len());
+    let s = scratch;
+    s.clear();
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -173,8 +209,12 @@ fn fold_latin(word: &str) -> String {
     }
     // Pass 2: vowels. Long and short merge, e/i and o/u merge, 'a' after the first letter is dropped
     // (the inherent schwa is written in romanised Hindi but not in Devanagari).
-    let mut v: Vec<u8> = Vec::with_capacity(s.len());
-    for (idx, &c) in s.iter().enumerate() {
+    out.clear();
+    // Only ASCII letters and digits are pushed below.
+    let v = out;
+    // A word-initial "au"/"ai" is the vowel औ/ऐ, which Devanagari folds to o/e: "Auraiya" = "Oraiya" = "औरैया".
+    let skip_first = s.len() > 2 && s[0] == b'a' && matches!(s[1], b'u' | b'i');
+    for (idx, &c) in s.iter().enumerate().skip(usize::from(skip_first)) {
         let c = match c {
             b'e' | b'i' => b'i',
             b'o' | b'u' => b'u',
@@ -184,24 +224,27 @@ fn fold_latin(word: &str) -> String {
         if c == b'a' && idx > 0 {
             continue;
         }
-        if c == b'y' && idx > 0 && v.last() == Some(&b'i') {
+        if c == b'y' && idx > 0 && v.as_bytes().last() == Some(&b'i') {
             // "chahiye"/"chahie", "kumhariya"/"kumharia".
             continue;
         }
-        if c == b'm' && matches!(s.get(idx + 1), Some(b'b' | b'p')) {
-            v.push(b'n');
+        if c == b'm' && matches!(s.get(idx + 1), Some(b'b' | b'p' | b'h')) {
+            // A nasal before a labial or h is written with anusvara or with a half letter: कुंहार = कुम्हार,
+            // "ambar" = "anbar". (Not before every consonant: romanised Hindi drops the schwa too, "Amnour".)
+            if v.as_bytes().last() != Some(&b'n') {
+                v.push('n');
+            }
             continue;
         }
         if c == b'h' && idx > 0 && idx + 1 == s.len() && is_vowel(s[idx - 1]) {
             // "marhaurah" / "marhaura".
             continue;
         }
-        if v.last() == Some(&c) {
+        if v.as_bytes().last() == Some(&c) {
             continue;
         }
-        v.push(c);
+        v.push(char::from(c));
     }
-    String::from_utf8(v).unwrap_or_default()
 }
 
 fn is_vowel(c: u8) -> bool {
@@ -270,6 +313,17 @@ mod tests {
         assert_eq!(skeleton("darzi"), skeleton("दर्जी"));
         assert_eq!(skeleton("dhobi"), skeleton("धोबी"));
         assert_eq!(skeleton("kumhar"), skeleton("कुम्हार"));
+        assert_eq!(skeleton("कुंहार"), skeleton("कुम्हार"));
+        assert_eq!(skeleton("चाँद"), skeleton("चांद"));
+    }
+
+    #[test]
+    fn a_conjunct_stays_one_word_and_initial_vowel_pairs_fold() {
+        assert_eq!(word_skeletons("दर्जी चाहिए").len(), 2);
+        assert_eq!(word_skeletons("इलेक्ट्रीशियन").len(), 1);
+        assert_eq!(skeleton("Auraiya"), skeleton("Oraiya"));
+        assert_eq!(skeleton("Auraiya"), skeleton("औरैया"));
+        assert_eq!(skeleton("Aithal"), skeleton("ऐथल"));
     }
 
     #[test]

@@ -233,6 +233,7 @@ impl PlaceDirectory {
     }
 
     fn build_blocks(&mut self, lgd: &[LgdBlock]) {
+        let sub_keys = self.subdistrict_keys();
         let mut covered: HashMap<DistrictId, ()> = HashMap::new();
         for row in lgd {
             let Some(d) = self.find_district_in_state(&row.state_name, &row.district_name) else {
@@ -240,7 +241,7 @@ impl PlaceDirectory {
             };
             covered.insert(d, ());
             let name = title_case(&row.name);
-            let (lat, lon) = self.block_position(d, &name);
+            let (lat, lon) = self.block_position(&sub_keys, d, &name);
             self.push_block(BlockInfo {
                 keys: vec![skeleton(&name)],
                 name,
@@ -269,7 +270,7 @@ impl PlaceDirectory {
             if dup || !self.districts.contains_key(&d) {
                 continue;
             }
-            let (lat, lon) = self.block_position(d, &name);
+            let (lat, lon) = self.block_position(&sub_keys, d, &name);
             self.push_block(BlockInfo {
                 keys: vec![key],
                 name,
@@ -290,31 +291,44 @@ impl PlaceDirectory {
     }
 
     /// A block's position: its headquarters post office (same name), else the mean of its sub-district's offices,
-    /// else the district centre.
-    fn block_position(&self, d: DistrictId, name: &str) -> (f64, f64) {
+    /// else the district centre. `subs` maps (district, sub-district name key) to sub-districts.
+    fn block_position(
+        &self,
+        subs: &HashMap<(DistrictId, String), Vec<u32>>,
+        d: DistrictId,
+        name: &str,
+    ) -> (f64, f64) {
         let key = skeleton(name);
-        if let Some(o) = self
-            .gazetteer
-            .offices_in(d)
-            .find(|o| skeleton(&o.name) == key)
-        {
+        if let Some(o) = self.gazetteer.office_with_key(d, &key) {
             return (o.lat, o.lon);
         }
-        let (mut n, mut la, mut lo) = (0.0, 0.0, 0.0);
-        for o in self.gazetteer.offices_in(d) {
-            if skeleton(&self.gazetteer.subdistricts[o.subdistrict as usize].name) == key {
-                n += 1.0;
-                la += o.lat;
-                lo += o.lon;
+        if let Some(ids) = subs.get(&(d, key)) {
+            let (mut n, mut la, mut lo) = (0.0, 0.0, 0.0);
+            for o in self.gazetteer.offices_in(d) {
+                if ids.contains(&o.subdistrict) {
+                    n += 1.0;
+                    la += o.lat;
+                    lo += o.lon;
+                }
             }
-        }
-        if n > 0.0 {
-            return (la / n, lo / n);
+            if n > 0.0 {
+                return (la / n, lo / n);
+            }
         }
         self.districts
             .get(&d)
             .map(|i| (i.lat, i.lon))
             .unwrap_or((0.0, 0.0))
+    }
+
+    fn subdistrict_keys(&self) -> HashMap<(DistrictId, String), Vec<u32>> {
+        let mut subs: HashMap<(DistrictId, String), Vec<u32>> = HashMap::new();
+        for (i, sd) in self.gazetteer.subdistricts.iter().enumerate() {
+            subs.entry((sd.district, skeleton(&sd.name)))
+                .or_default()
+                .push(i as u32);
+        }
+        subs
     }
 
     fn find_district_in_state(&self, state: &str, district: &str) -> Option<DistrictId> {
@@ -375,6 +389,18 @@ impl PlaceDirectory {
 
     pub fn gazetteer(&self) -> &Gazetteer {
         &self.gazetteer
+    }
+
+    /// Every district name key (names and aliases, folded) with the districts it names.
+    pub(crate) fn district_keys(&self) -> impl Iterator<Item = (&str, &[DistrictId])> {
+        self.district_keys
+            .iter()
+            .map(|(k, ids)| (k.as_str(), ids.as_slice()))
+    }
+
+    /// Every block with its name keys (name and aliases, folded).
+    pub(crate) fn blocks_with_keys(&self) -> impl Iterator<Item = (&BlockInfo, &[String])> {
+        self.blocks.iter().map(|b| (b, b.keys.as_slice()))
     }
 }
 
