@@ -8,6 +8,7 @@ pub mod phone;
 pub mod places;
 pub mod text;
 pub mod trade;
+pub mod understand;
 pub mod worker;
 
 pub use phone::PhoneNumber;

@@ -5,7 +5,9 @@ use crate::config::{self, Config};
 use crate::import::report::{CsvReport, ReportSink};
 use crate::import::source::Input;
 use crate::import::{self, ImportOptions, Progress};
-use crate::{bench, demo, export, importer, lgd, reference, serve, telemetry, xlsx_write};
+use crate::{
+    bench, demo, export, importer, lgd, reference, serve, telemetry, understand, xlsx_write,
+};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use kaamgar_domain::worker::ConsentMethod;
@@ -69,6 +71,22 @@ enum Command {
         bad_percent: u64,
         #[arg(long, default_value_t = 2020)]
         seed: u64,
+    },
+    /// Read messages, one per line on standard input, and print what each asks for (intent, trade, place) as
+    /// one JSON object per line.
+    Understand {
+        /// Service area the place names are resolved towards: comma-separated districts (default KAAMGAR_AREA).
+        #[arg(long)]
+        area: Option<String>,
+        /// Score an evaluation set (tab-separated, see data/eval/understand.tsv) instead of reading stdin.
+        #[arg(long)]
+        eval: Option<PathBuf>,
+        /// With --eval: print every wrong reading to standard error.
+        #[arg(long)]
+        verbose: bool,
+        /// Print how each message was split into words and phrases to standard error.
+        #[arg(long)]
+        explain: bool,
     },
     /// Show or check the configuration.
     #[command(subcommand)]
@@ -154,6 +172,19 @@ enum BenchCommand {
     Demo {
         #[arg(long)]
         database_url: Option<String>,
+    },
+    /// Lexicon start-up time and messages per second on one core, over an evaluation set's messages.
+    Understand {
+        #[arg(long, default_value = "data/eval/understand.tsv")]
+        messages: PathBuf,
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+        /// Service area (default: Saran and the Kanpur division).
+        #[arg(
+            long,
+            default_value = "Saran,Kanpur Nagar,Kanpur Dehat,Etawah,Auraiya,Farrukhabad,Kannauj"
+        )]
+        area: String,
     },
 }
 
@@ -306,6 +337,27 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Understand {
+            area,
+            eval,
+            verbose,
+            explain,
+        } => {
+            let area = area.map_or_else(|| cfg.area_districts(), |a| understand::parse_area(&a));
+            let (u, dir) = tokio::task::spawn_blocking(move || understand::build(&area)).await??;
+            match eval {
+                Some(file) => {
+                    let report = understand::run_eval(&u, &dir, &file, verbose)?;
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                }
+                None => {
+                    let stdin = std::io::stdin().lock();
+                    let out = std::io::BufWriter::new(std::io::stdout().lock());
+                    understand::run_lines(&u, stdin, out, std::io::stderr().lock(), explain)?;
+                }
+            }
+            Ok(())
+        }
         Command::Config(ConfigCommand::Example) => Ok(()),
         Command::Bench(BenchCommand::Import {
             rows,
@@ -314,6 +366,15 @@ async fn run(cli: Cli) -> Result<()> {
         }) => bench::import(rows, database_url.as_deref(), xlsx).await,
         Command::Bench(BenchCommand::Demo { database_url }) => {
             bench::demo(database_url.as_deref()).await
+        }
+        Command::Bench(BenchCommand::Understand {
+            messages,
+            rounds,
+            area,
+        }) => {
+            let report = understand::bench(&understand::parse_area(&area), &messages, rounds)?;
+            println!("{report}");
+            Ok(())
         }
     }
 }

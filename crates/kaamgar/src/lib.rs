@@ -12,4 +12,5 @@ pub mod lgd;
 pub mod reference;
 pub mod serve;
 pub mod telemetry;
+pub mod understand;
 pub mod xlsx_write;

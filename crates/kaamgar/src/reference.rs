@@ -10,7 +10,9 @@ use std::io::Read;
 
 const TRADES: &str = include_str!("../../../data/trades.tsv");
 const PLACES_GZ: &[u8] = include_bytes!("../../../data/places.tsv.gz");
-const PLACE_ALIASES: &str = include_str!("../../../data/place_aliases.tsv");
+pub const PLACE_ALIASES: &str = include_str!("../../../data/place_aliases.tsv");
+/// What words and phrases in a message tell (requests, offers, problems, place markers, days).
+pub const LEXICON: &str = include_str!("../../../data/lexicon.tsv");
 
 pub fn trades() -> Result<TradeCatalogue> {
     TradeCatalogue::parse(TRADES).context("parsing the built-in trade catalogue")

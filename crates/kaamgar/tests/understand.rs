@@ -1,0 +1,305 @@
+//! Understanding messages with the real lexicons and the all-India gazetteer: the issue's examples, scripts and
+//! spellings, negated places, extras, hostile input, the evaluation set's held-aside split, and the CLI.
+
+use kaamgar::understand;
+use kaamgar_domain::places::PlaceDirectory;
+use kaamgar_domain::understand::{
+    Context, Day, Intent, PartOfDay, PlaceKind, Understander, Understanding,
+};
+use proptest::prelude::*;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+const AREA: &str = "Saran,Kanpur Nagar,Kanpur Dehat,Etawah,Auraiya,Farrukhabad,Kannauj";
+
+fn engine() -> &'static (Understander, PlaceDirectory) {
+    static E: OnceLock<(Understander, PlaceDirectory)> = OnceLock::new();
+    E.get_or_init(|| understand::build(&understand::parse_area(AREA)).expect("lexicons build"))
+}
+
+fn read(msg: &str) -> Understanding {
+    engine().0.understand(msg, &Context::default())
+}
+
+fn slug(u: &Understanding) -> Option<&str> {
+    u.trade.as_ref().map(|t| t.slug.as_str())
+}
+
+fn place(u: &Understanding) -> Option<(&str, &str)> {
+    u.place
+        .as_ref()
+        .map(|p| (p.name.as_str(), p.district.as_str()))
+}
+
+#[test]
+fn reads_the_issue_examples() {
+    let cases: &[(&str, Intent, Option<&str>, Option<&str>)] = &[
+        (
+            "mujhe ek plumber chahiye marhaura me",
+            Intent::Need,
+            Some("plumber"),
+            Some("Saran"),
+        ),
+        (
+            "नल टपक रहा है, मढ़ौरा में प्लंबर भेजिए",
+            Intent::Need,
+            Some("plumber"),
+            Some("Saran"),
+        ),
+        (
+            "need electrician 841301",
+            Intent::Need,
+            Some("electrician"),
+            Some("Saran"),
+        ),
+        (
+            "rajmistri sonpur",
+            Intent::Need,
+            Some("mason"),
+            Some("Saran"),
+        ),
+        (
+            "badhai chahiye darwaza banwana hai",
+            Intent::Need,
+            Some("carpenter"),
+            None,
+        ),
+        (
+            "plumber chahiye chapra nahi marhaura me",
+            Intent::Need,
+            Some("plumber"),
+            Some("Saran"),
+        ),
+        (
+            "main welder hoon, sonepur me kaam chahiye",
+            Intent::Offer,
+            Some("welder"),
+            Some("Saran"),
+        ),
+        ("namaste", Intent::Other, None, None),
+    ];
+    for (msg, intent, trade, district) in cases {
+        let u = read(msg);
+        assert_eq!(u.intent, *intent, "{msg}: {u:?}");
+        assert_eq!(slug(&u), *trade, "{msg}: {u:?}");
+        assert_eq!(
+            u.place.as_ref().map(|p| p.district.as_str()),
+            *district,
+            "{msg}: {u:?}"
+        );
+    }
+}
+
+#[test]
+fn a_negated_place_is_not_chosen() {
+    let u = read("plumber chahiye chapra nahi marhaura me");
+    assert_eq!(place(&u), Some(("Marhaura", "Saran")));
+    let u = read("electrician chahiye, not in Chapra, in Ekma");
+    assert_eq!(place(&u), Some(("Ekma", "Saran")));
+    let u = read("etawah ke alawa saifai me badhai chahiye");
+    assert_eq!(place(&u).map(|p| p.0), Some("Saifai"));
+}
+
+#[test]
+fn problems_point_to_trades() {
+    for (msg, want) in [
+        ("nal tapak raha hai", "plumber"),
+        ("light nahi aa rahi", "electrician"),
+        ("ghar ki putai karwani hai", "painter"),
+        ("shaadi ka khana banwana hai", "halwai"),
+        ("fridge thanda nahi kar raha", "ac_mechanic"),
+        ("चापाकल खराब हो गया", "borewell"),
+    ] {
+        let u = read(msg);
+        assert_eq!(u.intent, Intent::Need, "{msg}: {u:?}");
+        assert_eq!(slug(&u), Some(want), "{msg}: {u:?}");
+    }
+}
+
+#[test]
+fn typos_scripts_and_digits_meet() {
+    for msg in [
+        "electrisian chahiye marhora",
+        "इलेक्ट्रीशियन चाहिए मढ़ौरा में",
+        "ELECTRICIAN CHAHIYE MARHAURA",
+        "electrician चाहिए marhaura में",
+    ] {
+        let u = read(msg);
+        assert_eq!(slug(&u), Some("electrician"), "{msg}: {u:?}");
+        assert_eq!(place(&u).map(|p| p.1), Some("Saran"), "{msg}: {u:?}");
+    }
+    // Devanagari digits, and a PIN written in two halves.
+    let u = read("बढ़ई चाहिए पिन ८४१३०१");
+    assert_eq!(u.place.as_ref().and_then(|p| p.pin), Some(841301));
+    assert_eq!(u.place.as_ref().map(|p| p.kind), Some(PlaceKind::Pin));
+    let u = read("rajmistri chahiye 841 301");
+    assert_eq!(u.place.as_ref().and_then(|p| p.pin), Some(841301));
+    // Chandrabindu and anusvara spellings of one word.
+    assert_eq!(slug(&read("कुम्हार चाहिए")), Some("potter"));
+    assert_eq!(slug(&read("कुंहार चाहिए")), Some("potter"));
+}
+
+#[test]
+fn keeps_how_many_and_when() {
+    let u = read("kal subah 5 log chahiye chapra me");
+    assert_eq!(u.count, Some(5));
+    let when = u.when.expect("when");
+    assert_eq!(when.day, Some(Day::Tomorrow));
+    assert_eq!(when.part, Some(PartOfDay::Morning));
+    assert_eq!(slug(&u), Some("labourer"));
+    let u = read("do plumber bhejo abhi");
+    assert_eq!(u.count, Some(2));
+    assert_eq!(u.when.and_then(|w| w.day), Some(Day::Now));
+}
+
+#[test]
+fn ambiguous_names_go_to_the_service_area_and_the_sender() {
+    // "Sonpur" is a post office in many states; in Saran it is the block.
+    let u = read("plumber chahiye sonpur me");
+    assert_eq!(place(&u), Some(("Sonepur", "Saran")));
+    // With only Kanpur in the area, a Kanpur name resolves there.
+    let (kanpur, _) = understand::build(&["Kanpur Nagar".to_string()]).unwrap();
+    let u = kanpur.understand("plumber chahiye kalyanpur me", &Context::default());
+    assert_eq!(
+        u.place.as_ref().map(|p| p.district.as_str()),
+        Some("Kanpur Nagar")
+    );
+    // A sender known to be in a district tips a name shared by two districts of the area.
+    let (e, dir) = engine();
+    let akbarpur = e.understand("akbarpur me mistri chahiye", &Context::default());
+    assert!(akbarpur.place.is_some());
+    let d = dir.resolve_district("Kanpur Dehat").unwrap();
+    let ctx = Context {
+        district: Some(d),
+        near: dir.district(d).map(|i| (i.lat, i.lon)),
+    };
+    let u = e.understand("akbarpur me mistri chahiye", &ctx);
+    assert_eq!(
+        u.place.as_ref().map(|p| p.district.as_str()),
+        Some("Kanpur Dehat")
+    );
+}
+
+#[test]
+fn places_outside_the_area_need_a_marker_or_a_district_name() {
+    // "Patna" is a district: taken even outside the area.
+    let u = read("patna me plumber chahiye");
+    assert_eq!(u.place.as_ref().map(|p| p.district.as_str()), Some("Patna"));
+    // A person's name that happens to be a post office somewhere is not a place.
+    let u = read("mera naam sunil hai plumber chahiye");
+    assert!(u.place.is_none(), "{u:?}");
+}
+
+#[test]
+fn hostile_input_is_other_and_never_panics() {
+    let long = "क".repeat(10_000);
+    let mixed = "plumber ".repeat(2_000);
+    for msg in [
+        "",
+        "   ",
+        "🙏🙏🙏",
+        "😀",
+        "مرحبا، أحتاج سباكًا",
+        "שלום",
+        "\u{202E}rebmulp\u{202C}",
+        "\u{0}\u{1}\u{7}\u{1b}[31m",
+        "\u{200D}\u{200C}\u{FEFF}",
+        long.as_str(),
+        "्््््",
+        "़़़",
+    ] {
+        let u = read(msg);
+        assert_eq!(u.intent, Intent::Other, "{msg:?}: {u:?}");
+        assert!(u.trade.is_none() && u.place.is_none());
+    }
+    let u = read(&mixed);
+    assert_eq!(slug(&u), Some("plumber"));
+    let u = read("plumber\u{0}chahiye\u{7}marhaura\u{1b}me");
+    assert_eq!(slug(&u), Some("plumber"));
+    assert_eq!(place(&u).map(|p| p.1), Some("Saran"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn random_text_never_panics_and_is_well_formed(s in "\\PC{0,300}") {
+        let u = read(&s);
+        prop_assert!((0.0..=1.0).contains(&u.confidence));
+        prop_assert_eq!(u.trade.is_some(), !u.trades.is_empty());
+        if let Some(p) = &u.place {
+            prop_assert!((6.0..38.0).contains(&p.lat) && (68.0..98.0).contains(&p.lon), "{:?}", p);
+        }
+    }
+
+    #[test]
+    fn random_mixes_of_known_words_never_panic(words in proptest::collection::vec(
+        prop::sample::select(vec![
+            "plumber", "chahiye", "marhaura", "me", "nahi", "841301", "841", "301", "kal", "5", "log", "hoon",
+            "नल", "टपक", "में", "नहीं", "not", "in", "ke", "alawa", "kaam", "chapra", "kanpur", "dehat", "", "१",
+        ]),
+        0..20,
+    )) {
+        let msg = words.join(" ");
+        let u = read(&msg);
+        prop_assert!((0.0..=1.0).contains(&u.confidence));
+    }
+}
+
+#[test]
+fn the_held_aside_evaluation_split_meets_the_targets() {
+    let (u, dir) = engine();
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/eval/understand.tsv");
+    let report = understand::run_eval(u, dir, &file, false).unwrap();
+    let held = &report["held"];
+    assert!(held["cases"].as_u64().unwrap() >= 100, "{report}");
+    assert!(report["all"]["cases"].as_u64().unwrap() >= 300, "{report}");
+    assert!(held["intent"].as_f64().unwrap() >= 0.97, "{report}");
+    assert!(held["trade"].as_f64().unwrap() >= 0.95, "{report}");
+    assert!(held["place"].as_f64().unwrap() >= 0.95, "{report}");
+}
+
+#[test]
+fn the_cli_answers_every_line_and_names_a_line_that_is_not_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaamgar"))
+        .args(["understand", "--area", "Saran"])
+        .current_dir(dir.path())
+        .env("KAAMGAR_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"\xef\xbb\xbfplumber chahiye marhaura me\r\n\nbad \xff\xfe line\nnamaste\n")
+        .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert_eq!(lines[0]["intent"], "need");
+    assert_eq!(lines[0]["trade"]["nco"], "7126");
+    assert_eq!(lines[0]["trade"]["name"], "Plumber");
+    assert_eq!(lines[0]["place"]["name"], "Marhaura");
+    assert_eq!(lines[0]["place"]["district"], "Saran");
+    assert_eq!(lines[0]["place"]["state"], "Bihar");
+    assert_eq!(lines[1]["intent"], "other");
+    assert!(lines[1]["trade"].is_null() && lines[1]["place"].is_null());
+    assert!(
+        lines[2]["error"].as_str().unwrap().starts_with("line 3:"),
+        "{stdout}"
+    );
+    assert_eq!(lines[3]["intent"], "other");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 3"));
+    // No database is created for reading messages.
+    assert!(!dir.path().join("kaamgar.db").exists());
+}
