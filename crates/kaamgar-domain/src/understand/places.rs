@@ -183,7 +183,24 @@ impl PlaceIndex {
                 }
             }
             votes.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
-            let o = &g.offices[votes[0].2 as usize];
+            // Named after its head office (or sub office) when it has one: 841301 is "Chapra".
+            let rank = |i: u32| {
+                let n = g.offices[i as usize].name.trim_end_matches('.');
+                if n.ends_with("H.O") {
+                    0
+                } else if n.ends_with("S.O") {
+                    1
+                } else {
+                    2
+                }
+            };
+            let head = offices
+                .iter()
+                .copied()
+                .filter(|&i| g.district_of(&g.offices[i as usize]) == votes[0].0)
+                .min_by_key(|&i| (rank(i), i))
+                .unwrap_or(votes[0].2);
+            let o = &g.offices[head as usize];
             let base = office_base_name(&o.name);
             let name = self.text(base);
             self.pins.insert(
