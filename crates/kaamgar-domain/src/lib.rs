@@ -4,6 +4,7 @@
 pub mod filter;
 pub mod gazetteer;
 pub mod import;
+pub mod matching;
 pub mod phone;
 pub mod places;
 pub mod text;

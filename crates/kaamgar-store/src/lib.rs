@@ -63,6 +63,34 @@ pub struct WorkerChange {
     pub worker: Option<Worker>,
 }
 
+/// A position in the change feed. One write can stamp many workers with one sequence value (an import batch), so
+/// a page of changes may end inside a sequence value: the cursor is the (sequence, id) of the last change read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeCursor {
+    pub seq: i64,
+    pub id: i64,
+}
+
+impl ChangeCursor {
+    /// Before every change.
+    pub fn start() -> Self {
+        Self::after_seq(0)
+    }
+
+    /// After every change up to and including sequence value `seq`.
+    pub fn after_seq(seq: i64) -> Self {
+        ChangeCursor { seq, id: i64::MAX }
+    }
+
+    /// Just after this change.
+    pub fn after(c: &WorkerChange) -> Self {
+        ChangeCursor {
+            seq: c.seq,
+            id: c.id,
+        }
+    }
+}
+
 /// Counts per import run, kept for the dashboard and for resuming.
 #[derive(Debug, Clone, Default)]
 pub struct ImportRunRecord {
@@ -93,8 +121,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The registry's change sequence: every committed write to the registry raises it.
     async fn current_seq(&self) -> Result<i64>;
-    /// Workers changed after `seq`, in sequence order, including removals.
-    async fn changes_since(&self, seq: i64, limit: i64) -> Result<Vec<WorkerChange>>;
+    /// Workers changed after the cursor, in (sequence, id) order, including removals.
+    async fn changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<WorkerChange>>;
 
     async fn begin_import(&self, file_name: &str, now: i64) -> Result<i64>;
     /// Upserts one batch of list rows by phone in one transaction.

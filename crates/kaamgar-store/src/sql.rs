@@ -2,8 +2,8 @@
 //! modules. One code path over `AnyPool`; the few dialect differences are decided by `Backend`.
 
 use crate::{
-    BatchOutcome, BatchRow, ImportRunRecord, ImportSummary, LgdData, Page, Result, Store,
-    StoreError, WorkerChange, WorkerFilter,
+    BatchOutcome, BatchRow, ChangeCursor, ImportRunRecord, ImportSummary, LgdData, Page, Result,
+    Store, StoreError, WorkerChange, WorkerFilter,
 };
 use async_trait::async_trait;
 use kaamgar_domain::places::{LgdBlock, LgdDistrict};
@@ -221,8 +221,8 @@ impl Store for SqlStore {
                 .await?,
         )
     }
-    async fn changes_since(&self, seq: i64, limit: i64) -> Result<Vec<WorkerChange>> {
-        self.changes(seq, limit).await
+    async fn changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<WorkerChange>> {
+        self.changes(after, limit).await
     }
     async fn begin_import(&self, file_name: &str, now: i64) -> Result<i64> {
         self.start_run(file_name, now).await

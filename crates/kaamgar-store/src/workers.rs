@@ -5,7 +5,9 @@ use crate::columns;
 use crate::rows::{
     DATA_COLUMNS, SELECT_WORKER, bind_data, content_hash, phone_hash, placeholders, worker_from_row,
 };
-use crate::{Backend, Page, Result, SqlStore, StoreError, WorkerChange, WorkerFilter};
+use crate::{
+    Backend, ChangeCursor, Page, Result, SqlStore, StoreError, WorkerChange, WorkerFilter,
+};
 use kaamgar_domain::worker::{NewWorker, Worker};
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
@@ -210,13 +212,19 @@ impl SqlStore {
         Ok(q.fetch_one(&self.read).await?.try_get("n")?)
     }
 
-    pub(crate) async fn changes(&self, after: i64, limit: i64) -> Result<Vec<WorkerChange>> {
+    pub(crate) async fn changes(
+        &self,
+        after: ChangeCursor,
+        limit: i64,
+    ) -> Result<Vec<WorkerChange>> {
+        // `seq >= $1` keeps the seq index usable; the rest skips what the cursor has already passed.
         let sql = SELECT_WORKER.replace(
             "FROM workers",
-            "FROM workers WHERE seq > $1 ORDER BY seq, id LIMIT $2",
+            "FROM workers WHERE seq >= $1 AND (seq > $1 OR id > $2) ORDER BY seq, id LIMIT $3",
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(after)
+            .bind(after.seq)
+            .bind(after.id)
             .bind(limit)
             .fetch_all(&self.read)
             .await?;

@@ -4,7 +4,9 @@
 use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::places::{Place, Precision};
 use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker};
-use kaamgar_store::{BatchRow, LgdData, Page, SqlStore, Store, StoreError, WorkerFilter};
+use kaamgar_store::{
+    BatchRow, ChangeCursor, LgdData, Page, SqlStore, Store, StoreError, WorkerFilter,
+};
 use sqlx::Connection;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -236,14 +238,20 @@ async fn every_write_raises_the_change_sequence_and_the_feed_reports_removals() 
             .unwrap();
         let after_busy = s.current_seq().await.unwrap();
         assert_eq!(after_busy, start + 2, "{}", b.name);
-        let feed = s.changes_since(start, 10).await.unwrap();
+        let feed = s
+            .changes_since(ChangeCursor::after_seq(start), 10)
+            .await
+            .unwrap();
         assert_eq!(feed.len(), 1);
         assert_eq!(
             feed[0].worker.as_ref().unwrap().data.availability,
             Availability::Busy
         );
         s.remove_worker(w.id, 3).await.unwrap();
-        let feed = s.changes_since(after_busy, 10).await.unwrap();
+        let feed = s
+            .changes_since(ChangeCursor::after_seq(after_busy), 10)
+            .await
+            .unwrap();
         assert!(feed[0].worker.is_none(), "{}", b.name);
         assert!(matches!(
             s.get_worker(w.id).await,
@@ -280,7 +288,11 @@ async fn reimporting_the_same_rows_changes_nothing_and_changed_rows_are_updated(
             b.name
         );
         let seq = s.current_seq().await.unwrap();
-        let feed_len = s.changes_since(0, 1000).await.unwrap().len();
+        let feed_len = s
+            .changes_since(ChangeCursor::start(), 1000)
+            .await
+            .unwrap()
+            .len();
 
         let run2 = s.begin_import("a.csv", 2).await.unwrap();
         let again = s.import_batch(run2, &rows, 2).await.unwrap();
@@ -290,13 +302,22 @@ async fn reimporting_the_same_rows_changes_nothing_and_changed_rows_are_updated(
             "{}",
             b.name
         );
-        let changed_after = s.changes_since(seq, 1000).await.unwrap();
+        let changed_after = s
+            .changes_since(ChangeCursor::after_seq(seq), 1000)
+            .await
+            .unwrap();
         assert!(
             changed_after.is_empty(),
             "{}: an unchanged re-import must not appear in the feed",
             b.name
         );
-        assert_eq!(s.changes_since(0, 1000).await.unwrap().len(), feed_len);
+        assert_eq!(
+            s.changes_since(ChangeCursor::start(), 1000)
+                .await
+                .unwrap()
+                .len(),
+            feed_len
+        );
 
         let mut edited = rows.clone();
         let mut w = edited[3].worker.clone();
@@ -493,6 +514,46 @@ async fn an_official_verifies_a_worker_and_can_filter_by_it() {
             s.set_verified(9999, true, 3).await,
             Err(StoreError::NotFound)
         ));
+    }
+    cleanup(bs).await;
+}
+
+#[tokio::test]
+async fn the_change_feed_pages_through_a_batch_that_shares_one_sequence_value() {
+    let bs = backends().await;
+    for b in &bs {
+        let s = &b.store;
+        let rows: Vec<BatchRow> = (0..25)
+            .map(|i| {
+                BatchRow::new(
+                    i + 2,
+                    worker(
+                        &format!("92000000{i:02}"),
+                        &format!("P{i}"),
+                        "mason",
+                        "Marhaura",
+                    ),
+                )
+            })
+            .collect();
+        let run = s.begin_import("p.csv", 1).await.unwrap();
+        s.import_batch(run, &rows, 1).await.unwrap();
+        let mut cursor = ChangeCursor::start();
+        let mut seen = Vec::new();
+        loop {
+            let page = s.changes_since(cursor, 7).await.unwrap();
+            let Some(last) = page.last() else { break };
+            cursor = ChangeCursor::after(last);
+            seen.extend(page.iter().map(|c| c.id));
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(
+            seen.len(),
+            25,
+            "{}: every worker of the batch, once",
+            b.name
+        );
     }
     cleanup(bs).await;
 }

@@ -49,6 +49,31 @@ impl ApiError {
     }
 }
 
+impl std::fmt::Display for ApiError {
+    /// The message a client sees (internal detail stays in the logs).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiError::Validation(fields) => {
+                let parts: Vec<String> = fields
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect();
+                write!(f, "some fields are not valid: {}", parts.join("; "))
+            }
+            ApiError::BadRequest { message, .. }
+            | ApiError::Conflict { message, .. }
+            | ApiError::Gone { message, .. }
+            | ApiError::Unprocessable { message, .. }
+            | ApiError::PayloadTooLarge(message) => f.write_str(message),
+            ApiError::Unauthorized => f.write_str("a valid API token is needed"),
+            ApiError::NotFound => f.write_str("not found"),
+            ApiError::Internal(_) => f.write_str("internal error"),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

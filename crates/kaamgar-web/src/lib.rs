@@ -5,6 +5,7 @@ mod error;
 mod extract;
 mod health;
 mod imports;
+pub mod matching;
 mod openapi;
 mod reference;
 mod router;
@@ -13,6 +14,7 @@ mod workers;
 use async_trait::async_trait;
 use kaamgar_domain::places::PlaceDirectory;
 use kaamgar_domain::trade::TradeCatalogue;
+use kaamgar_domain::understand::Understander;
 use kaamgar_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
@@ -27,6 +29,10 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub trades: Arc<TradeCatalogue>,
     pub places: Arc<PlaceDirectory>,
+    /// Reads what people write (messages, place names).
+    pub understander: Arc<Understander>,
+    /// The matching index, kept fresh from the registry.
+    pub matcher: Arc<matching::Matcher>,
     /// The list import use case (lives in the binary, where the CSV/XLSX readers are).
     pub importer: Arc<dyn ListImporter>,
     pub metrics: Option<PrometheusHandle>,

@@ -1,6 +1,6 @@
 //! The OpenAPI document for `/api/v1`, generated from the handlers' annotations so it cannot drift from them.
 
-use crate::{error, health, imports, reference, workers};
+use crate::{error, health, imports, matching, reference, workers};
 use axum::Json;
 use utoipa::OpenApi;
 
@@ -12,6 +12,7 @@ use utoipa::OpenApi;
         workers::create, workers::get, workers::replace, workers::list, workers::set_availability,
         workers::set_verified, workers::remove, workers::erase,
         imports::upload,
+        matching::find,
         reference::trades, reference::by_pin, reference::blocks, reference::nearest,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail, error::FieldError)),

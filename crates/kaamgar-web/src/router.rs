@@ -1,6 +1,6 @@
 //! The whole URL space in one screen.
 
-use crate::{AppState, extract, health, imports, openapi, reference, workers};
+use crate::{AppState, extract, health, imports, matching, openapi, reference, workers};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
             "/imports",
             post(imports::upload).layer(DefaultBodyLimit::max(state.max_upload_bytes)),
         )
+        .route("/match", get(matching::find))
         .route("/trades", get(reference::trades))
         .route("/places/pin/{pin}", get(reference::by_pin))
         .route("/places/blocks", get(reference::blocks))

@@ -4,8 +4,9 @@ use crate::config::Config;
 use anyhow::{Context, Result};
 use kaamgar_domain::places::PlaceDirectory;
 use kaamgar_domain::trade::TradeCatalogue;
+use kaamgar_domain::understand::Understander;
 use kaamgar_store::{SqlStore, Store};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug, Clone)]
 pub struct App {
@@ -13,6 +14,8 @@ pub struct App {
     pub store: Arc<SqlStore>,
     pub trades: Arc<TradeCatalogue>,
     pub places: Arc<PlaceDirectory>,
+    /// Built on first use (about 130 ms): only serving and matching need it.
+    understander: Arc<OnceLock<Arc<Understander>>>,
 }
 
 impl App {
@@ -26,7 +29,20 @@ impl App {
             store: Arc::new(store),
             trades,
             places,
+            understander: Arc::default(),
         })
+    }
+
+    /// The message reader for this service area, built once.
+    pub fn understander(&self) -> Result<Arc<Understander>> {
+        if let Some(u) = self.understander.get() {
+            return Ok(u.clone());
+        }
+        let u = Arc::new(
+            Understander::new(&self.trades, &self.places, crate::reference::LEXICON)
+                .context("building the understanding lexicons")?,
+        );
+        Ok(self.understander.get_or_init(|| u).clone())
     }
 }
 

@@ -6,7 +6,8 @@ use crate::import::report::{CsvReport, ReportSink};
 use crate::import::source::Input;
 use crate::import::{self, ImportOptions, Progress};
 use crate::{
-    bench, demo, export, importer, lgd, reference, serve, telemetry, understand, xlsx_write,
+    bench, bench_match, demo, export, importer, lgd, reference, serve, telemetry, understand,
+    xlsx_write,
 };
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -87,6 +88,17 @@ enum Command {
         /// Print how each message was split into words and phrases to standard error.
         #[arg(long)]
         explain: bool,
+    },
+    /// The best available workers of a trade near a place, ranked, with the reason for each (JSON).
+    Match {
+        /// Trade by name (either script, colloquial, misspelt) or NCO-2015 code.
+        #[arg(long)]
+        trade: String,
+        /// A place name, a 6-digit PIN or lat,lon.
+        #[arg(long)]
+        near: String,
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
     },
     /// Show or check the configuration.
     #[command(subcommand)]
@@ -172,6 +184,17 @@ enum BenchCommand {
     Demo {
         #[arg(long)]
         database_url: Option<String>,
+    },
+    /// The matching index on a synthetic clustered registry: build time, memory and query latency; with
+    /// --postgis, the same queries against PostgreSQL + PostGIS for the ratio.
+    Match {
+        #[arg(long, default_value_t = 1_000_000)]
+        workers: usize,
+        #[arg(long, default_value_t = 20_000)]
+        queries: usize,
+        /// A postgres:// URL of a server with PostGIS (a scratch database is created beside it).
+        #[arg(long)]
+        postgis: Option<String>,
     },
     /// Lexicon start-up time and messages per second on one core, over an evaluation set's messages.
     Understand {
@@ -358,6 +381,28 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Match { trade, near, limit } => {
+            let app = App::open(cfg).await?;
+            let understander = app.understander()?;
+            let matcher = kaamgar_web::matching::Matcher::new(&app.trades);
+            let params = kaamgar_web::matching::MatchParams {
+                trade,
+                near,
+                limit: Some(limit),
+            };
+            let r = kaamgar_web::matching::run(
+                app.store.as_ref(),
+                &app.trades,
+                &understander,
+                &matcher,
+                &params,
+                app::now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string_pretty(&r)?);
+            Ok(())
+        }
         Command::Config(ConfigCommand::Example) => Ok(()),
         Command::Bench(BenchCommand::Import {
             rows,
@@ -366,6 +411,15 @@ async fn run(cli: Cli) -> Result<()> {
         }) => bench::import(rows, database_url.as_deref(), xlsx).await,
         Command::Bench(BenchCommand::Demo { database_url }) => {
             bench::demo(database_url.as_deref()).await
+        }
+        Command::Bench(BenchCommand::Match {
+            workers,
+            queries,
+            postgis,
+        }) => {
+            let report = bench_match::run(workers, queries, postgis.as_deref()).await?;
+            println!("{report}");
+            Ok(())
         }
         Command::Bench(BenchCommand::Understand {
             messages,

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bench_match;
 pub mod cli;
 pub mod config;
 pub mod demo;

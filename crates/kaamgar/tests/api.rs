@@ -43,7 +43,7 @@ fn sunita() -> Value {
 #[tokio::test]
 async fn a_worker_is_registered_read_listed_and_cannot_be_registered_twice() {
     let t = sqlite_app().await;
-    let r = kaamgar_web::router(kaamgar::serve::state(&t.app));
+    let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
     let (status, created) = call(&r, send("POST", "/api/v1/workers", &sunita())).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["phone"], "+919876543210");
@@ -79,7 +79,7 @@ async fn a_worker_is_registered_read_listed_and_cannot_be_registered_twice() {
 #[tokio::test]
 async fn invalid_fields_are_reported_one_by_one_and_nothing_is_stored() {
     let t = sqlite_app().await;
-    let r = kaamgar_web::router(kaamgar::serve::state(&t.app));
+    let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
     let mut bad = sunita();
     bad["phone"] = json!("98765");
     bad["trade"] = json!("astronaut");
@@ -101,7 +101,7 @@ async fn invalid_fields_are_reported_one_by_one_and_nothing_is_stored() {
 #[tokio::test]
 async fn malformed_bodies_and_queries_get_json_errors() {
     let t = sqlite_app().await;
-    let r = kaamgar_web::router(kaamgar::serve::state(&t.app));
+    let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
     let req = Request::post("/api/v1/workers")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from("{not json"))
@@ -139,7 +139,7 @@ async fn malformed_bodies_and_queries_get_json_errors() {
 #[tokio::test]
 async fn availability_removal_and_erasure_follow_the_worker_s_wishes() {
     let t = sqlite_app().await;
-    let r = kaamgar_web::router(kaamgar::serve::state(&t.app));
+    let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
     let (_, created) = call(&r, send("POST", "/api/v1/workers", &sunita())).await;
     let id = created["id"].as_i64().unwrap();
     let (status, w) = call(
@@ -180,7 +180,7 @@ async fn availability_removal_and_erasure_follow_the_worker_s_wishes() {
 #[tokio::test]
 async fn a_list_is_uploaded_through_the_api_and_garbage_is_refused() {
     let t = sqlite_app().await;
-    let r = kaamgar_web::router(kaamgar::serve::state(&t.app));
+    let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
     let list = "नाम,मोबाइल,कौशल,प्रखंड\nरमेश,9876543210,नल मिस्त्री,मढ़ौरा\nगलत,12345,x,y\n";
     let req = Request::post("/api/v1/imports?file_name=marhaura.csv")
         .header(header::CONTENT_TYPE, "text/csv")
@@ -216,7 +216,7 @@ async fn a_list_is_uploaded_through_the_api_and_garbage_is_refused() {
 #[tokio::test]
 async fn health_metrics_and_the_openapi_document_are_served() {
     let t = sqlite_app().await;
-    let r = kaamgar_web::router(kaamgar::serve::state(&t.app));
+    let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
     let (status, health) = call(&r, get("/healthz")).await;
     assert_eq!(
         (status, &health["database"]),
@@ -247,7 +247,7 @@ async fn health_metrics_and_the_openapi_document_are_served() {
 async fn with_a_token_configured_the_api_needs_it() {
     let mut t = sqlite_app().await;
     t.app.config.api_token = Some("s3cret-token".into());
-    let r = kaamgar_web::router(kaamgar::serve::state(&t.app));
+    let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
     let (status, body) = call(&r, get("/api/v1/workers")).await;
     assert_eq!(
         (status, &body["error"]["code"]),
@@ -269,7 +269,7 @@ async fn with_a_token_configured_the_api_needs_it() {
 #[tokio::test]
 async fn places_are_looked_up_by_pin_block_and_position() {
     let t = sqlite_app().await;
-    let r = kaamgar_web::router(kaamgar::serve::state(&t.app));
+    let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
     let (status, offices) = call(&r, get("/api/v1/places/pin/841418")).await;
     assert_eq!(status, StatusCode::OK, "{offices}");
     assert_eq!(offices[0]["district"], "Saran");

@@ -4,7 +4,7 @@ mod common;
 
 use common::{HINDI_HEADER, apps, csv, import_bytes, sqlite_app};
 use kaamgar::import::ImportError;
-use kaamgar_store::{Page, Store, WorkerFilter};
+use kaamgar_store::{ChangeCursor, Page, Store, WorkerFilter};
 
 #[tokio::test]
 async fn a_hindi_list_is_imported_and_its_bad_rows_are_reported_with_line_column_and_reason() {
@@ -147,7 +147,12 @@ async fn importing_the_same_file_twice_changes_nothing_and_a_corrected_file_upda
         );
         assert_eq!(again.summary.unchanged, first.summary.inserted);
         assert!(
-            t.app.store.changes_since(seq, 10).await.unwrap().is_empty(),
+            t.app
+                .store
+                .changes_since(ChangeCursor::after_seq(seq), 10)
+                .await
+                .unwrap()
+                .is_empty(),
             "an unchanged re-import leaves no trace in the change feed"
         );
 

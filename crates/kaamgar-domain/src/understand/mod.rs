@@ -284,6 +284,55 @@ impl Understander {
         )
     }
 
+    /// Reads text that is known to name a place ("Nagra", "841301", "Marhaura block") as if it were followed by
+    /// "me", so that a place name that is also a common word is taken as the place.
+    pub fn place_of(&self, text: &str) -> Option<PlaceRef> {
+        self.understand(&format!("{text} me"), &Context::default())
+            .place
+    }
+
+    /// Place names close to `text` (districts anywhere, blocks and post offices of the service area), for a
+    /// "did you mean" answer when a place was not understood. Slow path: only for errors.
+    pub fn place_suggestions(&self, text: &str) -> Vec<String> {
+        let key = crate::text::skeleton(text);
+        if key.is_empty() {
+            return Vec::new();
+        }
+        let prefix = |k: &str| {
+            k.bytes()
+                .zip(key.bytes())
+                .take_while(|(a, b)| a == b)
+                .count()
+        };
+        let bound = if key.len() >= 6 { 4 } else { 3 };
+        let mut scored: Vec<(usize, usize, String)> = self
+            .places
+            .entries
+            .iter()
+            .filter(|e| e.kind == PlaceKind::District || self.places.in_area(e.district))
+            .filter_map(|e| {
+                let name = self.places.name(e.name);
+                let k = crate::text::skeleton(name);
+                let d = crate::text::bounded_distance(&k, &key, bound)?;
+                let district = self.districts.get(&e.district).map_or("", |d| &*d.0);
+                Some((
+                    // A shared beginning (up to three letters) makes up for an edit each: "Marhxyz" is closer to
+                    // Marhaura than to Prakasam.
+                    (2 * d).saturating_sub(2 * prefix(&k).min(3)),
+                    d,
+                    if e.kind == PlaceKind::District || name == district {
+                        name.to_string()
+                    } else {
+                        format!("{name} ({district})")
+                    },
+                ))
+            })
+            .collect();
+        scored.sort();
+        scored.dedup_by(|a, b| a.2 == b.2);
+        scored.into_iter().take(3).map(|x| x.2).collect()
+    }
+
     /// How a message was split into items, one line each: for whoever tunes the lexicon.
     pub fn explain(&self, message: &str) -> String {
         let tokens = tokenize(message);

@@ -1,0 +1,383 @@
+//! Matching as a service: the in-memory index (`kaamgar_domain::matching`) filled from the registry and kept fresh
+//! from the store's change sequence — by a follower task and by a catch-up before a query when the last one is older
+//! than [`FRESH`] — so several `kaamgar serve` processes on one database agree within a second; and the match use
+//! case behind `GET /api/v1/match` and `kaamgar match`: trade and place as people write them, ranked workers out.
+
+use crate::{ApiError, AppState, extract::ApiQuery};
+use axum::Json;
+use axum::extract::State;
+use kaamgar_domain::matching::{
+    LeadOutcome, MAX_LIMIT, MatchError, MatchIndex, MatchQuery, MatchWorker, in_india,
+};
+use kaamgar_domain::trade::{TradeCatalogue, TradeMatch};
+use kaamgar_domain::understand::Understander;
+use kaamgar_store::{ChangeCursor, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+/// A query catches up with the registry first when the index was last refreshed longer ago than this.
+pub const FRESH: Duration = Duration::from_millis(500);
+/// Changes read per round trip while catching up.
+const PAGE: i64 = 5_000;
+
+#[derive(Debug)]
+pub struct Matcher {
+    index: RwLock<MatchIndex>,
+    /// The last change applied.
+    cursor: Mutex<ChangeCursor>,
+    last_refresh: Mutex<Option<Instant>>,
+    /// One refresh at a time; others wait for it rather than read the same changes again.
+    refreshing: tokio::sync::Mutex<()>,
+    trade_ids: HashMap<String, u16>,
+}
+
+impl Matcher {
+    /// An empty matcher: the first refresh loads the registry.
+    pub fn new(trades: &TradeCatalogue) -> Self {
+        Matcher {
+            index: RwLock::new(MatchIndex::new()),
+            cursor: Mutex::new(ChangeCursor::start()),
+            last_refresh: Mutex::new(None),
+            refreshing: tokio::sync::Mutex::new(()),
+            trade_ids: trades
+                .all()
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.slug.clone(), i as u16))
+                .collect(),
+        }
+    }
+
+    /// Applies every change since the last one applied. Returns how many were applied.
+    pub async fn refresh(&self, store: &dyn Store) -> Result<usize, StoreError> {
+        let _one = self.refreshing.lock().await;
+        let mut applied = 0;
+        let first_load =
+            *self.cursor.lock().unwrap_or_else(|e| e.into_inner()) == ChangeCursor::start();
+        loop {
+            let from = *self.cursor.lock().unwrap_or_else(|e| e.into_inner());
+            let changes = store.changes_since(from, PAGE).await?;
+            let Some(last) = changes.last() else {
+                break;
+            };
+            {
+                let mut idx = self.index.write().unwrap_or_else(|e| e.into_inner());
+                for c in &changes {
+                    match &c.worker {
+                        Some(w) => idx.upsert(&MatchWorker::from_worker(w, |slug| {
+                            self.trade_ids.get(slug).copied()
+                        })),
+                        None => idx.remove(c.id),
+                    }
+                }
+            }
+            *self.cursor.lock().unwrap_or_else(|e| e.into_inner()) = ChangeCursor::after(last);
+            applied += changes.len();
+            if (changes.len() as i64) < PAGE {
+                break;
+            }
+        }
+        if first_load && applied > 0 {
+            self.index
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .compact();
+        }
+        *self.last_refresh.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        Ok(applied)
+    }
+
+    /// Refreshes unless the index was refreshed within [`FRESH`].
+    pub async fn ensure_fresh(&self, store: &dyn Store) -> Result<(), StoreError> {
+        let stale = self
+            .last_refresh
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none_or(|t| t.elapsed() >= FRESH);
+        if stale {
+            self.refresh(store).await?;
+        }
+        Ok(())
+    }
+
+    /// Keeps the index fresh in the background.
+    pub fn spawn_follower(
+        self: &Arc<Self>,
+        store: Arc<dyn Store>,
+        every: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = me.refresh(store.as_ref()).await {
+                    tracing::warn!(error = %e, "matching index refresh failed; retrying");
+                }
+            }
+        })
+    }
+
+    pub fn query(
+        &self,
+        q: &MatchQuery,
+    ) -> Result<kaamgar_domain::matching::MatchAnswer, MatchError> {
+        self.index
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .query(q)
+    }
+
+    pub fn record_offer(&self, worker: i64, now: i64) {
+        self.index
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .record_offer(worker, now);
+    }
+
+    pub fn record_outcome(&self, worker: i64, outcome: LeadOutcome, now: i64) {
+        self.index
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .record_outcome(worker, outcome, now);
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MatchParams {
+    /// Trade by name (either script, colloquial, misspelt) or NCO-2015 code.
+    pub trade: String,
+    /// Place: a name (village post office, block, district), a 6-digit PIN, or `lat,lon`.
+    pub near: String,
+    /// How many workers, 1 to 50 (default 5).
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MatchTrade {
+    pub slug: String,
+    pub nco: String,
+    pub name: String,
+    pub name_hi: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MatchPlace {
+    pub name: String,
+    pub district: Option<String>,
+    pub state: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MatchedWorker {
+    pub worker_id: i64,
+    pub name: String,
+    /// Masked: the number is shared only once the worker accepts a lead.
+    pub phone: String,
+    pub trade: String,
+    pub block: Option<String>,
+    pub district: String,
+    pub distance_km: f64,
+    pub secondary_trade: bool,
+    pub rating: Option<f32>,
+    pub experience_years: Option<u8>,
+    pub verified: bool,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MatchResponse {
+    pub trade: MatchTrade,
+    pub near: MatchPlace,
+    /// How far the search had to widen, km.
+    pub radius_km: f64,
+    /// Suitable available workers within that radius.
+    pub considered: usize,
+    pub results: Vec<MatchedWorker>,
+}
+
+/// `GET /api/v1/match`: the best available workers of a trade near a place.
+#[utoipa::path(get, path = "/api/v1/match", params(MatchParams),
+    responses((status = 200, body = MatchResponse), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn find(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<MatchParams>,
+) -> Result<Json<MatchResponse>, ApiError> {
+    let now = state.clock.now();
+    let r = run(
+        state.store.as_ref(),
+        &state.trades,
+        &state.understander,
+        &state.matcher,
+        &p,
+        now,
+    )
+    .await?;
+    Ok(Json(r))
+}
+
+/// The match use case, for the API and the CLI.
+pub async fn run(
+    store: &dyn Store,
+    trades: &TradeCatalogue,
+    understander: &Understander,
+    matcher: &Matcher,
+    p: &MatchParams,
+    now: i64,
+) -> Result<MatchResponse, ApiError> {
+    let limit = p.limit.unwrap_or(5);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::bad_request(
+            "bad_limit",
+            format!("limit {limit} is out of range: ask for 1 to {MAX_LIMIT} workers"),
+        ));
+    }
+    let (trade_index, trade) = resolve_trade(trades, &p.trade)?;
+    let near = resolve_near(understander, &p.near)?;
+    matcher.ensure_fresh(store).await?;
+    let answer = matcher
+        .query(&MatchQuery {
+            trade: trade_index,
+            lat: near.lat,
+            lon: near.lon,
+            limit,
+            now,
+        })
+        .map_err(|e| match e {
+            MatchError::OutsideIndia { .. } => {
+                ApiError::bad_request("place_outside_india", e.to_string())
+            }
+            MatchError::Limit(_) => ApiError::bad_request("bad_limit", e.to_string()),
+        })?;
+    let mut results = Vec::with_capacity(answer.results.len());
+    for r in answer.results {
+        // A worker removed since the index was read is skipped rather than shown.
+        let w = match store.get_worker(r.worker_id).await {
+            Ok(w) => w,
+            Err(StoreError::NotFound | StoreError::Erased) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let d = &w.data;
+        results.push(MatchedWorker {
+            worker_id: w.id,
+            name: d.name.clone(),
+            phone: d.phone.masked(),
+            trade: d.trade.clone(),
+            block: d.place.block.clone(),
+            district: d.place.district.clone(),
+            distance_km: r.distance_km,
+            secondary_trade: r.secondary_trade,
+            rating: r.rating,
+            experience_years: r.experience_years,
+            verified: r.verified,
+            reason: r.reason,
+        });
+    }
+    Ok(MatchResponse {
+        trade,
+        near,
+        radius_km: answer.radius_km,
+        considered: answer.considered,
+        results,
+    })
+}
+
+fn resolve_trade(trades: &TradeCatalogue, text: &str) -> Result<(u16, MatchTrade), ApiError> {
+    match trades.lookup(text) {
+        TradeMatch::Found(t) => {
+            let i = trades
+                .all()
+                .iter()
+                .position(|x| x.slug == t.slug)
+                .unwrap_or(0) as u16;
+            Ok((
+                i,
+                MatchTrade {
+                    slug: t.slug.clone(),
+                    nco: t.occupation.clone().unwrap_or_else(|| t.nco.clone()),
+                    name: t.name_en.clone(),
+                    name_hi: t.name_hi.clone(),
+                },
+            ))
+        }
+        TradeMatch::Unknown { suggestions } => {
+            let names: Vec<String> = suggestions
+                .iter()
+                .map(|t| format!("{} ({})", t.name_en, t.name_hi))
+                .collect();
+            Err(ApiError::bad_request(
+                "unknown_trade",
+                if names.is_empty() {
+                    format!("trade '{}' is not known", text.trim())
+                } else {
+                    format!(
+                        "trade '{}' is not known; closest: {}",
+                        text.trim(),
+                        names.join(", ")
+                    )
+                },
+            ))
+        }
+    }
+}
+
+/// A place from `lat,lon`, a PIN or a name.
+fn resolve_near(u: &Understander, text: &str) -> Result<MatchPlace, ApiError> {
+    let t = text.trim();
+    if let Some((a, b)) = t.split_once([',', ' '])
+        && let (Ok(lat), Ok(lon)) = (a.trim().parse::<f64>(), b.trim().parse::<f64>())
+    {
+        if !lat.is_finite() || !lon.is_finite() || !in_india(lat, lon) {
+            return Err(ApiError::bad_request(
+                "place_outside_india",
+                format!("coordinates {lat},{lon} are outside India"),
+            ));
+        }
+        return Ok(MatchPlace {
+            name: format!("{lat:.5},{lon:.5}"),
+            district: None,
+            state: None,
+            lat,
+            lon,
+        });
+    }
+    if t.is_empty() {
+        return Err(ApiError::bad_request(
+            "unknown_place",
+            "near is empty: give a place, a PIN or lat,lon",
+        ));
+    }
+    match u.place_of(t) {
+        Some(p) => Ok(MatchPlace {
+            name: p.name,
+            district: Some(p.district),
+            state: Some(p.state),
+            lat: p.lat,
+            lon: p.lon,
+        }),
+        None => {
+            let close = u.place_suggestions(t);
+            Err(ApiError::bad_request(
+                "unknown_place",
+                if close.is_empty() {
+                    format!("place '{t}' is not known")
+                } else {
+                    format!("place '{t}' is not known; closest: {}", close.join(", "))
+                },
+            ))
+        }
+    }
+}

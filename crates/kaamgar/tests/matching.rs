@@ -1,0 +1,223 @@
+//! `GET /api/v1/match` end to end over a fresh registry, on SQLite and (when configured) PostgreSQL: nearest
+//! workers first, busy workers out within a second also when another process made the change, fairness, and
+//! clear errors for an unknown trade or place and bad limits.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tower::ServiceExt;
+
+async fn call(router: &axum::Router, req: Request<Body>) -> (StatusCode, Value) {
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+fn post(uri: &str, body: &Value) -> Request<Body> {
+    Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn worker(name: &str, phone: &str, trade: &str, pin: &str, experience: u8) -> Value {
+    json!({
+        "name": name, "phone": phone, "trade": trade, "pin": pin, "district": "Saran",
+        "experience_years": experience, "consent": {"method": "web"}
+    })
+}
+
+fn ids(v: &Value) -> Vec<i64> {
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["worker_id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_nearest_available_workers_come_first_and_a_busy_one_stops_being_offered() {
+    for t in common::apps().await {
+        let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
+        let mut made = Vec::new();
+        // Two plumbers at Marhaura (841418), one at Chapra (841301, ~25 km), an electrician at Marhaura.
+        for (i, (trade, pin)) in [
+            ("plumber", "841418"),
+            ("nal mistri", "841418"),
+            ("plumber", "841301"),
+            ("electrician", "841418"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let (s, w) = call(
+                &r,
+                post(
+                    "/api/v1/workers",
+                    &worker(
+                        &format!("Worker {i}"),
+                        &format!("98765 0000{i}"),
+                        trade,
+                        pin,
+                        5,
+                    ),
+                ),
+            )
+            .await;
+            assert_eq!(s, StatusCode::CREATED, "{w}");
+            made.push(w["id"].as_i64().unwrap());
+        }
+        let (s, m) = call(&r, get("/api/v1/match?trade=plumber&near=Marhaura&limit=5")).await;
+        assert_eq!(s, StatusCode::OK, "{m}");
+        let got = ids(&m);
+        assert_eq!(got.len(), 3, "{m}");
+        assert!(
+            got[..2].contains(&made[0]) && got[..2].contains(&made[1]),
+            "{m}"
+        );
+        assert_eq!(got[2], made[2], "the Chapra plumber comes last: {m}");
+        assert_eq!(m["trade"]["nco"], "7126");
+        assert!(
+            m["results"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("km away")
+        );
+        assert!(
+            m["results"][0]["phone"].as_str().unwrap().contains("XXXX"),
+            "numbers stay masked"
+        );
+
+        // The first Marhaura plumber says "busy": within a second nobody is offered them.
+        let (s, _) = call(
+            &r,
+            post(
+                &format!("/api/v1/workers/{}/availability", made[0]),
+                &json!({"availability": "busy"}),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        tokio::time::sleep(kaamgar_web::matching::FRESH + Duration::from_millis(50)).await;
+        let (_, m) = call(&r, get("/api/v1/match?trade=plumber&near=841418")).await;
+        assert!(!ids(&m).contains(&made[0]), "{m}");
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_change_made_by_another_process_reaches_this_index_within_a_second() {
+    for t in common::apps().await {
+        // Two servers on one database: each has its own state and index.
+        let a = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
+        let b_state = kaamgar::serve::state(&t.app).unwrap();
+        let follower = b_state
+            .matcher
+            .spawn_follower(b_state.store.clone(), Duration::from_millis(250));
+        let b = kaamgar_web::router(b_state);
+        let (_, w) = call(
+            &a,
+            post(
+                "/api/v1/workers",
+                &worker("Ramesh", "98765 11111", "welder", "841418", 3),
+            ),
+        )
+        .await;
+        let id = w["id"].as_i64().unwrap();
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let (_, m) = call(&b, get("/api/v1/match?trade=welder&near=Marhaura")).await;
+        assert_eq!(ids(&m), [id], "{m}");
+        call(
+            &a,
+            post(
+                &format!("/api/v1/workers/{id}/availability"),
+                &json!({"availability": "busy"}),
+            ),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let (_, m) = call(&b, get("/api/v1/match?trade=welder&near=Marhaura")).await;
+        assert!(ids(&m).is_empty(), "{m}");
+        follower.abort();
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn unknown_trades_and_places_and_bad_limits_are_refused_with_a_message() {
+    let t = common::sqlite_app().await;
+    let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
+    let cases = [
+        (
+            "/api/v1/match?trade=plumbre&near=Marhaura",
+            StatusCode::OK,
+            "",
+        ),
+        (
+            "/api/v1/match?trade=xyzzy&near=Marhaura",
+            StatusCode::BAD_REQUEST,
+            "unknown_trade",
+        ),
+        (
+            "/api/v1/match?trade=carpentr&near=Qwzxv",
+            StatusCode::BAD_REQUEST,
+            "unknown_place",
+        ),
+        (
+            "/api/v1/match?trade=plumber&near=51.5,-0.12",
+            StatusCode::BAD_REQUEST,
+            "place_outside_india",
+        ),
+        (
+            "/api/v1/match?trade=plumber&near=Marhaura&limit=0",
+            StatusCode::BAD_REQUEST,
+            "bad_limit",
+        ),
+        (
+            "/api/v1/match?trade=plumber&near=Marhaura&limit=100000",
+            StatusCode::BAD_REQUEST,
+            "bad_limit",
+        ),
+        (
+            "/api/v1/match?trade=plumber&near=Marhaura&limit=-3",
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        ("/api/v1/match?trade=plumber", StatusCode::BAD_REQUEST, ""),
+        (
+            "/api/v1/match?trade=7126&near=25.95,84.81",
+            StatusCode::OK,
+            "",
+        ),
+    ];
+    for (uri, status, code) in cases {
+        let (s, v) = call(&r, get(uri)).await;
+        assert_eq!(s, status, "{uri}: {v}");
+        if !code.is_empty() {
+            assert_eq!(v["error"]["code"], code, "{uri}: {v}");
+            assert!(!v["error"]["message"].as_str().unwrap().is_empty());
+        }
+    }
+    let (_, v) = call(
+        &r,
+        get("/api/v1/match?trade=plumber&near=Marhaaura%20block"),
+    )
+    .await;
+    assert_eq!(v["near"]["district"], "Saran", "{v}");
+    t.cleanup().await;
+}
