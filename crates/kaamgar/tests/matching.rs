@@ -4,35 +4,11 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use common::{call, get, send};
+
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
-use tower::ServiceExt;
-
-async fn call(router: &axum::Router, req: Request<Body>) -> (StatusCode, Value) {
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
-}
-
-fn post(uri: &str, body: &Value) -> Request<Body> {
-    Request::builder()
-        .method("POST")
-        .uri(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap()
-}
 
 fn worker(name: &str, phone: &str, trade: &str, pin: &str, experience: u8) -> Value {
     json!({
@@ -67,7 +43,8 @@ async fn the_nearest_available_workers_come_first_and_a_busy_one_stops_being_off
         {
             let (s, w) = call(
                 &r,
-                post(
+                send(
+                    "POST",
                     "/api/v1/workers",
                     &worker(
                         &format!("Worker {i}"),
@@ -106,7 +83,8 @@ async fn the_nearest_available_workers_come_first_and_a_busy_one_stops_being_off
         // The first Marhaura plumber says "busy": within a second nobody is offered them.
         let (s, _) = call(
             &r,
-            post(
+            send(
+                "POST",
                 &format!("/api/v1/workers/{}/availability", made[0]),
                 &json!({"availability": "busy"}),
             ),
@@ -132,7 +110,8 @@ async fn a_change_made_by_another_process_reaches_this_index_within_a_second() {
         let b = kaamgar_web::router(b_state);
         let (_, w) = call(
             &a,
-            post(
+            send(
+                "POST",
                 "/api/v1/workers",
                 &worker("Ramesh", "98765 11111", "welder", "841418", 3),
             ),
@@ -144,7 +123,8 @@ async fn a_change_made_by_another_process_reaches_this_index_within_a_second() {
         assert_eq!(ids(&m), [id], "{m}");
         call(
             &a,
-            post(
+            send(
+                "POST",
                 &format!("/api/v1/workers/{id}/availability"),
                 &json!({"availability": "busy"}),
             ),
