@@ -167,7 +167,11 @@ pub struct MatchParams {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MatchTrade {
     pub slug: String,
+    /// NCO-2015 unit group (4 digits).
     pub nco: String,
+    /// NCO-2015 occupation where the trade is one occupation of a shared unit group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occupation: Option<String>,
     pub name: String,
     pub name_hi: String,
 }
@@ -307,7 +311,8 @@ fn resolve_trade(trades: &TradeCatalogue, text: &str) -> Result<(u16, MatchTrade
                 i,
                 MatchTrade {
                     slug: t.slug.clone(),
-                    nco: t.occupation.clone().unwrap_or_else(|| t.nco.clone()),
+                    nco: t.nco.clone(),
+                    occupation: t.occupation.clone(),
                     name: t.name_en.clone(),
                     name_hi: t.name_hi.clone(),
                 },

@@ -63,7 +63,11 @@ impl Intent {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TradeRef {
+    /// NCO-2015 unit group (4 digits).
     pub nco: String,
+    /// NCO-2015 occupation (`NNNN.NNNN`) where the trade is one occupation of a shared unit group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occupation: Option<String>,
     pub name: String,
     pub slug: String,
     pub name_hi: String,
@@ -260,6 +264,7 @@ impl Understander {
                 .iter()
                 .map(|t| TradeRef {
                     nco: t.nco.clone(),
+                    occupation: t.occupation.clone(),
                     name: t.name_en.clone(),
                     slug: t.slug.clone(),
                     name_hi: t.name_hi.clone(),
