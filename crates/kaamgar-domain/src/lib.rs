@@ -10,6 +10,7 @@ pub mod places;
 pub mod text;
 pub mod trade;
 pub mod understand;
+pub mod whatsapp;
 pub mod worker;
 
 pub use phone::PhoneNumber;

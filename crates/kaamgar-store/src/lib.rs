@@ -3,6 +3,7 @@
 
 mod batch;
 mod columns;
+mod inbox;
 mod lgd;
 mod rows;
 pub mod scratch;
@@ -14,6 +15,7 @@ use kaamgar_domain::places::{LgdBlock, LgdDistrict};
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 
 pub use batch::{BATCH_ROWS, BatchOutcome, BatchRow, ImportSummary, SkippedRow};
+pub use inbox::{InboxEvent, IngestOutcome, NewInboxEvent};
 pub use sql::{Backend, SqlStore, redact};
 
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +137,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: i64,
     ) -> Result<()>;
     async fn import_run(&self, run: i64) -> Result<ImportRunRecord>;
+
+    /// Stores inbound WhatsApp events in one transaction, once each: a redelivered event is counted, not stored.
+    async fn ingest_inbound(&self, events: &[NewInboxEvent], now: i64) -> Result<IngestOutcome>;
+    /// The next unprocessed event of each contact, oldest first.
+    async fn pending_inbound(&self, limit: i64) -> Result<Vec<InboxEvent>>;
+    /// Marks an event processed, or records a failed attempt with its error (it stays pending).
+    async fn finish_inbound(&self, id: i64, error: Option<&str>, now: i64) -> Result<()>;
 
     async fn replace_lgd(&self, data: &lgd::LgdData) -> Result<()>;
     async fn lgd(&self) -> Result<(Vec<LgdDistrict>, Vec<LgdBlock>)>;

@@ -2,8 +2,9 @@
 //! modules. One code path over `AnyPool`; the few dialect differences are decided by `Backend`.
 
 use crate::{
-    BatchOutcome, BatchRow, ChangeCursor, ImportRunRecord, ImportSummary, LgdData, Page, Result,
-    Store, StoreError, WorkerChange, WorkerFilter,
+    BatchOutcome, BatchRow, ChangeCursor, ImportRunRecord, ImportSummary, InboxEvent,
+    IngestOutcome, LgdData, NewInboxEvent, Page, Result, Store, StoreError, WorkerChange,
+    WorkerFilter,
 };
 use async_trait::async_trait;
 use kaamgar_domain::places::{LgdBlock, LgdDistrict};
@@ -241,6 +242,15 @@ impl Store for SqlStore {
     }
     async fn import_run(&self, run: i64) -> Result<ImportRunRecord> {
         self.fetch_run(run).await
+    }
+    async fn ingest_inbound(&self, events: &[NewInboxEvent], now: i64) -> Result<IngestOutcome> {
+        self.ingest(events, now).await
+    }
+    async fn pending_inbound(&self, limit: i64) -> Result<Vec<InboxEvent>> {
+        self.pending(limit).await
+    }
+    async fn finish_inbound(&self, id: i64, error: Option<&str>, now: i64) -> Result<()> {
+        self.finish(id, error, now).await
     }
     async fn replace_lgd(&self, data: &LgdData) -> Result<()> {
         self.write_lgd(data).await

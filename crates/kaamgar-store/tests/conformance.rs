@@ -5,7 +5,7 @@ use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::places::{Place, Precision};
 use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker};
 use kaamgar_store::{
-    BatchRow, ChangeCursor, LgdData, Page, SqlStore, Store, StoreError, WorkerFilter,
+    BatchRow, ChangeCursor, LgdData, NewInboxEvent, Page, SqlStore, Store, StoreError, WorkerFilter,
 };
 use sqlx::Connection;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -554,6 +554,53 @@ async fn the_change_feed_pages_through_a_batch_that_shares_one_sequence_value() 
             "{}: every worker of the batch, once",
             b.name
         );
+    }
+    cleanup(bs).await;
+}
+
+#[tokio::test]
+async fn inbound_events_are_stored_once_and_handed_out_in_order_per_contact() {
+    let bs = backends().await;
+    for b in &bs {
+        let s = &b.store;
+        let ev = |key: &str, contact: &str| NewInboxEvent {
+            key: key.into(),
+            kind: "message".into(),
+            contact: contact.into(),
+            payload: format!("{{\"k\":\"{key}\"}}"),
+        };
+        let batch = [ev("m:1", "A"), ev("m:2", "B"), ev("m:3", "A")];
+        let first = s.ingest_inbound(&batch, 10).await.unwrap();
+        assert_eq!((first.stored, first.duplicates), (3, 0), "{}", b.name);
+        let again = s.ingest_inbound(&batch, 11).await.unwrap();
+        assert_eq!(
+            (again.stored, again.duplicates),
+            (0, 3),
+            "{}: a redelivery is not stored",
+            b.name
+        );
+
+        let pending = s.pending_inbound(10).await.unwrap();
+        let keys: Vec<(&str, &str)> = pending
+            .iter()
+            .map(|e| (e.contact.as_str(), e.payload.as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            [("A", r#"{"k":"m:1"}"#), ("B", r#"{"k":"m:2"}"#)],
+            "{}",
+            b.name
+        );
+        // A failed attempt keeps the event first in line for its contact.
+        s.finish_inbound(pending[0].id, Some("graph api down"), 12)
+            .await
+            .unwrap();
+        let p = s.pending_inbound(10).await.unwrap();
+        assert_eq!((p[0].id, p[0].attempts), (pending[0].id, 1), "{}", b.name);
+        s.finish_inbound(pending[0].id, None, 13).await.unwrap();
+        let p = s.pending_inbound(10).await.unwrap();
+        let payloads: Vec<&str> = p.iter().map(|e| e.payload.as_str()).collect();
+        assert_eq!(payloads, [r#"{"k":"m:2"}"#, r#"{"k":"m:3"}"#], "{}", b.name);
     }
     cleanup(bs).await;
 }

@@ -17,13 +17,35 @@ pub struct FieldError {
 #[derive(Debug)]
 pub enum ApiError {
     Validation(Vec<FieldError>),
-    BadRequest { code: &'static str, message: String },
+    BadRequest {
+        code: &'static str,
+        message: String,
+    },
     Unauthorized,
     NotFound,
-    Conflict { code: &'static str, message: String },
-    Gone { code: &'static str, message: String },
+    Conflict {
+        code: &'static str,
+        message: String,
+    },
+    Gone {
+        code: &'static str,
+        message: String,
+    },
     PayloadTooLarge(String),
-    Unprocessable { code: &'static str, message: String },
+    Unprocessable {
+        code: &'static str,
+        message: String,
+    },
+    /// A request that must be signed (the WhatsApp webhook) was not, or not rightly.
+    Unsigned {
+        code: &'static str,
+        message: String,
+    },
+    UnsupportedMediaType(String),
+    Unavailable {
+        code: &'static str,
+        message: String,
+    },
     Internal(String),
 }
 
@@ -64,6 +86,9 @@ impl std::fmt::Display for ApiError {
             | ApiError::Conflict { message, .. }
             | ApiError::Gone { message, .. }
             | ApiError::Unprocessable { message, .. }
+            | ApiError::Unsigned { message, .. }
+            | ApiError::Unavailable { message, .. }
+            | ApiError::UnsupportedMediaType(message)
             | ApiError::PayloadTooLarge(message) => f.write_str(message),
             ApiError::Unauthorized => f.write_str("a valid API token is needed"),
             ApiError::NotFound => f.write_str("not found"),
@@ -127,6 +152,21 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Unprocessable { code, message } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
+                code.into(),
+                message,
+                vec![],
+            ),
+            ApiError::Unsigned { code, message } => {
+                (StatusCode::UNAUTHORIZED, code.into(), message, vec![])
+            }
+            ApiError::UnsupportedMediaType(message) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type".into(),
+                message,
+                vec![],
+            ),
+            ApiError::Unavailable { code, message } => (
+                StatusCode::SERVICE_UNAVAILABLE,
                 code.into(),
                 message,
                 vec![],

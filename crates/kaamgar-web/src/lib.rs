@@ -9,6 +9,7 @@ pub mod matching;
 mod openapi;
 mod reference;
 mod router;
+mod whatsapp;
 mod workers;
 
 use async_trait::async_trait;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 pub use error::{ApiError, FieldError};
 pub use imports::{ImportCounts, ImportFailure, ImportResult, ListImporter, SkippedSheet};
 pub use router::router;
+pub use whatsapp::{MAX_WEBHOOK_BYTES, signature_matches};
 
 /// Everything a handler may use. Cheap to clone.
 #[derive(Clone)]
@@ -40,6 +42,23 @@ pub struct AppState {
     pub api_token: Option<Arc<str>>,
     pub max_upload_bytes: usize,
     pub clock: Arc<dyn Clock>,
+    pub whatsapp: WhatsAppSecrets,
+}
+
+/// The WhatsApp Cloud API secrets the webhook needs; either may be unset (the webhook then refuses).
+#[derive(Clone, Default)]
+pub struct WhatsAppSecrets {
+    pub verify_token: Option<Arc<str>>,
+    pub app_secret: Option<Arc<str>>,
+}
+
+impl std::fmt::Debug for WhatsAppSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WhatsAppSecrets")
+            .field("verify_token", &self.verify_token.as_ref().map(|_| "***"))
+            .field("app_secret", &self.app_secret.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 /// Current time in unix seconds; tests substitute a fixed clock.

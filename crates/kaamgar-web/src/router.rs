@@ -1,6 +1,6 @@
 //! The whole URL space in one screen.
 
-use crate::{AppState, extract, health, imports, matching, openapi, reference, workers};
+use crate::{AppState, extract, health, imports, matching, openapi, reference, whatsapp, workers};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -47,6 +47,12 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/api/v1/openapi.json", get(openapi::document))
         .nest("/api/v1", api)
+        .route(
+            "/webhooks/whatsapp",
+            get(whatsapp::verify)
+                .post(whatsapp::receive)
+                .layer(DefaultBodyLimit::max(whatsapp::MAX_WEBHOOK_BYTES)),
+        )
         .layer(axum::middleware::from_fn(health::track))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use kaamgar_domain::worker::ConsentMethod;
 use kaamgar_store::{Store, WorkerFilter};
 use kaamgar_web::matching::Matcher;
-use kaamgar_web::{AppState, SystemClock};
+use kaamgar_web::{AppState, SystemClock, WhatsAppSecrets};
 use std::io::Cursor;
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,6 +32,10 @@ pub fn state(app: &App) -> Result<AppState> {
         max_upload_bytes: usize::try_from(app.config.max_upload_mb * 1024 * 1024)
             .unwrap_or(usize::MAX),
         clock: Arc::new(SystemClock),
+        whatsapp: WhatsAppSecrets {
+            verify_token: app.config.whatsapp_verify_token.as_deref().map(Arc::from),
+            app_secret: app.config.whatsapp_app_secret.as_deref().map(Arc::from),
+        },
     })
 }
 
