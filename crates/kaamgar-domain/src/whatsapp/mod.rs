@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod outbound;
+
 /// Who wrote or was written to: the phone (`wa_id`), the business-scoped user id, or both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactRef {

@@ -1,0 +1,411 @@
+//! Messages kaamgar sends, in the Graph API's JSON (`POST /{phone_number_id}/messages`): text, reply buttons, lists,
+//! a location request and templates, with Meta's limits applied. Texts that come from data (a worker's name in a
+//! button) are shortened to the limit by characters, never split inside a letter; our own ids and counts out of
+//! range are errors, because they mean a bug, not a long name.
+
+use super::ContactRef;
+use serde_json::{Value, json};
+
+/// Meta's limits, in characters.
+pub const TEXT_MAX: usize = 4096;
+pub const INTERACTIVE_BODY_MAX: usize = 1024;
+pub const BUTTON_TITLE_MAX: usize = 20;
+pub const BUTTONS_MAX: usize = 3;
+pub const LIST_ROWS_MAX: usize = 10;
+pub const ROW_TITLE_MAX: usize = 24;
+pub const ROW_DESCRIPTION_MAX: usize = 72;
+pub const LIST_BUTTON_MAX: usize = 20;
+pub const FOOTER_MAX: usize = 60;
+const BUTTON_ID_MAX: usize = 256;
+const ROW_ID_MAX: usize = 200;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outbound {
+    Text {
+        body: String,
+    },
+    /// Up to three reply buttons.
+    Buttons {
+        body: String,
+        buttons: Vec<Choice>,
+        footer: Option<String>,
+    },
+    /// A list of up to ten rows behind a button.
+    List {
+        body: String,
+        button: String,
+        rows: Vec<Choice>,
+    },
+    /// Asks the user to share their location.
+    LocationRequest {
+        body: String,
+    },
+    /// An approved template: the only thing that may be sent outside the 24-hour window.
+    Template {
+        name: String,
+        language: String,
+        body_params: Vec<String>,
+        /// Payloads of the template's quick-reply buttons, in order.
+        quick_replies: Vec<String>,
+    },
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum OutboundError {
+    #[error("the recipient has neither a phone number nor a user id")]
+    NoRecipient,
+    #[error("the message body is empty")]
+    EmptyBody,
+    #[error("{what}: {count} given, {min} to {max} allowed")]
+    Count {
+        what: &'static str,
+        count: usize,
+        min: usize,
+        max: usize,
+    },
+    #[error("{what} id '{id}' is empty, longer than {max} characters, or repeated")]
+    BadId {
+        what: &'static str,
+        id: String,
+        max: usize,
+    },
+    #[error("template name '{0}' is not a template name")]
+    TemplateName(String),
+}
+
+/// The Graph API request body for `msg` to `to`.
+pub fn graph_request(to: &ContactRef, msg: &Outbound) -> Result<Value, OutboundError> {
+    let mut v = json!({ "messaging_product": "whatsapp", "recipient_type": "individual" });
+    // The phone when known; a user known only by their business-scoped id is addressed by it.
+    match (&to.wa_id, &to.user_id) {
+        (Some(phone), _) => v["to"] = json!(phone),
+        (None, Some(user)) => v["recipient"] = json!(user),
+        (None, None) => return Err(OutboundError::NoRecipient),
+    }
+    match msg {
+        Outbound::Text { body } => {
+            v["type"] = json!("text");
+            v["text"] = json!({ "preview_url": false, "body": clip(nonempty(body)?, TEXT_MAX) });
+        }
+        Outbound::Buttons {
+            body,
+            buttons,
+            footer,
+        } => {
+            count("buttons", buttons.len(), 1, BUTTONS_MAX)?;
+            ids("button", buttons, BUTTON_ID_MAX)?;
+            let mut interactive = json!({
+                "type": "button",
+                "body": { "text": clip(nonempty(body)?, INTERACTIVE_BODY_MAX) },
+                "action": { "buttons": buttons.iter().map(|b| json!({
+                    "type": "reply",
+                    "reply": { "id": b.id, "title": clip(&b.title, BUTTON_TITLE_MAX) },
+                })).collect::<Vec<_>>() },
+            });
+            if let Some(f) = footer.as_deref().filter(|f| !f.trim().is_empty()) {
+                interactive["footer"] = json!({ "text": clip(f, FOOTER_MAX) });
+            }
+            v["type"] = json!("interactive");
+            v["interactive"] = interactive;
+        }
+        Outbound::List { body, button, rows } => {
+            count("list rows", rows.len(), 1, LIST_ROWS_MAX)?;
+            ids("list row", rows, ROW_ID_MAX)?;
+            let rows: Vec<Value> = rows
+                .iter()
+                .map(|r| {
+                    let mut row = json!({ "id": r.id, "title": clip(&r.title, ROW_TITLE_MAX) });
+                    if let Some(d) = r.description.as_deref().filter(|d| !d.trim().is_empty()) {
+                        row["description"] = json!(clip(d, ROW_DESCRIPTION_MAX));
+                    }
+                    row
+                })
+                .collect();
+            v["type"] = json!("interactive");
+            v["interactive"] = json!({
+                "type": "list",
+                "body": { "text": clip(nonempty(body)?, INTERACTIVE_BODY_MAX) },
+                "action": {
+                    "button": clip(nonempty(button)?, LIST_BUTTON_MAX),
+                    "sections": [{ "rows": rows }],
+                },
+            });
+        }
+        Outbound::LocationRequest { body } => {
+            v["type"] = json!("interactive");
+            v["interactive"] = json!({
+                "type": "location_request_message",
+                "body": { "text": clip(nonempty(body)?, INTERACTIVE_BODY_MAX) },
+                "action": { "name": "send_location" },
+            });
+        }
+        Outbound::Template {
+            name,
+            language,
+            body_params,
+            quick_replies,
+        } => {
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                return Err(OutboundError::TemplateName(name.clone()));
+            }
+            count("template quick replies", quick_replies.len(), 0, 10)?;
+            let mut components = Vec::new();
+            if !body_params.is_empty() {
+                components.push(json!({
+                    "type": "body",
+                    "parameters": body_params.iter().map(|p| json!({ "type": "text", "text": p })).collect::<Vec<_>>(),
+                }));
+            }
+            for (i, payload) in quick_replies.iter().enumerate() {
+                components.push(json!({
+                    "type": "button",
+                    "sub_type": "quick_reply",
+                    "index": i.to_string(),
+                    "parameters": [{ "type": "payload", "payload": payload }],
+                }));
+            }
+            v["type"] = json!("template");
+            v["template"] = json!({
+                "name": name,
+                "language": { "code": language },
+                "components": components,
+            });
+        }
+    }
+    Ok(v)
+}
+
+fn nonempty(s: &str) -> Result<&str, OutboundError> {
+    if s.trim().is_empty() {
+        Err(OutboundError::EmptyBody)
+    } else {
+        Ok(s)
+    }
+}
+
+fn count(what: &'static str, n: usize, min: usize, max: usize) -> Result<(), OutboundError> {
+    if (min..=max).contains(&n) {
+        Ok(())
+    } else {
+        Err(OutboundError::Count {
+            what,
+            count: n,
+            min,
+            max,
+        })
+    }
+}
+
+fn ids(what: &'static str, choices: &[Choice], max: usize) -> Result<(), OutboundError> {
+    for (i, c) in choices.iter().enumerate() {
+        let repeated = choices[..i].iter().any(|o| o.id == c.id);
+        if c.id.is_empty() || c.id.chars().count() > max || repeated {
+            return Err(OutboundError::BadId {
+                what,
+                id: c.id.chars().take(40).collect(),
+                max,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Shortens to `max` characters, ending with "…" when something was cut.
+pub fn clip(s: &str, max: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phone() -> ContactRef {
+        ContactRef {
+            wa_id: Some("919876543210".into()),
+            user_id: None,
+            name: None,
+        }
+    }
+
+    fn choice(id: &str, title: &str) -> Choice {
+        Choice {
+            id: id.into(),
+            title: title.into(),
+            description: None,
+        }
+    }
+
+    #[test]
+    fn a_text_is_the_graph_api_text_message() {
+        let v = graph_request(
+            &phone(),
+            &Outbound::Text {
+                body: "नमस्ते".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"messaging_product":"whatsapp","recipient_type":"individual","to":"919876543210",
+                   "type":"text","text":{"preview_url":false,"body":"नमस्ते"}})
+        );
+    }
+
+    #[test]
+    fn reply_buttons_keep_meta_limits_and_shorten_long_titles_by_characters() {
+        let msg = Outbound::Buttons {
+            body: "रमेश कुमार को चुनें?".into(),
+            buttons: vec![
+                choice("accept:42", "स्वीकार करें"),
+                choice("decline:42", "रामप्रसाद विश्वकर्मा बढ़ई मढ़ौरा"),
+            ],
+            footer: Some("kaamgar".into()),
+        };
+        let v = graph_request(&phone(), &msg).unwrap();
+        let buttons = v["interactive"]["action"]["buttons"].as_array().unwrap();
+        assert_eq!(buttons[0]["reply"]["id"], "accept:42");
+        let long = buttons[1]["reply"]["title"].as_str().unwrap();
+        assert_eq!(long.chars().count(), BUTTON_TITLE_MAX);
+        assert!(long.ends_with('…'));
+        assert_eq!(v["interactive"]["footer"]["text"], "kaamgar");
+        let four = Outbound::Buttons {
+            body: "x".into(),
+            buttons: (0..4).map(|i| choice(&i.to_string(), "t")).collect(),
+            footer: None,
+        };
+        assert!(matches!(
+            graph_request(&phone(), &four),
+            Err(OutboundError::Count { count: 4, .. })
+        ));
+        let twice = Outbound::Buttons {
+            body: "x".into(),
+            buttons: vec![choice("a", "1"), choice("a", "2")],
+            footer: None,
+        };
+        assert!(matches!(
+            graph_request(&phone(), &twice),
+            Err(OutboundError::BadId { .. })
+        ));
+    }
+
+    #[test]
+    fn a_list_has_at_most_ten_rows_with_short_titles() {
+        let rows: Vec<Choice> = (0..10)
+            .map(|i| Choice {
+                id: format!("worker:{i}"),
+                title: format!("कामगार नंबर {i} जिसका नाम बहुत लंबा है"),
+                description: Some("2.4 km, 8 साल का अनुभव".into()),
+            })
+            .collect();
+        let v = graph_request(
+            &phone(),
+            &Outbound::List {
+                body: "तीन सबसे पास के प्लंबर".into(),
+                button: "चुनें".into(),
+                rows: rows.clone(),
+            },
+        )
+        .unwrap();
+        let out = v["interactive"]["action"]["sections"][0]["rows"]
+            .as_array()
+            .unwrap();
+        assert_eq!(out.len(), 10);
+        assert!(
+            out.iter()
+                .all(|r| r["title"].as_str().unwrap().chars().count() <= ROW_TITLE_MAX)
+        );
+        let mut eleven = rows;
+        eleven.push(choice("worker:x", "x"));
+        assert!(
+            graph_request(
+                &phone(),
+                &Outbound::List {
+                    body: "b".into(),
+                    button: "c".into(),
+                    rows: eleven
+                }
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn a_location_request_and_a_template_with_quick_replies() {
+        let v = graph_request(
+            &phone(),
+            &Outbound::LocationRequest {
+                body: "अपनी जगह भेजिए".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(v["interactive"]["type"], "location_request_message");
+        assert_eq!(v["interactive"]["action"]["name"], "send_location");
+        let v = graph_request(
+            &phone(),
+            &Outbound::Template {
+                name: "lead_offer".into(),
+                language: "hi".into(),
+                body_params: vec!["प्लंबर".into(), "मढ़ौरा".into()],
+                quick_replies: vec!["accept:42".into(), "decline:42".into()],
+            },
+        )
+        .unwrap();
+        assert_eq!(v["template"]["language"]["code"], "hi");
+        let c = v["template"]["components"].as_array().unwrap();
+        assert_eq!(c[0]["parameters"][1]["text"], "मढ़ौरा");
+        assert_eq!(c[2]["index"], "1");
+        assert_eq!(c[2]["parameters"][0]["payload"], "decline:42");
+        let bad = Outbound::Template {
+            name: "Lead Offer!".into(),
+            language: "hi".into(),
+            body_params: vec![],
+            quick_replies: vec![],
+        };
+        assert!(matches!(
+            graph_request(&phone(), &bad),
+            Err(OutboundError::TemplateName(_))
+        ));
+    }
+
+    #[test]
+    fn a_user_known_only_by_business_scoped_id_is_addressed_by_it_and_nobody_is_refused() {
+        let bsuid = ContactRef {
+            wa_id: None,
+            user_id: Some("IN.1648738043044942".into()),
+            name: None,
+        };
+        let v = graph_request(&bsuid, &Outbound::Text { body: "hi".into() }).unwrap();
+        assert_eq!(v["recipient"], "IN.1648738043044942");
+        assert!(v.get("to").is_none());
+        let nobody = ContactRef {
+            wa_id: None,
+            user_id: None,
+            name: None,
+        };
+        assert_eq!(
+            graph_request(&nobody, &Outbound::Text { body: "hi".into() }),
+            Err(OutboundError::NoRecipient)
+        );
+        assert_eq!(
+            graph_request(&phone(), &Outbound::Text { body: "  ".into() }),
+            Err(OutboundError::EmptyBody)
+        );
+    }
+}
