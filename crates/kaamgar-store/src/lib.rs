@@ -65,6 +65,24 @@ pub struct WorkerChange {
     pub worker: Option<Worker>,
 }
 
+/// What the matching index needs of a worker, from the change feed without the rest of the record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchRow {
+    pub id: i64,
+    pub seq: i64,
+    /// Removed or erased: out of the index.
+    pub removed: bool,
+    pub trade: String,
+    pub other_trades: Vec<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub available: bool,
+    pub verified: bool,
+    pub rating_sum: i64,
+    pub rating_count: i64,
+    pub experience_years: Option<u8>,
+}
+
 /// A position in the change feed. One write can stamp many workers with one sequence value (an import batch), so
 /// a page of changes may end inside a sequence value: the cursor is the (sequence, id) of the last change read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +143,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn current_seq(&self) -> Result<i64>;
     /// Workers changed after the cursor, in (sequence, id) order, including removals.
     async fn changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<WorkerChange>>;
+    /// The same feed with only what the matching index needs (much cheaper to read).
+    async fn match_changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<MatchRow>>;
 
     async fn begin_import(&self, file_name: &str, now: i64) -> Result<i64>;
     /// Upserts one batch of list rows by phone in one transaction.

@@ -159,7 +159,7 @@ fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} '{v}'"))
 }
 
-fn list(s: String) -> Vec<String> {
+pub(crate) fn list(s: String) -> Vec<String> {
     s.split(',')
         .filter(|x| !x.is_empty())
         .map(str::to_string)

@@ -3,7 +3,7 @@
 
 use crate::{
     BatchOutcome, BatchRow, ChangeCursor, ImportRunRecord, ImportSummary, InboxEvent,
-    IngestOutcome, LgdData, NewInboxEvent, Page, Result, Store, StoreError, WorkerChange,
+    IngestOutcome, LgdData, MatchRow, NewInboxEvent, Page, Result, Store, StoreError, WorkerChange,
     WorkerFilter,
 };
 use async_trait::async_trait;
@@ -224,6 +224,9 @@ impl Store for SqlStore {
     }
     async fn changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<WorkerChange>> {
         self.changes(after, limit).await
+    }
+    async fn match_changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<MatchRow>> {
+        self.match_changes(after, limit).await
     }
     async fn begin_import(&self, file_name: &str, now: i64) -> Result<i64> {
         self.start_run(file_name, now).await

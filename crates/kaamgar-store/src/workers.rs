@@ -6,7 +6,7 @@ use crate::rows::{
     DATA_COLUMNS, SELECT_WORKER, bind_data, content_hash, phone_hash, placeholders, worker_from_row,
 };
 use crate::{
-    Backend, ChangeCursor, Page, Result, SqlStore, StoreError, WorkerChange, WorkerFilter,
+    Backend, ChangeCursor, MatchRow, Page, Result, SqlStore, StoreError, WorkerChange, WorkerFilter,
 };
 use kaamgar_domain::worker::{NewWorker, Worker};
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
@@ -239,6 +239,48 @@ impl SqlStore {
                     Some(worker_from_row(r)?)
                 };
                 Ok(WorkerChange { id, seq, worker })
+            })
+            .collect()
+    }
+}
+
+impl SqlStore {
+    pub(crate) async fn match_changes(
+        &self,
+        after: ChangeCursor,
+        limit: i64,
+    ) -> Result<Vec<MatchRow>> {
+        let rows = sqlx::query(
+            "SELECT id, seq, deleted_at, trade, other_trades, lat, lon, availability, verified, rating_sum, \
+             rating_count, experience_years FROM workers WHERE seq >= $1 AND (seq > $1 OR id > $2) \
+             ORDER BY seq, id LIMIT $3",
+        )
+        .bind(after.seq)
+        .bind(after.id)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let deleted: Option<i64> = r.try_get("deleted_at")?;
+                let availability: String = r.try_get("availability")?;
+                let verified: i64 = r.try_get("verified")?;
+                let experience: Option<i64> = r.try_get("experience_years")?;
+                Ok(MatchRow {
+                    id: r.try_get("id")?,
+                    seq: r.try_get("seq")?,
+                    removed: deleted.is_some(),
+                    trade: r.try_get("trade")?,
+                    other_trades: crate::rows::list(r.try_get("other_trades")?),
+                    lat: r.try_get("lat")?,
+                    lon: r.try_get("lon")?,
+                    available: availability
+                        == kaamgar_domain::worker::Availability::Available.as_str(),
+                    verified: verified != 0,
+                    rating_sum: r.try_get("rating_sum")?,
+                    rating_count: r.try_get("rating_count")?,
+                    experience_years: experience.and_then(|x| u8::try_from(x).ok()),
+                })
             })
             .collect()
     }

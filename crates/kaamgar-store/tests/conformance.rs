@@ -604,3 +604,53 @@ async fn inbound_events_are_stored_once_and_handed_out_in_order_per_contact() {
     }
     cleanup(bs).await;
 }
+
+#[tokio::test]
+async fn the_matching_feed_carries_what_the_index_needs_and_removals() {
+    let bs = backends().await;
+    for b in &bs {
+        let s = &b.store;
+        let start = ChangeCursor::after_seq(s.current_seq().await.unwrap());
+        let mut w = worker("9300000001", "M", "plumber", "Marhaura");
+        w.other_trades = vec!["electrician".into()];
+        let w = s.create_worker(&w, 1).await.unwrap();
+        s.set_availability(w.id, Availability::Busy, 2)
+            .await
+            .unwrap();
+        let feed = s.match_changes_since(start, 10).await.unwrap();
+        assert_eq!(feed.len(), 1, "{}", b.name);
+        let r = &feed[0];
+        assert_eq!(
+            (
+                r.id,
+                r.removed,
+                r.trade.as_str(),
+                r.other_trades.clone(),
+                r.available
+            ),
+            (
+                w.id,
+                false,
+                "plumber",
+                vec!["electrician".to_string()],
+                false
+            ),
+            "{}",
+            b.name
+        );
+        assert_eq!((r.lat, r.lon, r.experience_years), (25.97, 84.87, Some(5)));
+        s.remove_worker(w.id, 3).await.unwrap();
+        let feed = s
+            .match_changes_since(
+                ChangeCursor {
+                    seq: r.seq,
+                    id: r.id,
+                },
+                10,
+            )
+            .await
+            .unwrap();
+        assert!(feed[0].removed, "{}", b.name);
+    }
+    cleanup(bs).await;
+}

@@ -11,7 +11,7 @@ use kaamgar_domain::matching::{
 };
 use kaamgar_domain::trade::{TradeCatalogue, TradeMatch};
 use kaamgar_domain::understand::Understander;
-use kaamgar_store::{ChangeCursor, Store, StoreError};
+use kaamgar_store::{ChangeCursor, MatchRow, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -58,22 +58,24 @@ impl Matcher {
             *self.cursor.lock().unwrap_or_else(|e| e.into_inner()) == ChangeCursor::start();
         loop {
             let from = *self.cursor.lock().unwrap_or_else(|e| e.into_inner());
-            let changes = store.changes_since(from, PAGE).await?;
+            let changes = store.match_changes_since(from, PAGE).await?;
             let Some(last) = changes.last() else {
                 break;
             };
             {
                 let mut idx = self.index.write().unwrap_or_else(|e| e.into_inner());
                 for c in &changes {
-                    match &c.worker {
-                        Some(w) => idx.upsert(&MatchWorker::from_worker(w, |slug| {
-                            self.trade_ids.get(slug).copied()
-                        })),
-                        None => idx.remove(c.id),
+                    if c.removed {
+                        idx.remove(c.id);
+                    } else {
+                        idx.upsert(&self.worker_of(c));
                     }
                 }
             }
-            *self.cursor.lock().unwrap_or_else(|e| e.into_inner()) = ChangeCursor::after(last);
+            *self.cursor.lock().unwrap_or_else(|e| e.into_inner()) = ChangeCursor {
+                seq: last.seq,
+                id: last.id,
+            };
             applied += changes.len();
             if (changes.len() as i64) < PAGE {
                 break;
@@ -87,6 +89,23 @@ impl Matcher {
         }
         *self.last_refresh.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
         Ok(applied)
+    }
+
+    fn worker_of(&self, r: &MatchRow) -> MatchWorker {
+        MatchWorker {
+            id: r.id,
+            lat: r.lat,
+            lon: r.lon,
+            trades: std::iter::once(&r.trade)
+                .chain(&r.other_trades)
+                .filter_map(|slug| self.trade_ids.get(slug).copied())
+                .collect(),
+            available: r.available,
+            verified: r.verified,
+            rating: (r.rating_count > 0).then(|| r.rating_sum as f32 / r.rating_count as f32),
+            rating_count: r.rating_count.clamp(0, i64::from(u32::MAX)) as u32,
+            experience_years: r.experience_years,
+        }
     }
 
     /// Refreshes unless the index was refreshed within [`FRESH`].
