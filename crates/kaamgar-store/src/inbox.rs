@@ -26,10 +26,12 @@ pub struct InboxEvent {
     pub attempts: i64,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IngestOutcome {
     pub stored: usize,
     pub duplicates: usize,
+    /// Per event, in order: stored now (true) or already there (false).
+    pub fresh: Vec<bool>,
 }
 
 impl SqlStore {
@@ -48,11 +50,13 @@ impl SqlStore {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            if done.rows_affected() == 1 {
+            let fresh = done.rows_affected() == 1;
+            if fresh {
                 out.stored += 1;
             } else {
                 out.duplicates += 1;
             }
+            out.fresh.push(fresh);
         }
         tx.commit().await?;
         Ok(out)

@@ -5,6 +5,7 @@ mod error;
 mod extract;
 mod health;
 mod imports;
+pub mod inbox_writer;
 pub mod matching;
 mod openapi;
 mod reference;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub max_upload_bytes: usize,
     pub clock: Arc<dyn Clock>,
     pub whatsapp: WhatsAppSecrets,
+    /// Writes webhook events to the inbox, several requests per transaction.
+    pub inbox: inbox_writer::InboxWriter,
 }
 
 /// The WhatsApp Cloud API secrets the webhook needs; either may be unset (the webhook then refuses).

@@ -108,15 +108,16 @@ pub async fn receive(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    let out = state.store.ingest_inbound(&rows, state.clock.now()).await?;
+    let (stored, duplicates) = state
+        .inbox
+        .write(rows, state.clock.now())
+        .await
+        .map_err(ApiError::Internal)?;
     metrics::counter!("kaamgar_webhook_events_total", "outcome" => "stored")
-        .increment(out.stored as u64);
+        .increment(stored as u64);
     metrics::counter!("kaamgar_webhook_events_total", "outcome" => "duplicate")
-        .increment(out.duplicates as u64);
-    Ok(Json(Received {
-        stored: out.stored,
-        duplicates: out.duplicates,
-    }))
+        .increment(duplicates as u64);
+    Ok(Json(Received { stored, duplicates }))
 }
 
 /// `sha256=<hex>` of HMAC-SHA256(secret, body), compared in constant time.

@@ -20,7 +20,9 @@ pub const DEMO_WORKERS: usize = 80_000;
 
 /// The handlers' state. The matching index starts empty and fills on its first refresh.
 pub fn state(app: &App) -> Result<AppState> {
+    let store: Arc<dyn kaamgar_store::Store> = app.store.clone();
     Ok(AppState {
+        inbox: kaamgar_web::inbox_writer::InboxWriter::new(store),
         store: app.store.clone(),
         trades: app.trades.clone(),
         places: app.places.clone(),
