@@ -5,6 +5,7 @@ mod batch;
 mod columns;
 mod inbox;
 mod lgd;
+mod outbox;
 mod rows;
 pub mod scratch;
 mod sql;
@@ -16,6 +17,7 @@ use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 
 pub use batch::{BATCH_ROWS, BatchOutcome, BatchRow, ImportSummary, SkippedRow};
 pub use inbox::{InboxEvent, IngestOutcome, NewInboxEvent};
+pub use outbox::{NewOutbound, OutboundJob, OutboundRecord};
 pub use sql::{Backend, SqlStore, redact};
 
 #[derive(Debug, thiserror::Error)]
@@ -164,6 +166,32 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn pending_inbound(&self, limit: i64) -> Result<Vec<InboxEvent>>;
     /// Marks an event processed, or records a failed attempt with its error (it stays pending).
     async fn finish_inbound(&self, id: i64, error: Option<&str>, now: i64) -> Result<()>;
+
+    /// Queues messages to send, in one transaction; returns their ids.
+    async fn enqueue_outbound(&self, msgs: &[NewOutbound], now: i64) -> Result<Vec<i64>>;
+    /// Takes up to `limit` due messages for sending (no two senders get the same one), oldest first.
+    async fn claim_outbound(&self, limit: i64, now: i64) -> Result<Vec<OutboundJob>>;
+    async fn outbound_sent(&self, id: i64, wamid: &str, now: i64) -> Result<()>;
+    /// Back in the queue, to be sent at `next_at`.
+    async fn outbound_retry(
+        &self,
+        id: i64,
+        next_at: i64,
+        code: Option<i64>,
+        error: &str,
+    ) -> Result<()>;
+    async fn outbound_failed(&self, id: i64, code: Option<i64>, error: &str) -> Result<()>;
+    /// A delivery status from the webhook; false when no sent message has this id.
+    async fn outbound_delivery(
+        &self,
+        wamid: &str,
+        status: &str,
+        code: Option<i64>,
+        error: Option<&str>,
+    ) -> Result<bool>;
+    /// Puts messages claimed before `claimed_before` and never finished (a sender died) back in the queue.
+    async fn requeue_stuck_outbound(&self, claimed_before: i64) -> Result<u64>;
+    async fn outbound(&self, id: i64) -> Result<OutboundRecord>;
 
     async fn replace_lgd(&self, data: &lgd::LgdData) -> Result<()>;
     async fn lgd(&self) -> Result<(Vec<LgdDistrict>, Vec<LgdBlock>)>;

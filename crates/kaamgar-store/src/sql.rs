@@ -3,8 +3,8 @@
 
 use crate::{
     BatchOutcome, BatchRow, ChangeCursor, ImportRunRecord, ImportSummary, InboxEvent,
-    IngestOutcome, LgdData, MatchRow, NewInboxEvent, Page, Result, Store, StoreError, WorkerChange,
-    WorkerFilter,
+    IngestOutcome, LgdData, MatchRow, NewInboxEvent, NewOutbound, OutboundJob, OutboundRecord,
+    Page, Result, Store, StoreError, WorkerChange, WorkerFilter,
 };
 use async_trait::async_trait;
 use kaamgar_domain::places::{LgdBlock, LgdDistrict};
@@ -254,6 +254,42 @@ impl Store for SqlStore {
     }
     async fn finish_inbound(&self, id: i64, error: Option<&str>, now: i64) -> Result<()> {
         self.finish(id, error, now).await
+    }
+    async fn enqueue_outbound(&self, msgs: &[NewOutbound], now: i64) -> Result<Vec<i64>> {
+        self.enqueue(msgs, now).await
+    }
+    async fn claim_outbound(&self, limit: i64, now: i64) -> Result<Vec<OutboundJob>> {
+        self.claim(limit, now).await
+    }
+    async fn outbound_sent(&self, id: i64, wamid: &str, now: i64) -> Result<()> {
+        self.sent(id, wamid, now).await
+    }
+    async fn outbound_retry(
+        &self,
+        id: i64,
+        next_at: i64,
+        code: Option<i64>,
+        error: &str,
+    ) -> Result<()> {
+        self.retry(id, next_at, code, error).await
+    }
+    async fn outbound_failed(&self, id: i64, code: Option<i64>, error: &str) -> Result<()> {
+        self.failed(id, code, error).await
+    }
+    async fn outbound_delivery(
+        &self,
+        wamid: &str,
+        status: &str,
+        code: Option<i64>,
+        error: Option<&str>,
+    ) -> Result<bool> {
+        self.delivery(wamid, status, code, error).await
+    }
+    async fn requeue_stuck_outbound(&self, claimed_before: i64) -> Result<u64> {
+        self.requeue(claimed_before).await
+    }
+    async fn outbound(&self, id: i64) -> Result<OutboundRecord> {
+        self.outbound_record(id).await
     }
     async fn replace_lgd(&self, data: &LgdData) -> Result<()> {
         self.write_lgd(data).await

@@ -5,7 +5,8 @@ use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::places::{Place, Precision};
 use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker};
 use kaamgar_store::{
-    BatchRow, ChangeCursor, LgdData, NewInboxEvent, Page, SqlStore, Store, StoreError, WorkerFilter,
+    BatchRow, ChangeCursor, LgdData, NewInboxEvent, NewOutbound, Page, SqlStore, Store, StoreError,
+    WorkerFilter,
 };
 use sqlx::Connection;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -651,6 +652,94 @@ async fn the_matching_feed_carries_what_the_index_needs_and_removals() {
             .await
             .unwrap();
         assert!(feed[0].removed, "{}", b.name);
+    }
+    cleanup(bs).await;
+}
+
+#[tokio::test]
+async fn the_outbox_hands_each_due_message_to_one_sender_and_keeps_its_fate() {
+    let bs = backends().await;
+    for b in &bs {
+        let s = &b.store;
+        let msg = |contact: &str, n: u32| NewOutbound {
+            contact: contact.into(),
+            phone_number_id: "106540352242922".into(),
+            request: format!("{{\"n\":{n}}}"),
+        };
+        let ids = s
+            .enqueue_outbound(&[msg("A", 1), msg("B", 2), msg("A", 3)], 100)
+            .await
+            .unwrap();
+        assert_eq!(ids.len(), 3);
+        let first = s.claim_outbound(2, 100).await.unwrap();
+        assert_eq!(
+            first.iter().map(|j| j.id).collect::<Vec<_>>(),
+            ids[..2],
+            "{}",
+            b.name
+        );
+        assert_eq!(first[0].attempts, 1);
+        // Retried for later: not due now, due then.
+        s.outbound_retry(ids[0], 160, Some(130429), "rate limited")
+            .await
+            .unwrap();
+        let next = s.claim_outbound(10, 101).await.unwrap();
+        assert_eq!(
+            next.iter().map(|j| j.id).collect::<Vec<_>>(),
+            [ids[2]],
+            "{}",
+            b.name
+        );
+        let later = s.claim_outbound(10, 160).await.unwrap();
+        assert_eq!((later[0].id, later[0].attempts), (ids[0], 2), "{}", b.name);
+
+        s.outbound_sent(ids[1], "wamid.OUT1", 102).await.unwrap();
+        assert!(
+            s.outbound_delivery("wamid.OUT1", "read", None, None)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.outbound_delivery("wamid.UNKNOWN", "read", None, None)
+                .await
+                .unwrap()
+        );
+        let r = s.outbound(ids[1]).await.unwrap();
+        assert_eq!(
+            (r.state.as_str(), r.delivery.as_deref()),
+            ("sent", Some("read")),
+            "{}",
+            b.name
+        );
+
+        s.outbound_failed(ids[2], Some(131026), "undeliverable")
+            .await
+            .unwrap();
+        assert_eq!(s.outbound(ids[2]).await.unwrap().state, "failed");
+
+        // A sender that died after claiming: its message goes back to the queue.
+        assert_eq!(
+            s.requeue_stuck_outbound(161).await.unwrap(),
+            1,
+            "{}",
+            b.name
+        );
+        assert_eq!(s.claim_outbound(10, 200).await.unwrap()[0].id, ids[0]);
+
+        // Two senders claiming at once never get the same message.
+        let more: Vec<NewOutbound> = (0..40).map(|n| msg("C", n)).collect();
+        s.enqueue_outbound(&more, 300).await.unwrap();
+        let (x, y) = tokio::join!(s.claim_outbound(25, 300), s.claim_outbound(25, 300));
+        let mut all: Vec<i64> = x
+            .unwrap()
+            .into_iter()
+            .chain(y.unwrap())
+            .map(|j| j.id)
+            .collect();
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!((all.len(), n), (40, 40), "{}", b.name);
     }
     cleanup(bs).await;
 }

@@ -1,0 +1,182 @@
+//! The WhatsApp outbox: messages are queued first, claimed by a sender in due order (`FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL, so several senders never take the same row; SQLite has one writer), and end sent (with Meta's
+//! message id, later its delivery status) or failed; a retry puts a message back in the queue for later. A sender
+//! that died mid-send leaves rows `sending`; `requeue_stuck` puts them back.
+
+use crate::{Backend, Result, SqlStore, Store};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOutbound {
+    /// Who it goes to (phone or business-scoped id); messages to one contact are sent in order.
+    pub contact: String,
+    pub phone_number_id: String,
+    /// The Graph API request body, as JSON.
+    pub request: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboundJob {
+    pub id: i64,
+    pub contact: String,
+    pub phone_number_id: String,
+    pub request: String,
+    /// Including this one.
+    pub attempts: i64,
+}
+
+/// How an outbound message stands, for officials and for the bot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboundRecord {
+    pub id: i64,
+    pub state: String,
+    pub attempts: i64,
+    pub wamid: Option<String>,
+    pub delivery: Option<String>,
+    pub error_code: Option<i64>,
+    pub error: Option<String>,
+}
+
+impl SqlStore {
+    pub(crate) async fn enqueue(&self, msgs: &[NewOutbound], now: i64) -> Result<Vec<i64>> {
+        let mut tx = self.write.begin().await?;
+        let mut ids = Vec::with_capacity(msgs.len());
+        for m in msgs {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO outbox (contact, phone_number_id, request, state, next_at, created_at) \
+                 VALUES ($1, $2, $3, 'queued', $4, $4) RETURNING id",
+            )
+            .bind(&m.contact)
+            .bind(&m.phone_number_id)
+            .bind(&m.request)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    pub(crate) async fn claim(&self, limit: i64, now: i64) -> Result<Vec<OutboundJob>> {
+        let lock = match self.backend() {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = $1 WHERE id IN \
+             (SELECT id FROM outbox WHERE state = 'queued' AND next_at <= $1 ORDER BY next_at, id LIMIT $2{lock}) \
+             RETURNING id, contact, phone_number_id, request, attempts"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.write)
+            .await?;
+        let mut jobs = rows
+            .iter()
+            .map(|r| {
+                Ok(OutboundJob {
+                    id: r.try_get("id")?,
+                    contact: r.try_get("contact")?,
+                    phone_number_id: r.try_get("phone_number_id")?,
+                    request: r.try_get("request")?,
+                    attempts: r.try_get("attempts")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // RETURNING does not promise an order; callers send in queue order.
+        jobs.sort_by_key(|j| j.id);
+        Ok(jobs)
+    }
+
+    pub(crate) async fn sent(&self, id: i64, wamid: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE outbox SET state = 'sent', sent_at = $1, wamid = $2 WHERE id = $3")
+            .bind(now)
+            .bind(wamid)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn retry(
+        &self,
+        id: i64,
+        next_at: i64,
+        code: Option<i64>,
+        error: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET state = 'queued', next_at = $1, error_code = $2, error = $3 WHERE id = $4",
+        )
+        .bind(next_at)
+        .bind(code)
+        .bind(error)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn failed(&self, id: i64, code: Option<i64>, error: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET state = 'failed', error_code = $1, error = $2 WHERE id = $3",
+        )
+        .bind(code)
+        .bind(error)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn delivery(
+        &self,
+        wamid: &str,
+        status: &str,
+        code: Option<i64>,
+        error: Option<&str>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET delivery = $1, error_code = COALESCE($2, error_code), error = COALESCE($3, error), \
+             state = CASE WHEN $1 = 'failed' THEN 'failed' ELSE state END WHERE wamid = $4",
+        )
+        .bind(status)
+        .bind(code)
+        .bind(error)
+        .bind(wamid)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub(crate) async fn requeue(&self, claimed_before: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE outbox SET state = 'queued', next_at = claimed_at WHERE state = 'sending' AND claimed_at < $1",
+        )
+        .bind(claimed_before)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub(crate) async fn outbound_record(&self, id: i64) -> Result<OutboundRecord> {
+        let r = sqlx::query(
+            "SELECT id, state, attempts, wamid, delivery, error_code, error FROM outbox WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(crate::StoreError::NotFound)?;
+        Ok(OutboundRecord {
+            id: r.try_get("id")?,
+            state: r.try_get("state")?,
+            attempts: r.try_get("attempts")?,
+            wamid: r.try_get("wamid")?,
+            delivery: r.try_get("delivery")?,
+            error_code: r.try_get("error_code")?,
+            error: r.try_get("error")?,
+        })
+    }
+}
