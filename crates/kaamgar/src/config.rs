@@ -30,6 +30,8 @@ pub struct Config {
     pub whatsapp_access_token: Option<String>,
     pub whatsapp_phone_number_id: Option<String>,
     pub whatsapp_api_base: String,
+    /// Messages a second sent per business number (Meta's default throughput is 80).
+    pub whatsapp_send_rate: f64,
 }
 
 impl Default for Config {
@@ -46,11 +48,12 @@ impl Default for Config {
             whatsapp_access_token: None,
             whatsapp_phone_number_id: None,
             whatsapp_api_base: DEFAULT_GRAPH_API_BASE.into(),
+            whatsapp_send_rate: 80.0,
         }
     }
 }
 
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 12] = [
     "database_url",
     "addr",
     "area",
@@ -62,6 +65,7 @@ const KEYS: [&str; 11] = [
     "whatsapp_access_token",
     "whatsapp_phone_number_id",
     "whatsapp_api_base",
+    "whatsapp_send_rate",
 ];
 
 impl Config {
@@ -96,6 +100,9 @@ impl Config {
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             bail!("KAAMGAR_LOG_FORMAT must be text or json");
+        }
+        if !(self.whatsapp_send_rate > 0.0 && self.whatsapp_send_rate <= 1000.0) {
+            bail!("KAAMGAR_WHATSAPP_SEND_RATE must be between 0 and 1000 messages a second");
         }
         if self.max_upload_mb == 0 || self.max_upload_mb > 1024 {
             bail!("KAAMGAR_MAX_UPLOAD_MB must be between 1 and 1024");
@@ -175,6 +182,8 @@ log_format = "text"
 # whatsapp_access_token = ""
 # whatsapp_phone_number_id = ""
 whatsapp_api_base = "https://graph.facebook.com/v23.0"
+# Messages a second per business number.
+whatsapp_send_rate = 80
 "#;
 
 #[cfg(test)]

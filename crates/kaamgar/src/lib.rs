@@ -14,4 +14,5 @@ pub mod reference;
 pub mod serve;
 pub mod telemetry;
 pub mod understand;
+pub mod whatsapp_sender;
 pub mod xlsx_write;

@@ -119,6 +119,17 @@ pub async fn run(app: App, demo: bool) -> Result<()> {
     let _follower = state
         .matcher
         .spawn_follower(state.store.clone(), std::time::Duration::from_millis(250));
+    // The outbox sender runs where the Graph API access token is configured.
+    if let Some(token) = app.config.whatsapp_access_token.as_deref() {
+        let client =
+            crate::whatsapp_sender::GraphClient::new(&app.config.whatsapp_api_base, token)?;
+        let sender = Arc::new(crate::whatsapp_sender::Sender::new(
+            state.store.clone(),
+            client,
+            app.config.whatsapp_send_rate,
+        ));
+        let _sending = sender.spawn();
+    }
     let router = kaamgar_web::router(state);
     tracing::info!(addr = %local, backend = app.store.backend().name(), ready_ms = started.elapsed().as_millis() as u64, "kaamgar is serving");
     eprintln!(
