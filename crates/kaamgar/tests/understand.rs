@@ -190,6 +190,9 @@ fn places_outside_the_area_need_a_marker_or_a_district_name() {
     // A person's name that happens to be a post office somewhere is not a place.
     let u = read("mera naam sunil hai plumber chahiye");
     assert!(u.place.is_none(), "{u:?}");
+    // A village name the gazetteer lacks does not become its namesake far away, even after "me".
+    let u = read("plumber chahiye kakwan me");
+    assert!(u.place.is_none(), "{u:?}");
 }
 
 #[test]

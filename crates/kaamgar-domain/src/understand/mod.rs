@@ -29,6 +29,9 @@ use std::collections::HashMap;
 /// The longest message read, in characters (WhatsApp's own limit for a text); the rest is ignored.
 pub const MAX_MESSAGE_CHARS: usize = 4096;
 
+/// Post offices and blocks outside the service area count only within this distance of it (districts anywhere).
+const FAR_KM: f64 = 100.0;
+
 /// Shorter words are only matched to the lexicon exactly: "milte" is not a typo of "mithai".
 const MIN_FUZZY_WORD: usize = 6;
 
@@ -795,8 +798,14 @@ impl Understander {
                     s += 0.5;
                 }
                 if !in_area {
-                    // Of two far places of one name, the nearer to the service area ("Patna", not "Patan").
+                    // Of two far places of one name, the nearer to the service area ("Patna", not "Patan"). A
+                    // village or block far from the area is not what someone here means, even after "me": a
+                    // local name the gazetteer lacks must not turn into its namesake across India.
                     let km = self.places.km_from_area(f64::from(e.lat), f64::from(e.lon));
+                    if e.kind != PlaceKind::District && km > FAR_KM && !self.places.area.is_empty()
+                    {
+                        continue;
+                    }
                     s -= (km / 2000.0).min(0.5) as f32;
                 }
                 if marked {
