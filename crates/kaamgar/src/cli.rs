@@ -367,7 +367,11 @@ async fn run(cli: Cli) -> Result<()> {
             explain,
         } => {
             let area = area.map_or_else(|| cfg.area_districts(), |a| understand::parse_area(&a));
-            let (u, dir) = tokio::task::spawn_blocking(move || understand::build(&area)).await??;
+            let (districts, blocks) = understand::lgd_if_present(&cfg).await;
+            let (u, dir) = tokio::task::spawn_blocking(move || {
+                understand::build_with_lgd(&area, &districts, &blocks)
+            })
+            .await??;
             match eval {
                 Some(file) => {
                     let report = understand::run_eval(&u, &dir, &file, verbose)?;

@@ -3,7 +3,7 @@
 
 use crate::reference;
 use anyhow::{Context as _, Result, bail};
-use kaamgar_domain::places::PlaceDirectory;
+use kaamgar_domain::places::{LgdBlock, LgdDistrict, PlaceDirectory};
 use kaamgar_domain::understand::{Context, Understander, eval};
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -12,8 +12,23 @@ use std::time::Instant;
 /// The understander for a service area, from the built-in reference data (no database needed: LGD codes add
 /// nothing to reading a message).
 pub fn build(area: &[String]) -> Result<(Understander, PlaceDirectory)> {
+    build_with_lgd(area, &[], &[])
+}
+
+/// The understander with the LGD districts and blocks (when they have been imported): block names the gazetteer
+/// lacks or misplaces then resolve to the right district.
+pub fn build_with_lgd(
+    area: &[String],
+    districts: &[LgdDistrict],
+    blocks: &[LgdBlock],
+) -> Result<(Understander, PlaceDirectory)> {
     let trades = reference::trades()?;
-    let mut dir = PlaceDirectory::new(reference::gazetteer()?, reference::PLACE_ALIASES, &[], &[]);
+    let mut dir = PlaceDirectory::new(
+        reference::gazetteer()?,
+        reference::PLACE_ALIASES,
+        districts,
+        blocks,
+    );
     let names: Vec<&str> = area.iter().map(String::as_str).collect();
     let missing = dir.set_area(&names);
     if !missing.is_empty() {
@@ -22,6 +37,23 @@ pub fn build(area: &[String]) -> Result<(Understander, PlaceDirectory)> {
     let u = Understander::new(&trades, &dir, reference::LEXICON)
         .context("building the understanding lexicons")?;
     Ok((u, dir))
+}
+
+/// LGD codes from the configured database when it already exists (reading messages never creates one).
+pub async fn lgd_if_present(cfg: &crate::config::Config) -> (Vec<LgdDistrict>, Vec<LgdBlock>) {
+    let url = cfg.database_url.as_str();
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let file = path.split('?').next().unwrap_or(path);
+        if file.is_empty() || file.starts_with(':') || !std::path::Path::new(file).exists() {
+            return (Vec::new(), Vec::new());
+        }
+    }
+    let Ok(store) = kaamgar_store::SqlStore::connect(url).await else {
+        return (Vec::new(), Vec::new());
+    };
+    let lgd = kaamgar_store::Store::lgd(&store).await.unwrap_or_default();
+    store.close().await;
+    lgd
 }
 
 /// Splits a comma-separated area ("Saran,Kanpur Nagar").

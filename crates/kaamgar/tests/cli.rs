@@ -179,3 +179,38 @@ fn workers_are_looked_up_from_the_command_line_by_trade_and_block_in_either_scri
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown trade"));
 }
+
+#[test]
+fn understanding_uses_imported_lgd_blocks_for_names_the_gazetteer_misplaces() {
+    let lgd = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/lgd");
+    if !lgd.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs {}",
+            lgd.display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ask = |d: &Path| {
+        let mut child = kaamgar(d)
+            .args(["understand", "--area", "Kanpur Nagar,Kanpur Dehat"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"plumber chahiye bilhaur me\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["place"]["district"].as_str().map(str::to_string)
+    };
+    // The gazetteer files Bilhaur under Kanpur Dehat; the LGD block list puts it in Kanpur Nagar.
+    run(kaamgar(dir.path()).args(["places", "import-lgd"]).arg(&lgd));
+    assert_eq!(ask(dir.path()).as_deref(), Some("Kanpur Nagar"));
+}
