@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod outbound;
+pub mod policy;
 
 /// Who wrote or was written to: the phone (`wa_id`), the business-scoped user id, or both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
