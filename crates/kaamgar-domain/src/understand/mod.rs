@@ -29,8 +29,9 @@ use std::collections::HashMap;
 /// The longest message read, in characters (WhatsApp's own limit for a text); the rest is ignored.
 pub const MAX_MESSAGE_CHARS: usize = 4096;
 
-/// Post offices and blocks outside the service area count only within this distance of it (districts anywhere).
-const FAR_KM: f64 = 100.0;
+/// Post offices and blocks outside the service area count only within this distance of it (districts anywhere):
+/// far enough for the neighbouring districts of a small area, near enough to keep out namesakes in other states.
+const FAR_KM: f64 = 300.0;
 
 /// Shorter words are only matched to the lexicon exactly: "milte" is not a typo of "mithai".
 const MIN_FUZZY_WORD: usize = 6;
