@@ -1,0 +1,305 @@
+//! Reading a message into items: words transliterated and folded, then a left-to-right longest match against
+//! the lexicon and the place names, with a typo-tolerant second chance for words left over.
+
+use super::*;
+
+#[derive(Debug, Clone)]
+pub(super) struct Token {
+    latin: String,
+    key: String,
+    number: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum ItemKind<'a> {
+    Lex(&'a [Cue]),
+    /// A trade found within the typo budget.
+    FuzzyTrade(u16, f32),
+    Place {
+        ids: Vec<u32>,
+        fuzzy: bool,
+        words: usize,
+    },
+    Pin(u32),
+    Number(u64),
+    Word,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Item<'a> {
+    pub(super) kind: ItemKind<'a>,
+}
+
+impl Item<'_> {
+    pub(super) fn cues(&self) -> &[Cue] {
+        match self.kind {
+            ItemKind::Lex(c) => c,
+            _ => &[],
+        }
+    }
+
+    pub(super) fn has(&self, f: impl Fn(&Cue) -> bool) -> bool {
+        self.cues().iter().any(f)
+    }
+
+    pub(super) fn is_filler(&self) -> bool {
+        match self.kind {
+            ItemKind::Lex(c) => c.iter().all(|c| matches!(c, Cue::Stop | Cue::Number(_))),
+            _ => false,
+        }
+    }
+
+    pub(super) fn trade(&self) -> Option<(u16, f32, bool)> {
+        match self.kind {
+            ItemKind::FuzzyTrade(t, w) => Some((t, w, false)),
+            ItemKind::Lex(c) => {
+                let generic = c.contains(&Cue::Generic);
+                c.iter().find_map(|c| match c {
+                    Cue::Trade { trade, weight } => Some((*trade, *weight, generic)),
+                    _ => None,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn marker(&self) -> Option<Marker> {
+        self.cues().iter().find_map(|c| match c {
+            Cue::Marker(m) => Some(*m),
+            _ => None,
+        })
+    }
+}
+
+impl Understander {
+    pub(super) fn scan(&self, tokens: &[Token]) -> Vec<Item<'_>> {
+        let mut items = Vec::with_capacity(tokens.len());
+        let mut i = 0;
+        let mut buf = String::new();
+        let (mut raw, mut joined, mut scratch) = (String::new(), String::new(), Vec::new());
+        'outer: while i < tokens.len() {
+            if let Some((pin, used)) = pin_at(tokens, i)
+                && self.places.pins.contains_key(&pin)
+            {
+                items.push(Item {
+                    kind: ItemKind::Pin(pin),
+                });
+                i += used;
+                continue;
+            }
+            if let Some(cues) = self.lexicon.exact.get(tokens[i].latin.as_str()) {
+                items.push(Item {
+                    kind: ItemKind::Lex(cues),
+                });
+                i += 1;
+                continue;
+            }
+            // Phrases do not run over a word that is matched as written.
+            let longest = (1..self.max_words.min(tokens.len() - i))
+                .find(|&n| {
+                    self.lexicon
+                        .exact
+                        .contains_key(tokens[i + n].latin.as_str())
+                })
+                .unwrap_or(self.max_words.min(tokens.len() - i));
+            for len in (1..=longest).rev() {
+                let key: &str = if len == 1 {
+                    &tokens[i].key
+                } else {
+                    buf.clear();
+                    for (n, t) in tokens[i..i + len].iter().enumerate() {
+                        if n > 0 {
+                            buf.push(' ');
+                        }
+                        buf.push_str(&t.key);
+                    }
+                    &buf
+                };
+                if key.is_empty() {
+                    continue;
+                }
+                if let Some(cues) = self.lexicon.map.get(key) {
+                    // A word that is also a place of the service area and is followed by a place marker is the
+                    // place: "nagra me" (not "nagar"), "bharthana me" (not "bartan").
+                    let place_here = len == 1
+                        && self.marker_at(tokens, i + 1)
+                        && self.places.exact(key, 1).iter().any(|&e| {
+                            self.places
+                                .in_area(self.places.entries[e as usize].district)
+                        });
+                    if !place_here {
+                        items.push(Item {
+                            kind: ItemKind::Lex(cues),
+                        });
+                        i += len;
+                        continue 'outer;
+                    }
+                }
+                // Place keys are joined: "Kanpur Nagar" and "kanpurnagar" alike. A place name of several words
+                // outside the service area does not contain a common word ("Khanpur Meena" is not "कानपुर में").
+                let place_key: &str = if len == 1 {
+                    key
+                } else {
+                    raw.clear();
+                    for t in &tokens[i..i + len] {
+                        raw.push_str(&t.latin);
+                    }
+                    fold_latin_into(&raw, &mut scratch, &mut joined);
+                    &joined
+                };
+                let ids = if tokens[i].number.is_none()
+                    && (place_key.len() >= 3 || self.short_place_ok(tokens, i, len, place_key))
+                {
+                    self.places.exact(place_key, len)
+                } else {
+                    Vec::new()
+                };
+                if !ids.is_empty()
+                    && (len == 1
+                        || ids.iter().any(|&e| {
+                            self.places
+                                .in_area(self.places.entries[e as usize].district)
+                        })
+                        || !tokens[i..i + len]
+                            .iter()
+                            .any(|t| self.is_function_word(&t.key)))
+                {
+                    items.push(Item {
+                        kind: ItemKind::Place {
+                            ids,
+                            fuzzy: false,
+                            words: len,
+                        },
+                    });
+                    i += len;
+                    continue 'outer;
+                }
+            }
+            let t = &tokens[i];
+            let kind = match t.number {
+                Some(n) => ItemKind::Number(n),
+                None => self.fuzzy_item(&t.key, self.marker_at(tokens, i + 1)),
+            };
+            items.push(Item { kind });
+            i += 1;
+        }
+        items
+    }
+
+    /// Whether token `i` starts a place marker ("me", "ke paas", "block"; not the genitive "ka").
+    fn marker_at(&self, tokens: &[Token], i: usize) -> bool {
+        let Some(t) = tokens.get(i) else {
+            return false;
+        };
+        let one = self.lexicon.map.get(t.key.as_str());
+        let two = tokens.get(i + 1).and_then(|n| {
+            let spaced = format!("{} {}", t.key, n.key);
+            self.lexicon.map.get(spaced.as_str())
+        });
+        [one, two].into_iter().flatten().any(|cues| {
+            cues.iter()
+                .any(|c| matches!(c, Cue::Marker(m) if *m != Marker::Of))
+        })
+    }
+
+    /// A two-letter key ("Barra" → "br") is a place only in the service area and right before a marker
+    /// (a number may come between: "barra 2 me").
+    fn short_place_ok(&self, tokens: &[Token], i: usize, len: usize, key: &str) -> bool {
+        let next = i + len;
+        let before_marker = self.marker_at(tokens, next)
+            || (tokens.get(next).is_some_and(|t| t.number.is_some())
+                && self.marker_at(tokens, next + 1));
+        key.len() == 2
+            && before_marker
+            && self.places.exact(key, len).iter().any(|&e| {
+                self.places
+                    .in_area(self.places.entries[e as usize].district)
+            })
+    }
+
+    /// A common word: in the lexicon as something other than a trade.
+    fn is_function_word(&self, key: &str) -> bool {
+        self.lexicon
+            .map
+            .get(key)
+            .is_some_and(|cues| !cues.iter().any(|c| matches!(c, Cue::Trade { .. })))
+    }
+
+    /// A word that matched nothing exactly: a lexicon word or a service-area place within the typo budget.
+    /// Before a place marker a place is preferred, elsewhere a lexicon word.
+    fn fuzzy_item(&self, key: &str, before_marker: bool) -> ItemKind<'_> {
+        let places = self.places.fuzzy(key);
+        let lex = if key.len() >= MIN_FUZZY_WORD {
+            self.lexicon_fuzzy
+                .lookup(key)
+                .first()
+                .and_then(|&(_, k)| self.lexicon.map.get(k))
+        } else {
+            None
+        };
+        let place_kind = |ids: Vec<u32>| ItemKind::Place {
+            ids,
+            fuzzy: true,
+            words: 1,
+        };
+        match lex {
+            Some(_) if before_marker && !places.is_empty() => place_kind(places),
+            Some(cues) => match cues.iter().find(|c| matches!(c, Cue::Trade { .. })) {
+                Some(Cue::Trade { trade, weight }) => ItemKind::FuzzyTrade(*trade, weight * 0.85),
+                _ => ItemKind::Lex(cues),
+            },
+            None if !places.is_empty() => place_kind(places),
+            None => ItemKind::Word,
+        }
+    }
+}
+
+/// Splits a message into words: transliterated, lower-cased, with their phonetic keys; numbers kept as numbers.
+pub(super) fn tokenize(message: &str) -> Vec<Token> {
+    let end = message
+        .char_indices()
+        .nth(MAX_MESSAGE_CHARS)
+        .map_or(message.len(), |(i, _)| i);
+    let latin = to_latin(&message[..end]);
+    latin
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let number = w
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| w.parse::<u64>().ok())
+                .flatten();
+            Token {
+                key: if number.is_some() {
+                    w.to_string()
+                } else {
+                    fold_latin(w)
+                },
+                latin: w.to_string(),
+                number,
+            }
+        })
+        .collect()
+}
+
+/// A PIN code at token `i`: six digits, or three and three ("841 301"). Returns the PIN and the tokens used.
+fn pin_at(tokens: &[Token], i: usize) -> Option<(u32, usize)> {
+    let t = &tokens[i];
+    t.number?;
+    if t.latin.len() == 6 && !t.latin.starts_with('0') {
+        return t.latin.parse().ok().map(|p| (p, 1));
+    }
+    if t.latin.len() == 3
+        && let Some(n) = tokens.get(i + 1)
+        && n.number.is_some()
+        && n.latin.len() == 3
+        && !t.latin.starts_with('0')
+    {
+        return format!("{}{}", t.latin, n.latin)
+            .parse()
+            .ok()
+            .map(|p| (p, 2));
+    }
+    None
+}
