@@ -365,47 +365,9 @@ async fn run(cli: Cli) -> Result<()> {
             eval,
             verbose,
             explain,
-        } => {
-            let area = area.map_or_else(|| cfg.area_districts(), |a| understand::parse_area(&a));
-            let (districts, blocks) = understand::lgd_if_present(&cfg).await;
-            let (u, dir) = tokio::task::spawn_blocking(move || {
-                understand::build_with_lgd(&area, &districts, &blocks)
-            })
-            .await??;
-            match eval {
-                Some(file) => {
-                    let report = understand::run_eval(&u, &dir, &file, verbose)?;
-                    println!("{}", serde_json::to_string_pretty(&report)?);
-                }
-                None => {
-                    let stdin = std::io::stdin().lock();
-                    let out = std::io::BufWriter::new(std::io::stdout().lock());
-                    understand::run_lines(&u, stdin, out, std::io::stderr().lock(), explain)?;
-                }
-            }
-            Ok(())
-        }
+        } => understand::command(&cfg, area, eval, verbose, explain).await,
         Command::Match { trade, near, limit } => {
-            let app = App::open(cfg).await?;
-            let understander = app.understander()?;
-            let matcher = kaamgar_web::matching::Matcher::new(&app.trades);
-            let params = kaamgar_web::matching::MatchParams {
-                trade,
-                near,
-                limit: Some(limit),
-            };
-            let r = kaamgar_web::matching::run(
-                app.store.as_ref(),
-                &app.trades,
-                &understander,
-                &matcher,
-                &params,
-                app::now(),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("{}", serde_json::to_string_pretty(&r)?);
-            Ok(())
+            crate::matching::command(cfg, trade, near, limit).await
         }
         Command::Config(ConfigCommand::Example) => Ok(()),
         Command::Bench(BenchCommand::Import {

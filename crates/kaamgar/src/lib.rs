@@ -10,6 +10,7 @@ pub mod export;
 pub mod import;
 pub mod importer;
 pub mod lgd;
+pub mod matching;
 pub mod reference;
 pub mod serve;
 pub mod telemetry;

@@ -56,6 +56,32 @@ pub async fn lgd_if_present(cfg: &crate::config::Config) -> (Vec<LgdDistrict>, V
     lgd
 }
 
+/// `kaamgar understand`: messages on stdin to JSON lines on stdout, or `--eval FILE` to a score report.
+pub async fn command(
+    cfg: &crate::config::Config,
+    area: Option<String>,
+    eval: Option<std::path::PathBuf>,
+    verbose: bool,
+    explain: bool,
+) -> Result<()> {
+    let area = area.map_or_else(|| cfg.area_districts(), |a| parse_area(&a));
+    let (districts, blocks) = lgd_if_present(cfg).await;
+    let (u, dir) =
+        tokio::task::spawn_blocking(move || build_with_lgd(&area, &districts, &blocks)).await??;
+    match eval {
+        Some(file) => {
+            let report = run_eval(&u, &dir, &file, verbose)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        None => {
+            let stdin = std::io::stdin().lock();
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            run_lines(&u, stdin, out, std::io::stderr().lock(), explain)?;
+        }
+    }
+    Ok(())
+}
+
 /// Splits a comma-separated area ("Saran,Kanpur Nagar").
 pub fn parse_area(s: &str) -> Vec<String> {
     s.split(',')

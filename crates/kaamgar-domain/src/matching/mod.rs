@@ -13,7 +13,6 @@
 //! costs one band.
 
 use crate::gazetteer::haversine_km;
-use crate::worker::{Availability, Worker};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -52,28 +51,6 @@ pub struct MatchWorker {
     pub rating: Option<f32>,
     pub rating_count: u32,
     pub experience_years: Option<u8>,
-}
-
-impl MatchWorker {
-    /// From a registry worker; `trade_index` maps a slug to its catalogue index.
-    pub fn from_worker(w: &Worker, trade_index: impl Fn(&str) -> Option<u16>) -> Self {
-        let d = &w.data;
-        let trades = std::iter::once(d.trade.as_str())
-            .chain(d.other_trades.iter().map(String::as_str))
-            .filter_map(&trade_index)
-            .collect();
-        MatchWorker {
-            id: w.id,
-            lat: d.place.lat,
-            lon: d.place.lon,
-            trades,
-            available: d.availability == Availability::Available,
-            verified: w.verified,
-            rating: (w.rating_count > 0).then(|| w.rating_sum as f32 / w.rating_count as f32),
-            rating_count: w.rating_count.clamp(0, i64::from(u32::MAX)) as u32,
-            experience_years: d.experience_years,
-        }
-    }
 }
 
 /// A worker's record in the index (24 bytes).

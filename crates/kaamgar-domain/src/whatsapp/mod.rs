@@ -79,6 +79,18 @@ pub enum DeliveryStatus {
     Other,
 }
 
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Read => "read",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Other => "other",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusError {
     pub code: i64,
@@ -108,13 +120,7 @@ impl InboundEvent {
     pub fn dedupe_key(&self) -> String {
         match self {
             InboundEvent::Message(m) => format!("m:{}", m.id),
-            InboundEvent::Status(s) => {
-                let status = serde_json::to_value(s.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                format!("s:{}:{status}", s.message_id)
-            }
+            InboundEvent::Status(s) => format!("s:{}:{}", s.message_id, s.status.as_str()),
         }
     }
 
