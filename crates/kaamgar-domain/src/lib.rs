@@ -1,12 +1,14 @@
 //! kaamgar's domain: the types and rules of the worker registry, free of I/O so they can be tested and reused by
 //! every front door (HTTP, WhatsApp, CLI).
 
+pub mod conversation;
 pub mod filter;
 pub mod gazetteer;
 pub mod import;
 pub mod matching;
 pub mod phone;
 pub mod places;
+pub mod request;
 pub mod text;
 pub mod trade;
 pub mod understand;

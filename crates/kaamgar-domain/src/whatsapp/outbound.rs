@@ -221,6 +221,80 @@ fn ids(what: &'static str, choices: &[Choice], max: usize) -> Result<(), Outboun
     Ok(())
 }
 
+/// A sent message read back for a screen or a terminal: the text a person sees and the choices they can tap
+/// (reply buttons, list rows, template quick replies).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct Rendered {
+    pub text: String,
+    pub choices: Vec<RenderedChoice>,
+    /// The Graph API message type (`text`, `interactive`, `template`).
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RenderedChoice {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+}
+
+/// Reads a Graph API request body (as built by [`graph_request`]) back into text and choices.
+pub fn render(v: &Value) -> Rendered {
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let kind = s(&v["type"]);
+    let mut out = Rendered {
+        kind: kind.clone(),
+        ..Rendered::default()
+    };
+    match kind.as_str() {
+        "text" => out.text = s(&v["text"]["body"]),
+        "interactive" => {
+            let i = &v["interactive"];
+            out.text = s(&i["body"]["text"]);
+            let buttons = i["action"]["buttons"].as_array().into_iter().flatten();
+            for b in buttons {
+                out.choices.push(RenderedChoice {
+                    id: s(&b["reply"]["id"]),
+                    title: s(&b["reply"]["title"]),
+                    description: None,
+                });
+            }
+            let sections = i["action"]["sections"].as_array().into_iter().flatten();
+            for r in sections.flat_map(|sec| sec["rows"].as_array().into_iter().flatten()) {
+                out.choices.push(RenderedChoice {
+                    id: s(&r["id"]),
+                    title: s(&r["title"]),
+                    description: r["description"].as_str().map(str::to_string),
+                });
+            }
+        }
+        "template" => {
+            let t = &v["template"];
+            let params: Vec<String> = t["components"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| c["type"] == "body")
+                .flat_map(|c| c["parameters"].as_array().cloned().unwrap_or_default())
+                .map(|p| s(&p["text"]))
+                .collect();
+            out.text = format!("[{}] {}", s(&t["name"]), params.join(" · "));
+            for c in t["components"].as_array().into_iter().flatten() {
+                if c["sub_type"] == "quick_reply" {
+                    let payload = s(&c["parameters"][0]["payload"]);
+                    out.choices.push(RenderedChoice {
+                        title: payload.clone(),
+                        id: payload,
+                        description: None,
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 /// Shortens to `max` characters, ending with "…" when something was cut.
 pub fn clip(s: &str, max: usize) -> String {
     let s = s.trim();

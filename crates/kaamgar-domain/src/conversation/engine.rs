@@ -1,0 +1,416 @@
+//! One step of a conversation: commands first (stop, language, busy/free, cancel), then the answer the bot was
+//! waiting for (a trade, a place, consent, a number from a list), then a fresh reading of the message.
+
+use super::notices::{self, menu, plain};
+use super::words::{Command, command, detect, digit};
+use super::{Conversation, Effect, Input, Me, Msg, Spot, Stage, Step, Tap};
+use crate::matching::in_india;
+use crate::places::PlaceDirectory;
+use crate::trade::TradeCatalogue;
+use crate::understand::{Context, Intent, SmallTalk, Understander, Understanding};
+
+/// The engine with what it reads from: the understander, the trades and the places.
+#[derive(Debug, Clone, Copy)]
+pub struct Bot<'a> {
+    pub understander: &'a Understander,
+    pub trades: &'a TradeCatalogue,
+    pub places: &'a PlaceDirectory,
+    /// How long a worker has to accept a lead, as told to the citizen.
+    pub lead_minutes: i64,
+}
+
+impl<'a> Bot<'a> {
+    pub fn step(&self, conv: &Conversation, me: &Me, input: &Input) -> Step {
+        let mut s = Step {
+            conv: conv.clone(),
+            replies: Vec::new(),
+            effects: Vec::new(),
+        };
+        match input {
+            Input::Text(t) => self.on_text(&mut s, me, t),
+            Input::Choice { id, title } => match Tap::parse(id) {
+                Some(tap) if !s.conv.opted_out => self.on_tap(&mut s, me, tap),
+                // An old or unknown button: read its title as if typed.
+                _ => self.on_text(&mut s, me, title),
+            },
+            Input::Location { lat, lon, name } => {
+                if s.conv.opted_out {
+                    s.replies.push(plain(s.conv.lang, Msg::OptedOutHint, &[]));
+                } else {
+                    self.on_location(&mut s, me, *lat, *lon, name.as_deref());
+                }
+            }
+            Input::Unsupported { .. } => {
+                let m = if s.conv.opted_out {
+                    Msg::OptedOutHint
+                } else {
+                    Msg::Unsupported
+                };
+                s.replies.push(plain(s.conv.lang, m, &[]));
+            }
+        }
+        s
+    }
+
+    /// After [`Effect::OpenRequest`] or [`Effect::Again`]: the candidates shown for `request` (none found: idle).
+    pub fn shown(conv: &mut Conversation, request: i64, workers: &[i64]) {
+        conv.stage = if workers.is_empty() {
+            Stage::Idle
+        } else {
+            Stage::Choosing {
+                request,
+                workers: workers.to_vec(),
+            }
+        };
+    }
+
+    fn on_text(&self, s: &mut Step, me: &Me, text: &str) {
+        let lang_before = s.conv.lang;
+        let cmd = command(text);
+        if s.conv.opted_out {
+            if cmd == Some(Command::Start) {
+                s.conv.opted_out = false;
+                s.effects.push(Effect::OptIn);
+                s.replies.push(menu(s.conv.lang, Msg::Welcome));
+            } else {
+                s.replies.push(plain(s.conv.lang, Msg::OptedOutHint, &[]));
+            }
+            return;
+        }
+        if !s.conv.lang_fixed
+            && let Some(l) = detect(text)
+        {
+            s.conv.lang = l;
+        }
+        let lang = s.conv.lang;
+        match cmd {
+            Some(Command::Stop) => {
+                s.conv.opted_out = true;
+                s.conv.stage = Stage::Idle;
+                s.effects.push(Effect::OptOut);
+                // The one message after "stop": the confirmation, in the language they used so far.
+                s.replies.push(plain(lang_before, Msg::OptedOut, &[]));
+                return;
+            }
+            Some(Command::Start) => return s.replies.push(menu(lang, Msg::Welcome)),
+            Some(Command::Language(l)) => {
+                s.conv.lang = l;
+                s.conv.lang_fixed = true;
+                return s.replies.push(plain(l, Msg::LangSet, &[]));
+            }
+            Some(Command::Help) => return s.replies.push(menu(lang, Msg::Help)),
+            Some(Command::Cancel) => {
+                let request = match &s.conv.stage {
+                    Stage::Choosing { request, .. } | Stage::Waiting { request } => Some(*request),
+                    _ => None,
+                };
+                s.conv.stage = Stage::Idle;
+                return s.effects.push(Effect::Cancel { request });
+            }
+            Some(c @ (Command::Busy | Command::Free)) => {
+                let free = c == Command::Free;
+                if me.worker.is_some() {
+                    s.effects.push(Effect::SetAvailable(free));
+                    let m = if free { Msg::NowFree } else { Msg::NowBusy };
+                    s.replies.push(plain(lang, m, &[]));
+                } else {
+                    s.replies.push(plain(lang, Msg::NotAWorker, &[]));
+                }
+                return;
+            }
+            Some(c @ (Command::Yes | Command::No)) => {
+                if let Stage::RegConsent { .. } = s.conv.stage {
+                    return self.on_tap(s, me, Tap::Consent(c == Command::Yes));
+                }
+            }
+            None => {}
+        }
+        if let Some(n) = digit(text) {
+            match &s.conv.stage {
+                Stage::Choosing { request, workers } if (n as usize) <= workers.len() => {
+                    let tap = Tap::Pick {
+                        request: *request,
+                        worker: workers[n as usize - 1],
+                    };
+                    return self.on_tap(s, me, tap);
+                }
+                Stage::Rating { request } if n <= 5 => {
+                    let tap = Tap::Rate {
+                        request: *request,
+                        stars: n,
+                    };
+                    return self.on_tap(s, me, tap);
+                }
+                _ => {}
+            }
+        }
+        let ctx = Context {
+            near: s.conv.spot.as_ref().map(|p| (p.lat, p.lon)),
+            district: None,
+        };
+        let u = self.understander.understand(text, &ctx);
+        let named = u.place.as_ref().map(Spot::from);
+        if let Some(p) = &named {
+            s.conv.spot = Some(p.clone());
+        }
+        match s.conv.stage.clone() {
+            Stage::NeedTrade { text: first } if u.intent != Intent::Offer => match &u.trade {
+                Some(t) => {
+                    let joined = format!("{first} {text}").trim().to_string();
+                    self.need(s, t.slug.clone(), s.conv.spot.clone(), joined)
+                }
+                None => s
+                    .replies
+                    .push(notices::trade_list(lang, self.trades, Msg::AskTrade)),
+            },
+            Stage::NeedPlace { trade, text: first } if u.intent != Intent::Offer => {
+                let trade = u.trade.as_ref().map_or(trade, |t| t.slug.clone());
+                match named {
+                    Some(p) => self.need(s, trade, Some(p), format!("{first} {text}")),
+                    None => self.place_unknown(s, text, trade, first),
+                }
+            }
+            Stage::RegTrade if u.intent != Intent::Need => match &u.trade {
+                Some(t) => self.register(s, me, Some(t.slug.clone()), named),
+                None => s
+                    .replies
+                    .push(notices::trade_list(lang, self.trades, Msg::RegAskTrade)),
+            },
+            Stage::RegPlace { trade } if u.intent != Intent::Need => match named {
+                Some(p) => self.register(s, me, Some(trade), Some(p)),
+                None => {
+                    s.replies.push(plain(lang, Msg::PlaceUnknown, &[]));
+                    self.suggest(s, text);
+                }
+            },
+            _ => self.fresh(s, me, &u, text),
+        }
+    }
+
+    fn fresh(&self, s: &mut Step, me: &Me, u: &Understanding, text: &str) {
+        let lang = s.conv.lang;
+        let trade = u.trade.as_ref().map(|t| t.slug.clone());
+        match u.intent {
+            Intent::Need => self.need_or_ask(s, trade, u, text),
+            Intent::Offer => {
+                let named = u.place.as_ref().map(Spot::from);
+                self.register(s, me, trade, named)
+            }
+            Intent::Other => match u.smalltalk {
+                Some(SmallTalk::Thanks | SmallTalk::Bye) => {
+                    s.conv.stage = Stage::Idle;
+                    s.replies.push(plain(lang, Msg::YoureWelcome, &[]));
+                }
+                Some(SmallTalk::Help) => s.replies.push(menu(lang, Msg::Help)),
+                Some(SmallTalk::Greeting | SmallTalk::Yes) => {
+                    s.conv.stage = Stage::Idle;
+                    s.replies.push(menu(lang, Msg::Welcome));
+                }
+                // A trade named on its own ("plumber?") is a request.
+                None if trade.is_some() && !cancelled(text) => self.need_or_ask(s, trade, u, text),
+                None => s.replies.push(menu(lang, Msg::NotUnderstood)),
+            },
+        }
+    }
+
+    fn need_or_ask(&self, s: &mut Step, trade: Option<String>, u: &Understanding, text: &str) {
+        let place = u.place.as_ref().map(Spot::from).or(s.conv.spot.clone());
+        match trade {
+            Some(t) => self.need(s, t, place, text.to_string()),
+            None => {
+                s.conv.stage = Stage::NeedTrade {
+                    text: text.to_string(),
+                };
+                s.replies
+                    .push(notices::trade_list(s.conv.lang, self.trades, Msg::AskTrade));
+            }
+        }
+    }
+
+    /// A request with its trade: open it when the place is known, else ask where.
+    fn need(&self, s: &mut Step, trade: String, place: Option<Spot>, text: String) {
+        match place {
+            Some(spot) => {
+                s.conv.stage = Stage::Idle;
+                s.effects.push(Effect::OpenRequest {
+                    trade,
+                    spot,
+                    text: text.trim().to_string(),
+                });
+            }
+            None => {
+                s.replies.push(notices::ask_place(
+                    s.conv.lang,
+                    self.trades,
+                    &trade,
+                    Msg::AskPlace,
+                ));
+                s.conv.stage = Stage::NeedPlace { trade, text };
+            }
+        }
+    }
+
+    fn place_unknown(&self, s: &mut Step, text: &str, trade: String, first: String) {
+        s.replies.push(plain(s.conv.lang, Msg::PlaceUnknown, &[]));
+        self.suggest(s, text);
+        s.conv.stage = Stage::NeedPlace { trade, text: first };
+    }
+
+    fn suggest(&self, s: &mut Step, text: &str) {
+        let near: Vec<String> = self
+            .understander
+            .place_suggestions(text)
+            .into_iter()
+            .take(3)
+            .collect();
+        if !near.is_empty() {
+            s.replies.push(plain(
+                s.conv.lang,
+                Msg::PlaceSuggest,
+                &[("places", &near.join(", "))],
+            ));
+        }
+    }
+
+    /// Worker registration, from whatever the message already said.
+    fn register(&self, s: &mut Step, me: &Me, trade: Option<String>, place: Option<Spot>) {
+        let lang = s.conv.lang;
+        if let Some(w) = &me.worker {
+            s.conv.stage = Stage::Idle;
+            let reply = notices::registered(lang, self.trades, &w.trade, w.available);
+            return s.replies.push(reply);
+        }
+        match (trade, place) {
+            (Some(trade), Some(place)) => {
+                s.replies
+                    .push(notices::consent(lang, self.trades, &trade, &place.name));
+                s.conv.stage = Stage::RegConsent { trade, place };
+            }
+            (Some(trade), None) => {
+                s.replies.push(notices::ask_place(
+                    lang,
+                    self.trades,
+                    &trade,
+                    Msg::RegAskPlace,
+                ));
+                s.conv.stage = Stage::RegPlace { trade };
+            }
+            (None, _) => {
+                s.replies
+                    .push(notices::trade_list(lang, self.trades, Msg::RegAskTrade));
+                s.conv.stage = Stage::RegTrade;
+            }
+        }
+    }
+
+    fn on_tap(&self, s: &mut Step, me: &Me, tap: Tap) {
+        let lang = s.conv.lang;
+        match tap {
+            Tap::MenuNeed => {
+                s.conv.stage = Stage::NeedTrade {
+                    text: String::new(),
+                };
+                s.replies
+                    .push(notices::trade_list(lang, self.trades, Msg::AskTrade));
+            }
+            Tap::MenuOffer => self.register(s, me, None, None),
+            Tap::MenuHelp => s.replies.push(plain(lang, Msg::Help, &[])),
+            Tap::Trade(slug) if self.trades.by_slug(&slug).is_some() => match &s.conv.stage {
+                Stage::RegTrade => self.register(s, me, Some(slug), None),
+                Stage::NeedTrade { text } => {
+                    let text = text.clone();
+                    self.need(s, slug, s.conv.spot.clone(), text)
+                }
+                _ => self.need(s, slug, None, String::new()),
+            },
+            Tap::Trade(_) => s.replies.push(menu(lang, Msg::NotUnderstood)),
+            Tap::Pick { request, worker } => {
+                s.conv.stage = Stage::Waiting { request };
+                s.effects.push(Effect::Pick { request, worker });
+            }
+            Tap::Lead { offer, accept } => s.effects.push(Effect::AnswerLead { offer, accept }),
+            Tap::Done { request, done } => {
+                s.conv.stage = if done {
+                    Stage::Rating { request }
+                } else {
+                    Stage::Idle
+                };
+                s.effects.push(Effect::WorkDone { request, done });
+            }
+            Tap::Rate { request, stars } => {
+                s.conv.stage = Stage::Idle;
+                s.effects.push(Effect::Rate { request, stars });
+            }
+            Tap::Consent(yes) => match std::mem::take(&mut s.conv.stage) {
+                Stage::RegConsent { trade, place } if yes => {
+                    s.effects.push(Effect::Register { trade, spot: place })
+                }
+                Stage::RegConsent { .. } => s.replies.push(plain(lang, Msg::RegDeclined, &[])),
+                other => {
+                    // Consent to a registration that is no longer on the table.
+                    s.conv.stage = other;
+                    s.replies.push(menu(lang, Msg::NotUnderstood));
+                }
+            },
+            Tap::Again { request } => {
+                s.conv.stage = Stage::Idle;
+                s.effects.push(Effect::Again { request });
+            }
+        }
+    }
+
+    fn on_location(&self, s: &mut Step, me: &Me, lat: f64, lon: f64, name: Option<&str>) {
+        let lang = s.conv.lang;
+        let block = in_india(lat, lon)
+            .then(|| self.places.nearest_block(lat, lon))
+            .flatten();
+        let Some(b) = block else {
+            return s.replies.push(plain(lang, Msg::PlaceUnknown, &[]));
+        };
+        let (district, state) = self
+            .places
+            .district(b.district)
+            .map(|d| (d.name.clone(), d.state.clone()))
+            .unwrap_or_default();
+        let label = name
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && n.chars().count() <= 60)
+            .map_or_else(|| b.name.clone(), str::to_string);
+        let spot = Spot {
+            name: label,
+            district,
+            state,
+            block: Some(b.name.clone()),
+            lat,
+            lon,
+        };
+        s.conv.spot = Some(spot.clone());
+        match s.conv.stage.clone() {
+            Stage::NeedPlace { trade, text } => self.need(s, trade, Some(spot), text),
+            Stage::RegPlace { trade } => self.register(s, me, Some(trade), Some(spot)),
+            Stage::NeedTrade { .. } => {
+                s.replies
+                    .push(notices::trade_list(lang, self.trades, Msg::AskTrade))
+            }
+            Stage::RegTrade => {
+                s.replies
+                    .push(notices::trade_list(lang, self.trades, Msg::RegAskTrade))
+            }
+            _ => s.replies.push(menu(lang, Msg::Welcome)),
+        }
+    }
+}
+
+/// "plumber nahi chahiye" names a trade but asks for nothing.
+fn cancelled(text: &str) -> bool {
+    let t = text.to_lowercase();
+    [
+        "nahi chahiye",
+        "nahin chahiye",
+        "नहीं चाहिए",
+        "not needed",
+        "don't need",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+}

@@ -1,0 +1,261 @@
+//! The bot's conversations as a pure state machine: (conversation state, what the person sent) → (new state, replies,
+//! effects). The state is a small serialisable value kept per contact; effects are what the application must do
+//! (open a service request, offer a lead, register a worker …) and report back through the message builders in
+//! [`notices`]. No clock reads, no I/O: the same engine serves WhatsApp, the web chat and the terminal, and tests
+//! drive it with scripts. Every text comes from the catalogue ([`catalogue`]).
+
+pub mod catalogue;
+mod engine;
+pub mod notices;
+pub mod words;
+
+#[cfg(test)]
+mod tests;
+
+pub use catalogue::{Lang, Msg, text};
+pub use engine::Bot;
+
+use crate::understand::PlaceRef;
+use crate::whatsapp::outbound::Outbound;
+use serde::{Deserialize, Serialize};
+
+/// A place as the conversation remembers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spot {
+    pub name: String,
+    pub district: String,
+    #[serde(default)]
+    pub state: String,
+    pub block: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl From<&PlaceRef> for Spot {
+    fn from(p: &PlaceRef) -> Self {
+        Spot {
+            name: p.name.clone(),
+            district: p.district.clone(),
+            state: p.state.clone(),
+            block: p.block.clone(),
+            lat: p.lat,
+            lon: p.lon,
+        }
+    }
+}
+
+/// What the bot remembers of one contact between messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Conversation {
+    #[serde(default)]
+    pub lang: Lang,
+    /// The person chose the language: stop guessing it from their messages.
+    #[serde(default)]
+    pub lang_fixed: bool,
+    #[serde(default)]
+    pub stage: Stage,
+    #[serde(default)]
+    pub opted_out: bool,
+    /// The last place they named or shared, used when a later request names none.
+    #[serde(default)]
+    pub spot: Option<Spot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Stage {
+    #[default]
+    Idle,
+    /// A citizen was asked which worker they need.
+    NeedTrade {
+        text: String,
+    },
+    /// A citizen was asked where.
+    NeedPlace {
+        trade: String,
+        text: String,
+    },
+    /// A citizen was shown candidates for a request.
+    Choosing {
+        request: i64,
+        workers: Vec<i64>,
+    },
+    /// A worker was asked to accept the citizen's request.
+    Waiting {
+        request: i64,
+    },
+    /// Worker registration: which trade, where, and consent.
+    RegTrade,
+    RegPlace {
+        trade: String,
+    },
+    RegConsent {
+        trade: String,
+        place: Spot,
+    },
+    /// The citizen said the work was done and was asked to rate it.
+    Rating {
+        request: i64,
+    },
+}
+
+/// What the person sent, from any channel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Text(String),
+    /// A reply button, list row or template quick reply: its id (payload) and title.
+    Choice {
+        id: String,
+        title: String,
+    },
+    Location {
+        lat: f64,
+        lon: f64,
+        name: Option<String>,
+    },
+    /// Images, audio, stickers …
+    Unsupported {
+        kind: String,
+    },
+}
+
+/// What is known about the sender beyond the conversation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Me {
+    /// The sender is this registered worker.
+    pub worker: Option<WorkerFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerFacts {
+    pub id: i64,
+    pub name: String,
+    pub trade: String,
+    pub available: bool,
+}
+
+/// What the application must do after a step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Store a service request and search for workers; answer with [`notices::candidates`] or
+    /// [`notices::no_workers`] and [`Bot::shown`].
+    OpenRequest {
+        trade: String,
+        spot: Spot,
+        text: String,
+    },
+    /// The citizen picked a worker: offer them the lead.
+    Pick {
+        request: i64,
+        worker: i64,
+    },
+    /// Cancel the request (or the contact's open request when `None`).
+    Cancel {
+        request: Option<i64>,
+    },
+    /// A worker answered a lead.
+    AnswerLead {
+        offer: i64,
+        accept: bool,
+    },
+    SetAvailable(bool),
+    Register {
+        trade: String,
+        spot: Spot,
+    },
+    OptOut,
+    OptIn,
+    /// The follow-up's answer.
+    WorkDone {
+        request: i64,
+        done: bool,
+    },
+    Rate {
+        request: i64,
+        stars: u8,
+    },
+    /// Search again for a request that found nobody or whose work was not done.
+    Again {
+        request: i64,
+    },
+}
+
+/// The outcome of one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub conv: Conversation,
+    pub replies: Vec<Outbound>,
+    pub effects: Vec<Effect>,
+}
+
+/// Ids of buttons and list rows: what a tap means, whatever the channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tap {
+    MenuNeed,
+    MenuOffer,
+    MenuHelp,
+    Trade(String),
+    Pick { request: i64, worker: i64 },
+    Lead { offer: i64, accept: bool },
+    Done { request: i64, done: bool },
+    Rate { request: i64, stars: u8 },
+    Consent(bool),
+    Again { request: i64 },
+}
+
+impl Tap {
+    pub fn id(&self) -> String {
+        match self {
+            Tap::MenuNeed => "menu:need".into(),
+            Tap::MenuOffer => "menu:offer".into(),
+            Tap::MenuHelp => "menu:help".into(),
+            Tap::Trade(s) => format!("trade:{s}"),
+            Tap::Pick { request, worker } => format!("pick:{request}:{worker}"),
+            Tap::Lead { offer, accept } => format!("lead:{offer}:{}", yes_no(*accept)),
+            Tap::Done { request, done } => format!("done:{request}:{}", yes_no(*done)),
+            Tap::Rate { request, stars } => format!("rate:{request}:{stars}"),
+            Tap::Consent(yes) => format!("consent:{}", yes_no(*yes)),
+            Tap::Again { request } => format!("again:{request}"),
+        }
+    }
+
+    /// Reads an id back; anything else (an old or forged id) is `None`.
+    pub fn parse(id: &str) -> Option<Tap> {
+        let parts: Vec<&str> = id.split(':').collect();
+        let num = |s: &str| s.parse::<i64>().ok().filter(|n| *n > 0);
+        let yes = |s: &str| match s {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        };
+        Some(match parts.as_slice() {
+            ["menu", "need"] => Tap::MenuNeed,
+            ["menu", "offer"] => Tap::MenuOffer,
+            ["menu", "help"] => Tap::MenuHelp,
+            ["trade", slug] if !slug.is_empty() => Tap::Trade((*slug).to_string()),
+            ["pick", r, w] => Tap::Pick {
+                request: num(r)?,
+                worker: num(w)?,
+            },
+            ["lead", o, a] => Tap::Lead {
+                offer: num(o)?,
+                accept: yes(a)?,
+            },
+            ["done", r, d] => Tap::Done {
+                request: num(r)?,
+                done: yes(d)?,
+            },
+            ["rate", r, s] => Tap::Rate {
+                request: num(r)?,
+                stars: s.parse::<u8>().ok().filter(|s| (1..=5).contains(s))?,
+            },
+            ["consent", y] => Tap::Consent(yes(y)?),
+            ["again", r] => Tap::Again { request: num(r)? },
+            _ => return None,
+        })
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}

@@ -1,0 +1,431 @@
+//! Messages the bot builds from facts the application found (candidates, an accepted lead, a follow-up), in the
+//! recipient's language. Pure: the application decides whom they go to and whether a template is needed.
+
+use super::{Lang, Msg, Tap, text};
+use crate::trade::TradeCatalogue;
+use crate::whatsapp::outbound::{Choice, Outbound};
+
+/// A worker as shown to a citizen before they accept: never their number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateView {
+    pub worker_id: i64,
+    pub name: String,
+    pub distance_km: f64,
+    pub rating: Option<f32>,
+    pub experience_years: Option<u8>,
+    pub verified: bool,
+}
+
+/// A service request as messages mention it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestView {
+    pub id: i64,
+    pub trade: String,
+    pub place: String,
+    pub text: String,
+}
+
+/// Template names configured for messages that may have to go outside the 24-hour window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Templates {
+    /// Parameters: trade, place. Quick replies: accept, decline.
+    pub lead: String,
+    /// Parameters: worker name, trade. Quick replies: done, not done.
+    pub follow_up: String,
+}
+
+pub fn trade_name(trades: &TradeCatalogue, slug: &str, lang: Lang) -> String {
+    match trades.by_slug(slug) {
+        Some(t) if lang == Lang::Hi => t.name_hi.clone(),
+        Some(t) => t.name_en.clone(),
+        None => slug.replace('_', " "),
+    }
+}
+
+fn buttons(lang: Lang, body: String, taps: &[(Tap, Msg)]) -> Outbound {
+    Outbound::Buttons {
+        body,
+        buttons: taps
+            .iter()
+            .map(|(tap, m)| Choice {
+                id: tap.id(),
+                title: text(lang, *m, &[]),
+                description: None,
+            })
+            .collect(),
+        footer: None,
+    }
+}
+
+pub fn plain(lang: Lang, m: Msg, args: &[(&str, &str)]) -> Outbound {
+    Outbound::Text {
+        body: text(lang, m, args),
+    }
+}
+
+/// The welcome with the three ways in.
+pub fn menu(lang: Lang, m: Msg) -> Outbound {
+    buttons(
+        lang,
+        text(lang, m, &[]),
+        &[
+            (Tap::MenuNeed, Msg::BtnNeed),
+            (Tap::MenuOffer, Msg::BtnOffer),
+            (Tap::MenuHelp, Msg::BtnHelp),
+        ],
+    )
+}
+
+/// The trades most asked for, offered as a list when the trade was not said.
+const COMMON: [&str; 10] = [
+    "plumber",
+    "electrician",
+    "mason",
+    "carpenter",
+    "painter",
+    "labourer",
+    "motor_mechanic",
+    "ac_mechanic",
+    "tailor",
+    "barber",
+];
+
+pub fn trade_list(lang: Lang, trades: &TradeCatalogue, m: Msg) -> Outbound {
+    Outbound::List {
+        body: text(lang, m, &[]),
+        button: text(lang, Msg::ListButton, &[]),
+        rows: COMMON
+            .iter()
+            .filter(|s| trades.by_slug(s).is_some())
+            .map(|s| Choice {
+                id: Tap::Trade((*s).to_string()).id(),
+                title: trade_name(trades, s, lang),
+                description: None,
+            })
+            .collect(),
+    }
+}
+
+pub fn ask_place(lang: Lang, trades: &TradeCatalogue, trade: &str, m: Msg) -> Outbound {
+    Outbound::LocationRequest {
+        body: text(lang, m, &[("trade", &trade_name(trades, trade, lang))]),
+    }
+}
+
+fn describe(lang: Lang, c: &CandidateView) -> String {
+    let km = if c.distance_km < 10.0 {
+        format!("{:.1}", c.distance_km)
+    } else {
+        format!("{:.0}", c.distance_km)
+    };
+    let mut parts = vec![text(lang, Msg::RowKm, &[("km", &km)])];
+    parts.push(match c.rating {
+        Some(r) => text(lang, Msg::RowRating, &[("rating", &format!("{r:.1}"))]),
+        None => text(lang, Msg::RowNew, &[]),
+    });
+    if let Some(y) = c.experience_years.filter(|y| *y > 0) {
+        parts.push(text(lang, Msg::RowYears, &[("years", &y.to_string())]));
+    }
+    if c.verified {
+        parts.push(text(lang, Msg::RowVerified, &[]));
+    }
+    parts.join(" · ")
+}
+
+/// The workers found, as a list to choose from (name, distance, rating; no numbers).
+pub fn candidates(
+    lang: Lang,
+    trades: &TradeCatalogue,
+    req: &RequestView,
+    found: &[CandidateView],
+) -> Outbound {
+    let body = text(
+        lang,
+        Msg::Candidates,
+        &[
+            ("count", &found.len().to_string()),
+            ("trade", &trade_name(trades, &req.trade, lang)),
+            ("place", &req.place),
+        ],
+    );
+    Outbound::List {
+        body,
+        button: text(lang, Msg::ListButton, &[]),
+        rows: found
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Choice {
+                id: Tap::Pick {
+                    request: req.id,
+                    worker: c.worker_id,
+                }
+                .id(),
+                title: format!("{}. {}", i + 1, c.name),
+                description: Some(describe(lang, c)),
+            })
+            .collect(),
+    }
+}
+
+pub fn no_workers(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Outbound {
+    buttons(
+        lang,
+        text(
+            lang,
+            Msg::NoWorkers,
+            &[
+                ("trade", &trade_name(trades, &req.trade, lang)),
+                ("place", &req.place),
+            ],
+        ),
+        &[(Tap::Again { request: req.id }, Msg::BtnAgain)],
+    )
+}
+
+pub fn asked(lang: Lang, name: &str, minutes: i64) -> Outbound {
+    plain(
+        lang,
+        Msg::AskedWorker,
+        &[("name", name), ("minutes", &minutes.to_string())],
+    )
+}
+
+/// The lead to a worker inside the 24-hour window: accept and decline buttons.
+pub fn lead_offer(lang: Lang, trades: &TradeCatalogue, req: &RequestView, offer: i64) -> Outbound {
+    let short: String = req.text.chars().take(300).collect();
+    buttons(
+        lang,
+        text(
+            lang,
+            Msg::LeadOffer,
+            &[
+                ("trade", &trade_name(trades, &req.trade, lang)),
+                ("place", &req.place),
+                ("text", &short),
+            ],
+        ),
+        &[
+            (
+                Tap::Lead {
+                    offer,
+                    accept: true,
+                },
+                Msg::BtnAccept,
+            ),
+            (
+                Tap::Lead {
+                    offer,
+                    accept: false,
+                },
+                Msg::BtnDecline,
+            ),
+        ],
+    )
+}
+
+/// The same lead as an approved template, for a worker who has not written in the last 24 hours.
+pub fn lead_template(
+    lang: Lang,
+    trades: &TradeCatalogue,
+    req: &RequestView,
+    offer: i64,
+    t: &Templates,
+) -> Outbound {
+    Outbound::Template {
+        name: t.lead.clone(),
+        language: lang.code().into(),
+        body_params: vec![trade_name(trades, &req.trade, lang), req.place.clone()],
+        quick_replies: vec![
+            Tap::Lead {
+                offer,
+                accept: true,
+            }
+            .id(),
+            Tap::Lead {
+                offer,
+                accept: false,
+            }
+            .id(),
+        ],
+    }
+}
+
+pub fn worker_connected(lang: Lang, place: &str, citizen_phone: &str) -> Outbound {
+    plain(
+        lang,
+        Msg::WorkerConnected,
+        &[("place", place), ("phone", citizen_phone)],
+    )
+}
+
+pub fn citizen_connected(
+    lang: Lang,
+    trades: &TradeCatalogue,
+    name: &str,
+    trade: &str,
+    phone: &str,
+) -> Outbound {
+    plain(
+        lang,
+        Msg::CitizenConnected,
+        &[
+            ("name", name),
+            ("trade", &trade_name(trades, trade, lang)),
+            ("phone", phone),
+        ],
+    )
+}
+
+/// The citizen is told the worker said no (or nothing) and who was asked next.
+pub fn next_asked(lang: Lang, before: &str, next: &str, no_answer: bool) -> Outbound {
+    let m = if no_answer {
+        Msg::NoAnswerNext
+    } else {
+        Msg::DeclinedNext
+    };
+    plain(lang, m, &[("name", before), ("next", next)])
+}
+
+pub fn nobody_left(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Outbound {
+    buttons(
+        lang,
+        text(
+            lang,
+            Msg::NobodyLeft,
+            &[("trade", &trade_name(trades, &req.trade, lang))],
+        ),
+        &[(Tap::Again { request: req.id }, Msg::BtnAgain)],
+    )
+}
+
+pub fn follow_up(lang: Lang, trades: &TradeCatalogue, req: &RequestView, name: &str) -> Outbound {
+    buttons(
+        lang,
+        text(
+            lang,
+            Msg::FollowUp,
+            &[
+                ("name", name),
+                ("trade", &trade_name(trades, &req.trade, lang)),
+            ],
+        ),
+        &[
+            (
+                Tap::Done {
+                    request: req.id,
+                    done: true,
+                },
+                Msg::BtnDone,
+            ),
+            (
+                Tap::Done {
+                    request: req.id,
+                    done: false,
+                },
+                Msg::BtnNotDone,
+            ),
+        ],
+    )
+}
+
+pub fn follow_up_template(
+    lang: Lang,
+    trades: &TradeCatalogue,
+    req: &RequestView,
+    name: &str,
+    t: &Templates,
+) -> Outbound {
+    Outbound::Template {
+        name: t.follow_up.clone(),
+        language: lang.code().into(),
+        body_params: vec![name.to_string(), trade_name(trades, &req.trade, lang)],
+        quick_replies: vec![
+            Tap::Done {
+                request: req.id,
+                done: true,
+            }
+            .id(),
+            Tap::Done {
+                request: req.id,
+                done: false,
+            }
+            .id(),
+        ],
+    }
+}
+
+pub fn ask_rating(lang: Lang, request: i64, name: &str) -> Outbound {
+    let rows = [
+        (5, Msg::Rating5),
+        (4, Msg::Rating4),
+        (3, Msg::Rating3),
+        (2, Msg::Rating2),
+        (1, Msg::Rating1),
+    ];
+    Outbound::List {
+        body: text(lang, Msg::AskRating, &[("name", name)]),
+        button: text(lang, Msg::ListButton, &[]),
+        rows: rows
+            .iter()
+            .map(|(stars, m)| Choice {
+                id: Tap::Rate {
+                    request,
+                    stars: *stars,
+                }
+                .id(),
+                title: text(lang, *m, &[]),
+                description: None,
+            })
+            .collect(),
+    }
+}
+
+pub fn not_done(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Outbound {
+    buttons(
+        lang,
+        text(
+            lang,
+            Msg::NotDone,
+            &[("trade", &trade_name(trades, &req.trade, lang))],
+        ),
+        &[(Tap::Again { request: req.id }, Msg::BtnAgain)],
+    )
+}
+
+pub fn consent(lang: Lang, trades: &TradeCatalogue, trade: &str, place: &str) -> Outbound {
+    buttons(
+        lang,
+        text(
+            lang,
+            Msg::RegConsent,
+            &[
+                ("trade", &trade_name(trades, trade, lang)),
+                ("place", place),
+            ],
+        ),
+        &[
+            (Tap::Consent(true), Msg::BtnAgree),
+            (Tap::Consent(false), Msg::BtnDisagree),
+        ],
+    )
+}
+
+pub fn registered(lang: Lang, trades: &TradeCatalogue, trade: &str, available: bool) -> Outbound {
+    let status = text(
+        lang,
+        if available {
+            Msg::StatusFree
+        } else {
+            Msg::StatusBusy
+        },
+        &[],
+    );
+    plain(
+        lang,
+        Msg::Registered,
+        &[
+            ("trade", &trade_name(trades, trade, lang)),
+            ("status", &status),
+        ],
+    )
+}
