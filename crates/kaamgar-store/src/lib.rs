@@ -2,6 +2,8 @@
 //! driver for both SQLite (the embedded default) and PostgreSQL (production). Backend-specific SQL stays here.
 
 mod batch;
+mod bot;
+mod bot_reads;
 mod columns;
 mod inbox;
 mod lgd;
@@ -16,8 +18,10 @@ use kaamgar_domain::places::{LgdBlock, LgdDistrict};
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 
 pub use batch::{BATCH_ROWS, BatchOutcome, BatchRow, ImportSummary, SkippedRow};
+pub use bot::{BotTx, ContactRow, JobRow, NewRequest, OfferRow, RequestRow};
+pub use bot_reads::{ChatLine, RequestFilter};
 pub use inbox::{InboxEvent, IngestOutcome, NewInboxEvent};
-pub use outbox::{NewOutbound, OutboundJob, OutboundRecord};
+pub use outbox::{NewOutbound, OutboundJob, OutboundRecord, WINDOW_CLOSED};
 pub use sql::{Backend, SqlStore, redact};
 
 #[derive(Debug, thiserror::Error)]
@@ -188,10 +192,29 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         status: &str,
         code: Option<i64>,
         error: Option<&str>,
+        now: i64,
     ) -> Result<bool>;
+    /// Replaces a message by its fallback template and queues it again; false when it has none.
+    async fn outbound_use_fallback(&self, id: i64, now: i64) -> Result<bool>;
     /// Puts messages claimed before `claimed_before` and never finished (a sender died) back in the queue.
     async fn requeue_stuck_outbound(&self, claimed_before: i64) -> Result<u64>;
     async fn outbound(&self, id: i64) -> Result<OutboundRecord>;
+
+    /// Starts the transaction that handles one bot event.
+    async fn begin_bot(&self) -> Result<Box<dyn BotTx>>;
+    /// Timed jobs due by `now`, oldest first.
+    async fn due_jobs(&self, now: i64, limit: i64) -> Result<Vec<JobRow>>;
+    /// Stops retrying an event that keeps failing; it is kept with its error.
+    async fn abandon_inbound(&self, id: i64, error: &str, now: i64) -> Result<()>;
+    /// The last `limit` lines of a contact's conversation, oldest first.
+    async fn chat_lines(&self, contact: &str, limit: i64) -> Result<Vec<ChatLine>>;
+    async fn list_requests(
+        &self,
+        f: &RequestFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<RequestRow>>;
+    async fn request_with_offers(&self, id: i64) -> Result<(RequestRow, Vec<OfferRow>)>;
 
     async fn replace_lgd(&self, data: &lgd::LgdData) -> Result<()>;
     async fn lgd(&self) -> Result<(Vec<LgdDistrict>, Vec<LgdBlock>)>;

@@ -13,6 +13,16 @@ pub struct NewOutbound {
     pub phone_number_id: String,
     /// The Graph API request body, as JSON.
     pub request: String,
+    /// A template to send instead if Meta answers that the 24-hour window is closed (131047).
+    pub fallback: Option<String>,
+}
+
+impl NewOutbound {
+    /// Messages for the web chat and the terminal have no WhatsApp number: they are stored `local`, read by the
+    /// channel from the transcript, and never claimed by the WhatsApp sender.
+    pub fn is_local(&self) -> bool {
+        self.phone_number_id.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +31,7 @@ pub struct OutboundJob {
     pub contact: String,
     pub phone_number_id: String,
     pub request: String,
+    pub fallback: Option<String>,
     /// Including this one.
     pub attempts: i64,
 }
@@ -42,20 +53,23 @@ impl SqlStore {
         let mut tx = self.write.begin().await?;
         let mut ids = Vec::with_capacity(msgs.len());
         for m in msgs {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO outbox (contact, phone_number_id, request, state, next_at, created_at) \
-                 VALUES ($1, $2, $3, 'queued', $4, $4) RETURNING id",
-            )
-            .bind(&m.contact)
-            .bind(&m.phone_number_id)
-            .bind(&m.request)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            ids.push(id);
+            ids.push(insert(&mut tx, m, now).await?);
         }
         tx.commit().await?;
         Ok(ids)
+    }
+
+    /// Sends the fallback template instead (the window was closed); false when there is none.
+    pub(crate) async fn use_fallback(&self, id: i64, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET request = fallback, fallback = NULL, state = 'queued', next_at = $1, wamid = NULL, \
+             delivery = NULL WHERE id = $2 AND fallback IS NOT NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     pub(crate) async fn claim(&self, limit: i64, now: i64) -> Result<Vec<OutboundJob>> {
@@ -66,7 +80,7 @@ impl SqlStore {
         let sql = format!(
             "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = $1 WHERE id IN \
              (SELECT id FROM outbox WHERE state = 'queued' AND next_at <= $1 ORDER BY next_at, id LIMIT $2{lock}) \
-             RETURNING id, contact, phone_number_id, request, attempts"
+             RETURNING id, contact, phone_number_id, request, fallback, attempts"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now)
@@ -81,6 +95,7 @@ impl SqlStore {
                     contact: r.try_get("contact")?,
                     phone_number_id: r.try_get("phone_number_id")?,
                     request: r.try_get("request")?,
+                    fallback: r.try_get("fallback")?,
                     attempts: r.try_get("attempts")?,
                 })
             })
@@ -137,7 +152,24 @@ impl SqlStore {
         status: &str,
         code: Option<i64>,
         error: Option<&str>,
+        now: i64,
     ) -> Result<bool> {
+        if status == "failed" && code == Some(WINDOW_CLOSED) {
+            // The message never reached the person because the window had closed: send the template instead.
+            let done = sqlx::query(
+                "UPDATE outbox SET request = fallback, fallback = NULL, state = 'queued', next_at = $1, \
+                 wamid = NULL, delivery = NULL, error_code = $2, error = $3 WHERE wamid = $4 AND fallback IS NOT NULL",
+            )
+            .bind(now)
+            .bind(code)
+            .bind(error)
+            .bind(wamid)
+            .execute(&self.write)
+            .await?;
+            if done.rows_affected() > 0 {
+                return Ok(true);
+            }
+        }
         let done = sqlx::query(
             "UPDATE outbox SET delivery = $1, error_code = COALESCE($2, error_code), error = COALESCE($3, error), \
              state = CASE WHEN $1 = 'failed' THEN 'failed' ELSE state END WHERE wamid = $4",
@@ -179,4 +211,29 @@ impl SqlStore {
             error: r.try_get("error")?,
         })
     }
+}
+
+/// Meta's error for a free-form message outside the 24-hour customer-service window.
+pub const WINDOW_CLOSED: i64 = 131047;
+
+/// Queues one message inside a caller's transaction.
+pub(crate) async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    m: &NewOutbound,
+    now: i64,
+) -> Result<i64> {
+    let state = if m.is_local() { "local" } else { "queued" };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO outbox (contact, phone_number_id, request, fallback, state, next_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(&m.contact)
+    .bind(&m.phone_number_id)
+    .bind(&m.request)
+    .bind(&m.fallback)
+    .bind(state)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
 }

@@ -282,14 +282,44 @@ impl Store for SqlStore {
         status: &str,
         code: Option<i64>,
         error: Option<&str>,
+        now: i64,
     ) -> Result<bool> {
-        self.delivery(wamid, status, code, error).await
+        self.delivery(wamid, status, code, error, now).await
+    }
+    async fn outbound_use_fallback(&self, id: i64, now: i64) -> Result<bool> {
+        self.use_fallback(id, now).await
     }
     async fn requeue_stuck_outbound(&self, claimed_before: i64) -> Result<u64> {
         self.requeue(claimed_before).await
     }
     async fn outbound(&self, id: i64) -> Result<OutboundRecord> {
         self.outbound_record(id).await
+    }
+    async fn begin_bot(&self) -> Result<Box<dyn crate::BotTx>> {
+        self.begin_bot_tx().await
+    }
+    async fn due_jobs(&self, now: i64, limit: i64) -> Result<Vec<crate::JobRow>> {
+        self.due(now, limit).await
+    }
+    async fn abandon_inbound(&self, id: i64, error: &str, now: i64) -> Result<()> {
+        self.abandon(id, error, now).await
+    }
+    async fn chat_lines(&self, contact: &str, limit: i64) -> Result<Vec<crate::ChatLine>> {
+        SqlStore::chat_lines(self, contact, limit).await
+    }
+    async fn list_requests(
+        &self,
+        f: &crate::RequestFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::RequestRow>> {
+        SqlStore::list_requests(self, f, after, limit).await
+    }
+    async fn request_with_offers(
+        &self,
+        id: i64,
+    ) -> Result<(crate::RequestRow, Vec<crate::OfferRow>)> {
+        SqlStore::request_with_offers(self, id).await
     }
     async fn replace_lgd(&self, data: &LgdData) -> Result<()> {
         self.write_lgd(data).await

@@ -43,22 +43,7 @@ impl SqlStore {
     pub(crate) async fn insert_worker(&self, w: &NewWorker, now: i64) -> Result<Worker> {
         self.ensure_not_erased(w).await?;
         let mut tx = self.write.begin().await?;
-        let seq = SqlStore::next_seq(&mut tx).await?;
-        let sql = format!(
-            "INSERT INTO workers ({}, created_at, updated_at, seq) VALUES {} RETURNING id",
-            DATA_COLUMNS.join(", "),
-            placeholders(self.backend, 1, DATA_COLUMNS.len() + 3, 0)
-        );
-        let q = bind_data(sqlx::query(AssertSqlSafe(sql)), w, content_hash(w))
-            .bind(now)
-            .bind(now)
-            .bind(seq);
-        let id: i64 = q
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_unique)?
-            .try_get("id")?;
-        write_trades(&mut tx, self.backend, &[(id, w)]).await?;
+        let id = insert_worker_in(&mut tx, self.backend, w, now).await?;
         tx.commit().await?;
         self.fetch_worker(id).await
     }
@@ -287,6 +272,32 @@ impl SqlStore {
 }
 
 /// Replaces the `worker_trades` rows of these workers (primary first), in two statements.
+/// Inserts a worker inside a caller's transaction, raising the change sequence; returns the new id.
+pub(crate) async fn insert_worker_in(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    w: &NewWorker,
+    now: i64,
+) -> Result<i64> {
+    let seq = SqlStore::next_seq(tx).await?;
+    let sql = format!(
+        "INSERT INTO workers ({}, created_at, updated_at, seq) VALUES {} RETURNING id",
+        DATA_COLUMNS.join(", "),
+        placeholders(backend, 1, DATA_COLUMNS.len() + 3, 0)
+    );
+    let q = bind_data(sqlx::query(AssertSqlSafe(sql)), w, content_hash(w))
+        .bind(now)
+        .bind(now)
+        .bind(seq);
+    let id: i64 = q
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(map_unique)?
+        .try_get("id")?;
+    write_trades(tx, backend, &[(id, w)]).await?;
+    Ok(id)
+}
+
 pub(crate) async fn write_trades(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,

@@ -62,6 +62,7 @@ async fn the_outbox_hands_each_due_message_to_one_sender_and_keeps_its_fate() {
             contact: contact.into(),
             phone_number_id: "106540352242922".into(),
             request: format!("{{\"n\":{n}}}"),
+            fallback: None,
         };
         let ids = s
             .enqueue_outbound(&[msg("A", 1), msg("B", 2), msg("A", 3)], 100)
@@ -92,12 +93,12 @@ async fn the_outbox_hands_each_due_message_to_one_sender_and_keeps_its_fate() {
 
         s.outbound_sent(ids[1], "wamid.OUT1", 102).await.unwrap();
         assert!(
-            s.outbound_delivery("wamid.OUT1", "read", None, None)
+            s.outbound_delivery("wamid.OUT1", "read", None, None, 0)
                 .await
                 .unwrap()
         );
         assert!(
-            !s.outbound_delivery("wamid.UNKNOWN", "read", None, None)
+            !s.outbound_delivery("wamid.UNKNOWN", "read", None, None, 0)
                 .await
                 .unwrap()
         );

@@ -1,0 +1,500 @@
+//! The bot's persistence: contacts with their conversation state, service requests, offers, contact exchanges and
+//! timed jobs. One inbound event is handled in one transaction ([`BotTx`]): the state it read, every change it made,
+//! the messages it queued and the mark that it was processed commit together, so a crash replays it whole or not
+//! at all, and a redelivered message is never handled twice.
+
+use crate::rows::{SELECT_WORKER, phone_hash, worker_from_row};
+use crate::workers::insert_worker_in;
+use crate::{Backend, NewOutbound, Result, SqlStore, StoreError};
+use async_trait::async_trait;
+use kaamgar_domain::PhoneNumber;
+use kaamgar_domain::request::{OfferStatus, RequestStatus};
+use kaamgar_domain::worker::{Availability, NewWorker, Worker};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+
+/// Everything kept about one person the bot talks to.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ContactRow {
+    pub key: String,
+    /// `whatsapp`, `web` or `terminal`.
+    pub channel: String,
+    pub wa_id: Option<String>,
+    pub user_id: Option<String>,
+    pub phone_number_id: Option<String>,
+    pub name: Option<String>,
+    /// The conversation state, as JSON.
+    pub state: String,
+    pub opted_out: bool,
+    pub worker_id: Option<i64>,
+    pub last_inbound_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRequest {
+    pub citizen: String,
+    pub citizen_phone: Option<String>,
+    pub channel: String,
+    pub trade: String,
+    pub place_name: String,
+    pub district: String,
+    pub block: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestRow {
+    pub id: i64,
+    pub new: NewRequest,
+    pub status: RequestStatus,
+    /// Worker ids found for the request, best first.
+    pub candidates: Vec<i64>,
+    pub worker_id: Option<i64>,
+    pub rating: Option<i64>,
+    pub note: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub accepted_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfferRow {
+    pub id: i64,
+    pub request_id: i64,
+    pub worker_id: i64,
+    pub rank: i64,
+    pub status: OfferStatus,
+    pub offered_at: i64,
+    pub answered_at: Option<i64>,
+}
+
+/// A timed job: `lead_expiry` (ref: offer id) or `follow_up` (ref: request id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub ref_id: i64,
+    pub due_at: i64,
+}
+
+/// One event's changes, applied together on [`BotTx::commit`].
+#[async_trait]
+pub trait BotTx: Send {
+    async fn contact(&mut self, key: &str) -> Result<Option<ContactRow>>;
+    /// The contact a registered worker writes from, if they ever wrote.
+    async fn contact_of_worker(&mut self, worker: i64) -> Result<Option<ContactRow>>;
+    async fn save_contact(&mut self, c: &ContactRow, now: i64) -> Result<()>;
+    async fn worker(&mut self, id: i64) -> Result<Option<Worker>>;
+    async fn worker_by_phone(&mut self, phone: PhoneNumber) -> Result<Option<Worker>>;
+    /// Self-registration; fails with `Erased` or `PhoneTaken`.
+    async fn register_worker(&mut self, w: &NewWorker, now: i64) -> Result<Worker>;
+    async fn set_availability(&mut self, worker: i64, a: Availability, now: i64) -> Result<()>;
+    async fn add_rating(&mut self, worker: i64, stars: u8, now: i64) -> Result<()>;
+    async fn create_request(&mut self, r: &NewRequest, now: i64) -> Result<i64>;
+    async fn request(&mut self, id: i64) -> Result<Option<RequestRow>>;
+    /// The contact's latest request that is still looking for a worker.
+    async fn searching_request_of(&mut self, citizen: &str) -> Result<Option<RequestRow>>;
+    /// Saves status, candidates, worker, rating, note and the lifecycle times.
+    async fn save_request(&mut self, r: &RequestRow, now: i64) -> Result<()>;
+    async fn create_offer(&mut self, request: i64, worker: i64, rank: i64, now: i64)
+    -> Result<i64>;
+    async fn offer(&mut self, id: i64) -> Result<Option<OfferRow>>;
+    async fn offers_of(&mut self, request: i64) -> Result<Vec<OfferRow>>;
+    async fn set_offer(&mut self, id: i64, status: OfferStatus, now: i64) -> Result<()>;
+    async fn record_exchange(
+        &mut self,
+        request: i64,
+        worker: i64,
+        citizen: &str,
+        now: i64,
+    ) -> Result<()>;
+    /// Schedules (or moves) the job `kind` for `ref_id`.
+    async fn schedule(&mut self, kind: &str, ref_id: i64, due_at: i64) -> Result<()>;
+    async fn finish_job(&mut self, id: i64, now: i64) -> Result<()>;
+    async fn enqueue(&mut self, msgs: &[NewOutbound], now: i64) -> Result<()>;
+    /// Marks the inbound event processed.
+    async fn finish_inbound(&mut self, id: i64, now: i64) -> Result<()>;
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
+
+pub(crate) struct SqlBotTx {
+    pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) backend: Backend,
+}
+
+pub(crate) const REQUEST_COLUMNS: &str = "id, citizen, citizen_phone, channel, trade, place_name, district, block, lat, lon, \
+    message, status, candidates, worker_id, rating, note, created_at, updated_at, accepted_at, closed_at";
+
+fn contact_from(r: &AnyRow) -> Result<ContactRow> {
+    Ok(ContactRow {
+        key: r.try_get("key")?,
+        channel: r.try_get("channel")?,
+        wa_id: r.try_get("wa_id")?,
+        user_id: r.try_get("user_id")?,
+        phone_number_id: r.try_get("phone_number_id")?,
+        name: r.try_get("name")?,
+        state: r.try_get("state")?,
+        opted_out: r.try_get::<i64, _>("opted_out")? != 0,
+        worker_id: r.try_get("worker_id")?,
+        last_inbound_at: r.try_get("last_inbound_at")?,
+    })
+}
+
+pub(crate) fn request_from(r: &AnyRow) -> Result<RequestRow> {
+    let status: String = r.try_get("status")?;
+    let candidates: String = r.try_get("candidates")?;
+    Ok(RequestRow {
+        id: r.try_get("id")?,
+        new: NewRequest {
+            citizen: r.try_get("citizen")?,
+            citizen_phone: r.try_get("citizen_phone")?,
+            channel: r.try_get("channel")?,
+            trade: r.try_get("trade")?,
+            place_name: r.try_get("place_name")?,
+            district: r.try_get("district")?,
+            block: r.try_get("block")?,
+            lat: r.try_get("lat")?,
+            lon: r.try_get("lon")?,
+            message: r.try_get("message")?,
+        },
+        status: RequestStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("request status '{status}'")))?,
+        candidates: serde_json::from_str(&candidates)
+            .map_err(|e| StoreError::Corrupt(format!("request candidates: {e}")))?,
+        worker_id: r.try_get("worker_id")?,
+        rating: r.try_get("rating")?,
+        note: r.try_get("note")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        accepted_at: r.try_get("accepted_at")?,
+        closed_at: r.try_get("closed_at")?,
+    })
+}
+
+pub(crate) fn offer_from(r: &AnyRow) -> Result<OfferRow> {
+    let status: String = r.try_get("status")?;
+    Ok(OfferRow {
+        id: r.try_get("id")?,
+        request_id: r.try_get("request_id")?,
+        worker_id: r.try_get("worker_id")?,
+        rank: r.try_get("rank")?,
+        status: OfferStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("offer status '{status}'")))?,
+        offered_at: r.try_get("offered_at")?,
+        answered_at: r.try_get("answered_at")?,
+    })
+}
+
+const CONTACT_COLUMNS: &str = "key, channel, wa_id, user_id, phone_number_id, name, state, opted_out, worker_id, \
+    last_inbound_at";
+
+impl SqlBotTx {
+    async fn bump_worker(
+        &mut self,
+        sql: &'static str,
+        worker: i64,
+        value: i64,
+        now: i64,
+    ) -> Result<()> {
+        let seq = SqlStore::next_seq(&mut self.tx).await?;
+        let done = sqlx::query(sql)
+            .bind(value)
+            .bind(now)
+            .bind(seq)
+            .bind(worker)
+            .execute(&mut *self.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl BotTx for SqlBotTx {
+    async fn contact(&mut self, key: &str) -> Result<Option<ContactRow>> {
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE key = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(key)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(contact_from).transpose()
+    }
+
+    async fn contact_of_worker(&mut self, worker: i64) -> Result<Option<ContactRow>> {
+        let sql = format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE worker_id = $1 \
+             ORDER BY last_inbound_at DESC LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(worker)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(contact_from).transpose()
+    }
+
+    async fn save_contact(&mut self, c: &ContactRow, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO contacts (key, channel, wa_id, user_id, phone_number_id, name, state, opted_out, worker_id, \
+             last_inbound_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+             ON CONFLICT (key) DO UPDATE SET channel = $2, wa_id = COALESCE($3, contacts.wa_id), \
+             user_id = COALESCE($4, contacts.user_id), phone_number_id = COALESCE($5, contacts.phone_number_id), \
+             name = COALESCE($6, contacts.name), state = $7, opted_out = $8, worker_id = $9, last_inbound_at = $10, \
+             updated_at = $11",
+        )
+        .bind(&c.key)
+        .bind(&c.channel)
+        .bind(&c.wa_id)
+        .bind(&c.user_id)
+        .bind(&c.phone_number_id)
+        .bind(&c.name)
+        .bind(&c.state)
+        .bind(i64::from(c.opted_out))
+        .bind(c.worker_id)
+        .bind(c.last_inbound_at)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn worker(&mut self, id: i64) -> Result<Option<Worker>> {
+        let sql = format!("{SELECT_WORKER} WHERE id = $1 AND deleted_at IS NULL");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(worker_from_row).transpose()
+    }
+
+    async fn worker_by_phone(&mut self, phone: PhoneNumber) -> Result<Option<Worker>> {
+        let sql = format!("{SELECT_WORKER} WHERE phone = $1 AND deleted_at IS NULL");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(phone.e164())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(worker_from_row).transpose()
+    }
+
+    async fn register_worker(&mut self, w: &NewWorker, now: i64) -> Result<Worker> {
+        let erased: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM erasures WHERE phone_hash = $1")
+                .bind(phone_hash(w.phone))
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        if erased.is_some() {
+            return Err(StoreError::Erased);
+        }
+        let id = insert_worker_in(&mut self.tx, self.backend, w, now).await?;
+        self.worker(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn set_availability(&mut self, worker: i64, a: Availability, now: i64) -> Result<()> {
+        let seq = SqlStore::next_seq(&mut self.tx).await?;
+        let done = sqlx::query(
+            "UPDATE workers SET availability = $1, updated_at = $2, seq = $3 WHERE id = $4 AND deleted_at IS NULL",
+        )
+        .bind(a.as_str())
+        .bind(now)
+        .bind(seq)
+        .bind(worker)
+        .execute(&mut *self.tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn add_rating(&mut self, worker: i64, stars: u8, now: i64) -> Result<()> {
+        self.bump_worker(
+            "UPDATE workers SET rating_sum = rating_sum + $1, rating_count = rating_count + 1, updated_at = $2, \
+             seq = $3 WHERE id = $4 AND deleted_at IS NULL",
+            worker,
+            i64::from(stars.clamp(1, 5)),
+            now,
+        )
+        .await
+    }
+
+    async fn create_request(&mut self, r: &NewRequest, now: i64) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO service_requests (citizen, citizen_phone, channel, trade, place_name, district, block, lat, \
+             lon, message, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11, $11) RETURNING id",
+        )
+        .bind(&r.citizen)
+        .bind(&r.citizen_phone)
+        .bind(&r.channel)
+        .bind(&r.trade)
+        .bind(&r.place_name)
+        .bind(&r.district)
+        .bind(&r.block)
+        .bind(r.lat)
+        .bind(r.lon)
+        .bind(&r.message)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(id)
+    }
+
+    async fn request(&mut self, id: i64) -> Result<Option<RequestRow>> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM service_requests WHERE id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(request_from).transpose()
+    }
+
+    async fn searching_request_of(&mut self, citizen: &str) -> Result<Option<RequestRow>> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM service_requests WHERE citizen = $1 AND status IN ('open', 'offered') \
+             ORDER BY id DESC LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(citizen)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(request_from).transpose()
+    }
+
+    async fn save_request(&mut self, r: &RequestRow, now: i64) -> Result<()> {
+        let candidates =
+            serde_json::to_string(&r.candidates).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "UPDATE service_requests SET status = $1, candidates = $2, worker_id = $3, rating = $4, note = $5, \
+             accepted_at = $6, closed_at = $7, updated_at = $8 WHERE id = $9",
+        )
+        .bind(r.status.as_str())
+        .bind(candidates)
+        .bind(r.worker_id)
+        .bind(r.rating)
+        .bind(&r.note)
+        .bind(r.accepted_at)
+        .bind(r.closed_at)
+        .bind(now)
+        .bind(r.id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn create_offer(
+        &mut self,
+        request: i64,
+        worker: i64,
+        rank: i64,
+        now: i64,
+    ) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO offers (request_id, worker_id, rank, status, offered_at) VALUES ($1, $2, $3, 'offered', $4) \
+             RETURNING id",
+        )
+        .bind(request)
+        .bind(worker)
+        .bind(rank)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(id)
+    }
+
+    async fn offer(&mut self, id: i64) -> Result<Option<OfferRow>> {
+        let row = sqlx::query(
+            "SELECT id, request_id, worker_id, rank, status, offered_at, answered_at FROM offers WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(offer_from).transpose()
+    }
+
+    async fn offers_of(&mut self, request: i64) -> Result<Vec<OfferRow>> {
+        let rows = sqlx::query(
+            "SELECT id, request_id, worker_id, rank, status, offered_at, answered_at FROM offers \
+             WHERE request_id = $1 ORDER BY id",
+        )
+        .bind(request)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(offer_from).collect()
+    }
+
+    async fn set_offer(&mut self, id: i64, status: OfferStatus, now: i64) -> Result<()> {
+        sqlx::query("UPDATE offers SET status = $1, answered_at = $2 WHERE id = $3")
+            .bind(status.as_str())
+            .bind(now)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_exchange(
+        &mut self,
+        request: i64,
+        worker: i64,
+        citizen: &str,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO contact_exchanges (request_id, worker_id, citizen, at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(request)
+        .bind(worker)
+        .bind(citizen)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn schedule(&mut self, kind: &str, ref_id: i64, due_at: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO bot_jobs (kind, ref_id, due_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = $3, done_at = NULL",
+        )
+        .bind(kind)
+        .bind(ref_id)
+        .bind(due_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn finish_job(&mut self, id: i64, now: i64) -> Result<()> {
+        sqlx::query("UPDATE bot_jobs SET done_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn enqueue(&mut self, msgs: &[NewOutbound], now: i64) -> Result<()> {
+        for m in msgs {
+            crate::outbox::insert(&mut self.tx, m, now).await?;
+        }
+        Ok(())
+    }
+
+    async fn finish_inbound(&mut self, id: i64, now: i64) -> Result<()> {
+        sqlx::query("UPDATE inbox SET processed_at = $1, attempts = attempts + 1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
