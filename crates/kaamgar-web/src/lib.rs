@@ -1,6 +1,8 @@
 //! kaamgar's HTTP surface: the JSON API under `/api/v1` (with its OpenAPI document), health and metrics.
 //! Handlers are thin: they parse, call the store or a use case, and render.
 
+pub mod bot;
+mod chat;
 mod error;
 mod extract;
 mod health;
@@ -9,6 +11,7 @@ pub mod inbox_writer;
 pub mod matching;
 mod openapi;
 mod reference;
+mod requests;
 mod router;
 mod whatsapp;
 mod workers;
@@ -46,6 +49,8 @@ pub struct AppState {
     pub whatsapp: WhatsAppSecrets,
     /// Writes webhook events to the inbox, several requests per transaction.
     pub inbox: inbox_writer::InboxWriter,
+    /// The bot, when this process runs it (woken when the webhook stores messages; the web chat talks to it).
+    pub bot: Option<Arc<bot::BotService>>,
 }
 
 /// The WhatsApp Cloud API secrets the webhook needs; either may be unset (the webhook then refuses).

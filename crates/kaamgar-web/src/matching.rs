@@ -150,6 +150,28 @@ impl Matcher {
             .query(q)
     }
 
+    /// The best available workers of the trade with this slug near a point (an unknown slug finds nobody).
+    pub fn find(
+        &self,
+        trade: &str,
+        lat: f64,
+        lon: f64,
+        limit: usize,
+        now: i64,
+    ) -> Result<Vec<kaamgar_domain::matching::MatchResult>, MatchError> {
+        let Some(&trade) = self.trade_ids.get(trade) else {
+            return Ok(Vec::new());
+        };
+        let q = MatchQuery {
+            trade,
+            lat,
+            lon,
+            limit,
+            now,
+        };
+        Ok(self.query(&q)?.results)
+    }
+
     pub fn record_offer(&self, worker: i64, now: i64) {
         self.index
             .write()

@@ -1,6 +1,6 @@
 //! The OpenAPI document for `/api/v1`, generated from the handlers' annotations so it cannot drift from them.
 
-use crate::{error, health, imports, matching, reference, workers};
+use crate::{error, health, imports, matching, reference, requests, workers};
 use axum::Json;
 use utoipa::OpenApi;
 
@@ -13,6 +13,7 @@ use utoipa::OpenApi;
         workers::set_verified, workers::remove, workers::erase,
         imports::upload,
         matching::find,
+        requests::list, requests::get,
         reference::trades, reference::by_pin, reference::blocks, reference::nearest,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail, error::FieldError)),

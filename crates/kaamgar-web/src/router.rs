@@ -1,6 +1,9 @@
 //! The whole URL space in one screen.
 
-use crate::{AppState, extract, health, imports, matching, openapi, reference, whatsapp, workers};
+use crate::{
+    AppState, chat, extract, health, imports, matching, openapi, reference, requests, whatsapp,
+    workers,
+};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -32,6 +35,8 @@ pub fn router(state: AppState) -> Router {
             post(imports::upload).layer(DefaultBodyLimit::max(state.max_upload_bytes)),
         )
         .route("/match", get(matching::find))
+        .route("/requests", get(requests::list))
+        .route("/requests/{id}", get(requests::get))
         .route("/trades", get(reference::trades))
         .route("/places/pin/{pin}", get(reference::by_pin))
         .route("/places/blocks", get(reference::blocks))
@@ -47,6 +52,13 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/api/v1/openapi.json", get(openapi::document))
         .nest("/api/v1", api)
+        .route("/chat", get(chat::page))
+        .route(
+            "/chat/messages",
+            get(chat::lines)
+                .post(chat::send)
+                .layer(DefaultBodyLimit::max(JSON_LIMIT)),
+        )
         .route(
             "/webhooks/whatsapp",
             get(whatsapp::verify)

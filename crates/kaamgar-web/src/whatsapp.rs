@@ -113,6 +113,11 @@ pub async fn receive(
         .write(rows, state.clock.now())
         .await
         .map_err(ApiError::Internal)?;
+    if stored > 0
+        && let Some(bot) = &state.bot
+    {
+        bot.inbound.notify_one();
+    }
     metrics::counter!("kaamgar_webhook_events_total", "outcome" => "stored")
         .increment(stored as u64);
     metrics::counter!("kaamgar_webhook_events_total", "outcome" => "duplicate")

@@ -100,6 +100,16 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         limit: usize,
     },
+    /// Talk to the bot in the terminal (same engine as WhatsApp): one message per line; /as PHONE [NAME] to
+    /// speak as someone else, /tap ID to tap a button, /loc LAT,LON, /wait SECONDS to move the clock on.
+    Chat {
+        /// Speak as this WhatsApp number (a registered worker is recognised by it).
+        #[arg(long = "as")]
+        phone: Option<String>,
+        /// The profile name WhatsApp would show.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Show or check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -369,6 +379,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Match { trade, near, limit } => {
             crate::matching::command(cfg, trade, near, limit).await
         }
+        Command::Chat { phone, name } => crate::chat::command(cfg, phone, name).await,
         Command::Config(ConfigCommand::Example) => Ok(()),
         Command::Bench(BenchCommand::Import {
             rows,

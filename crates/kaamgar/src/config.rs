@@ -32,6 +32,15 @@ pub struct Config {
     pub whatsapp_api_base: String,
     /// Messages a second sent per business number (Meta's default throughput is 80).
     pub whatsapp_send_rate: f64,
+    /// Approved template for a lead sent outside the 24-hour window (parameters: trade, place; quick replies:
+    /// accept, decline).
+    pub whatsapp_template_lead: String,
+    /// Approved template for the follow-up (parameters: worker name, trade; quick replies: done, not done).
+    pub whatsapp_template_follow_up: String,
+    /// Seconds a worker has to accept a lead before the next one is asked.
+    pub lead_timeout_secs: i64,
+    /// Seconds after a lead is accepted that the citizen is asked whether the work was done.
+    pub follow_up_after_secs: i64,
 }
 
 impl Default for Config {
@@ -49,11 +58,15 @@ impl Default for Config {
             whatsapp_phone_number_id: None,
             whatsapp_api_base: DEFAULT_GRAPH_API_BASE.into(),
             whatsapp_send_rate: 80.0,
+            whatsapp_template_lead: "kaamgar_lead".into(),
+            whatsapp_template_follow_up: "kaamgar_follow_up".into(),
+            lead_timeout_secs: 15 * 60,
+            follow_up_after_secs: 24 * 3600,
         }
     }
 }
 
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 16] = [
     "database_url",
     "addr",
     "area",
@@ -66,6 +79,10 @@ const KEYS: [&str; 12] = [
     "whatsapp_phone_number_id",
     "whatsapp_api_base",
     "whatsapp_send_rate",
+    "whatsapp_template_lead",
+    "whatsapp_template_follow_up",
+    "lead_timeout_secs",
+    "follow_up_after_secs",
 ];
 
 impl Config {
@@ -103,6 +120,30 @@ impl Config {
         }
         if !(self.whatsapp_send_rate > 0.0 && self.whatsapp_send_rate <= 1000.0) {
             bail!("KAAMGAR_WHATSAPP_SEND_RATE must be between 0 and 1000 messages a second");
+        }
+        for (key, name) in [
+            (
+                "KAAMGAR_WHATSAPP_TEMPLATE_LEAD",
+                &self.whatsapp_template_lead,
+            ),
+            (
+                "KAAMGAR_WHATSAPP_TEMPLATE_FOLLOW_UP",
+                &self.whatsapp_template_follow_up,
+            ),
+        ] {
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                bail!("{key} must be a template name: lower-case letters, digits and _");
+            }
+        }
+        if !(60..=24 * 3600).contains(&self.lead_timeout_secs) {
+            bail!("KAAMGAR_LEAD_TIMEOUT_SECS must be between 60 and 86400");
+        }
+        if !(60..=30 * 24 * 3600).contains(&self.follow_up_after_secs) {
+            bail!("KAAMGAR_FOLLOW_UP_AFTER_SECS must be between 60 and 2592000");
         }
         if self.max_upload_mb == 0 || self.max_upload_mb > 1024 {
             bail!("KAAMGAR_MAX_UPLOAD_MB must be between 1 and 1024");
@@ -184,6 +225,13 @@ log_format = "text"
 whatsapp_api_base = "https://graph.facebook.com/v23.0"
 # Messages a second per business number.
 whatsapp_send_rate = 80
+# Approved message templates used outside WhatsApp's 24-hour window.
+whatsapp_template_lead = "kaamgar_lead"
+whatsapp_template_follow_up = "kaamgar_follow_up"
+
+# A worker has this long to accept a lead; the citizen is asked about the work this long after.
+lead_timeout_secs = 900
+follow_up_after_secs = 86400
 "#;
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod bench;
 pub mod bench_match;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -7,8 +7,10 @@ use crate::import::source::Input;
 use crate::import::{ImportOptions, Progress};
 use crate::importer::ApiImporter;
 use anyhow::{Context, Result, bail};
+use kaamgar_domain::conversation::notices::Templates;
 use kaamgar_domain::worker::ConsentMethod;
 use kaamgar_store::{Store, WorkerFilter};
+use kaamgar_web::bot::{BotConfig, BotService};
 use kaamgar_web::matching::Matcher;
 use kaamgar_web::{AppState, SystemClock, WhatsAppSecrets};
 use std::io::Cursor;
@@ -21,13 +23,17 @@ pub const DEMO_WORKERS: usize = 80_000;
 /// The handlers' state. The matching index starts empty and fills on its first refresh.
 pub fn state(app: &App) -> Result<AppState> {
     let store: Arc<dyn kaamgar_store::Store> = app.store.clone();
+    let understander = app.understander()?;
+    let matcher = Arc::new(Matcher::new(&app.trades));
+    let bot = Arc::new(bot_service(app, understander.clone(), matcher.clone()));
     Ok(AppState {
         inbox: kaamgar_web::inbox_writer::InboxWriter::new(store),
         store: app.store.clone(),
         trades: app.trades.clone(),
         places: app.places.clone(),
-        understander: app.understander()?,
-        matcher: Arc::new(Matcher::new(&app.trades)),
+        understander,
+        matcher,
+        bot: Some(bot),
         importer: Arc::new(ApiImporter { app: app.clone() }),
         metrics: crate::telemetry::metrics(),
         api_token: app.config.api_token.as_deref().map(Arc::from),
@@ -39,6 +45,33 @@ pub fn state(app: &App) -> Result<AppState> {
             app_secret: app.config.whatsapp_app_secret.as_deref().map(Arc::from),
         },
     })
+}
+
+/// The bot, configured from the application's settings.
+pub fn bot_service(
+    app: &App,
+    understander: Arc<kaamgar_domain::understand::Understander>,
+    matcher: Arc<Matcher>,
+) -> BotService {
+    let c = &app.config;
+    let cfg = BotConfig {
+        phone_number_id: c.whatsapp_phone_number_id.clone().unwrap_or_default(),
+        lead_timeout_secs: c.lead_timeout_secs,
+        follow_up_secs: c.follow_up_after_secs,
+        templates: Templates {
+            lead: c.whatsapp_template_lead.clone(),
+            follow_up: c.whatsapp_template_follow_up.clone(),
+        },
+        ..BotConfig::default()
+    };
+    BotService::new(
+        app.store.clone(),
+        app.trades.clone(),
+        app.places.clone(),
+        understander,
+        matcher,
+        cfg,
+    )
 }
 
 /// Fills an empty registry with a synthetic one, through the real import path. Returns the rows imported.
@@ -119,6 +152,8 @@ pub async fn run(app: App, demo: bool) -> Result<()> {
     let _follower = state
         .matcher
         .spawn_follower(state.store.clone(), std::time::Duration::from_millis(250));
+    let bot = state.bot.clone().context("the bot is not configured")?;
+    let _bot = bot.clone().spawn(state.clock.clone());
     // The outbox sender runs where the Graph API access token is configured.
     if let Some(token) = app.config.whatsapp_access_token.as_deref() {
         let client =
@@ -128,7 +163,7 @@ pub async fn run(app: App, demo: bool) -> Result<()> {
             client,
             app.config.whatsapp_send_rate,
         ));
-        let _sending = sender.spawn();
+        let _sending = sender.spawn(bot.outbound.clone());
     }
     let router = kaamgar_web::router(state);
     tracing::info!(addr = %local, backend = app.store.backend().name(), ready_ms = started.elapsed().as_millis() as u64, "kaamgar is serving");

@@ -233,6 +233,12 @@ impl Sender {
                     store.outbound_retry(job.id, next, code, &error).await?;
                 }
             }
+            Outcome::Failed { code, error }
+                if code == Some(kaamgar_store::WINDOW_CLOSED)
+                    && store.outbound_use_fallback(job.id, now).await? =>
+            {
+                tracing::info!(outbox.id = job.id, error = %error, "window closed; sending the template instead");
+            }
             Outcome::Failed { code, error } => {
                 tracing::warn!(outbox.id = job.id, code = ?code, error = %error, "message failed");
                 store.outbound_failed(job.id, code, &error).await?;
@@ -241,16 +247,20 @@ impl Sender {
         Ok(())
     }
 
-    /// Runs the sender until the process ends: requeues what a dead sender left, then sends what is due.
-    pub fn spawn(self: Arc<Self>) -> tokio::task::JoinHandle<()> {
+    /// Runs the sender until the process ends: requeues what a dead sender left, then sends what is due; woken
+    /// by `wake` when messages are queued.
+    pub fn spawn(self: Arc<Self>, wake: Arc<tokio::sync::Notify>) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             loop {
+                let woken = wake.notified();
                 let now = crate::app::now();
                 if let Err(e) = self.store.requeue_stuck_outbound(now - 120).await {
                     tracing::warn!(error = %e, "requeueing stuck messages failed");
                 }
                 match self.run_once(now).await {
-                    Ok(0) => tokio::time::sleep(Duration::from_millis(200)).await,
+                    Ok(0) => {
+                        let _ = tokio::time::timeout(Duration::from_secs(1), woken).await;
+                    }
                     Ok(_) => {}
                     Err(e) => {
                         tracing::warn!(error = %e, "sending the outbox failed; retrying");

@@ -16,6 +16,7 @@ fn msg(contact: &str, text: &str) -> NewOutbound {
         request: json!({"messaging_product":"whatsapp","recipient_type":"individual","to":contact,
                         "type":"text","text":{"preview_url":false,"body":text}})
         .to_string(),
+        fallback: None,
     }
 }
 
@@ -93,7 +94,7 @@ async fn messages_reach_the_graph_api_and_meta_answers_decide_their_fate() {
     // Delivery statuses from the webhook find the message by Meta's id.
     assert!(
         store
-            .outbound_delivery("wamid.SENT1", "delivered", None, None)
+            .outbound_delivery("wamid.SENT1", "delivered", None, None, 0)
             .await
             .unwrap()
     );

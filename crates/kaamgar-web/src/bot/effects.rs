@@ -1,0 +1,305 @@
+//! Carrying out what the conversation engine decided, inside the event's transaction.
+
+use super::{BotError, BotService, Turn};
+use kaamgar_domain::PhoneNumber;
+use kaamgar_domain::conversation::notices::{self, plain};
+use kaamgar_domain::conversation::{Bot, Conversation, Effect, Me, Msg, Spot};
+use kaamgar_domain::places::{Place, Precision};
+use kaamgar_domain::request::{OfferStatus, RequestStatus};
+use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker, clean_name};
+use kaamgar_store::{ContactRow, NewRequest, StoreError};
+
+impl BotService {
+    pub(crate) async fn apply(
+        &self,
+        turn: &mut Turn,
+        contact: &mut ContactRow,
+        conv: &mut Conversation,
+        me: &Me,
+        effect: Effect,
+    ) -> Result<(), BotError> {
+        let lang = conv.lang;
+        match effect {
+            Effect::OpenRequest { trade, spot, text } => {
+                let phone = contact
+                    .wa_id
+                    .as_deref()
+                    .and_then(|w| PhoneNumber::parse(w).ok())
+                    .map(|p| p.e164());
+                let new = NewRequest {
+                    citizen: contact.key.clone(),
+                    citizen_phone: phone,
+                    channel: contact.channel.clone(),
+                    trade,
+                    place_name: spot.name.clone(),
+                    district: spot.district.clone(),
+                    block: spot.block.clone(),
+                    lat: spot.lat,
+                    lon: spot.lon,
+                    message: text.chars().take(1000).collect(),
+                };
+                let id = turn.tx.create_request(&new, turn.now).await?;
+                let exclude: Vec<i64> = me.worker.iter().map(|w| w.id).collect();
+                self.present(turn, contact, conv, id, &exclude).await?;
+            }
+            Effect::Again { request } => {
+                let Some(old) = turn.tx.request(request).await? else {
+                    return Ok(());
+                };
+                if old.new.citizen != contact.key || old.status.is_searching() {
+                    return self.send_to(
+                        turn,
+                        contact,
+                        &notices::menu(lang, Msg::NotUnderstood),
+                        None,
+                    );
+                }
+                // A new request, so the old one's history stays as it was; nobody already asked is shown again.
+                let id = turn.tx.create_request(&old.new, turn.now).await?;
+                let mut exclude: Vec<i64> = turn
+                    .tx
+                    .offers_of(request)
+                    .await?
+                    .iter()
+                    .map(|o| o.worker_id)
+                    .collect();
+                exclude.extend(me.worker.iter().map(|w| w.id));
+                self.present(turn, contact, conv, id, &exclude).await?;
+            }
+            Effect::Pick { request, worker } => self.pick(turn, contact, request, worker).await?,
+            Effect::AnswerLead { offer, accept } => {
+                self.answer_lead(turn, contact, me, offer, accept).await?
+            }
+            Effect::Cancel { request } => {
+                let r = match request {
+                    Some(id) => turn.tx.request(id).await?,
+                    None => turn.tx.searching_request_of(&contact.key).await?,
+                };
+                match r.filter(|r| {
+                    r.new.citizen == contact.key && r.status.can_become(RequestStatus::Cancelled)
+                }) {
+                    Some(mut r) => {
+                        self.withdraw_open_offers(turn, r.id).await?;
+                        r.status = RequestStatus::Cancelled;
+                        r.note = Some("cancelled_by_citizen".into());
+                        r.closed_at = Some(turn.now);
+                        turn.tx.save_request(&r, turn.now).await?;
+                        self.send_to(turn, contact, &plain(lang, Msg::Cancelled, &[]), None)?;
+                    }
+                    None => {
+                        self.send_to(turn, contact, &plain(lang, Msg::NothingToCancel, &[]), None)?
+                    }
+                }
+            }
+            Effect::SetAvailable(free) => {
+                if let Some(w) = &me.worker {
+                    let a = if free {
+                        Availability::Available
+                    } else {
+                        Availability::Busy
+                    };
+                    turn.tx.set_availability(w.id, a, turn.now).await?;
+                }
+            }
+            Effect::Register { trade, spot } => {
+                self.register(turn, contact, lang, trade, spot).await?
+            }
+            Effect::OptOut => {
+                contact.opted_out = true;
+                // A worker who stops messages gets no leads either.
+                if let Some(w) = &me.worker {
+                    turn.tx
+                        .set_availability(w.id, Availability::Busy, turn.now)
+                        .await?;
+                }
+            }
+            Effect::OptIn => contact.opted_out = false,
+            Effect::WorkDone { request, done } => {
+                let Some(mut r) = turn.tx.request(request).await? else {
+                    return Ok(());
+                };
+                if r.new.citizen != contact.key || r.status != RequestStatus::Accepted {
+                    conv.stage = Default::default();
+                    return self.send_to(turn, contact, &plain(lang, Msg::RatingThanks, &[]), None);
+                }
+                let view = self.view(&r);
+                if done {
+                    r.status = RequestStatus::Done;
+                    turn.tx.save_request(&r, turn.now).await?;
+                    let name = self.worker_name(turn, r.worker_id).await?;
+                    self.send_to(turn, contact, &notices::ask_rating(lang, r.id, &name), None)?;
+                } else {
+                    r.status = RequestStatus::Cancelled;
+                    r.note = Some("not_done".into());
+                    r.closed_at = Some(turn.now);
+                    turn.tx.save_request(&r, turn.now).await?;
+                    self.send_to(
+                        turn,
+                        contact,
+                        &notices::not_done(lang, &self.trades, &view),
+                        None,
+                    )?;
+                }
+            }
+            Effect::Rate { request, stars } => {
+                if let Some(mut r) = turn.tx.request(request).await?
+                    && r.new.citizen == contact.key
+                    && r.status == RequestStatus::Done
+                {
+                    r.status = RequestStatus::Rated;
+                    r.rating = Some(i64::from(stars));
+                    r.closed_at = Some(turn.now);
+                    turn.tx.save_request(&r, turn.now).await?;
+                    if let Some(w) = r.worker_id {
+                        turn.tx.add_rating(w, stars, turn.now).await?;
+                    }
+                }
+                // Rating twice, or an old rating button, is thanked and not counted again.
+                self.send_to(turn, contact, &plain(lang, Msg::RatingThanks, &[]), None)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Searches for a request and shows the citizen the candidates (or says nobody is free).
+    async fn present(
+        &self,
+        turn: &mut Turn,
+        contact: &ContactRow,
+        conv: &mut Conversation,
+        request: i64,
+        exclude: &[i64],
+    ) -> Result<(), BotError> {
+        let Some(mut r) = turn.tx.request(request).await? else {
+            return Ok(());
+        };
+        let found = self.candidates(turn, &r.new, exclude, 3).await?;
+        let view = self.view(&r);
+        let ids: Vec<i64> = found.iter().map(|c| c.worker_id).collect();
+        if found.is_empty() {
+            r.status = RequestStatus::Expired;
+            r.note = Some("no_workers".into());
+            r.closed_at = Some(turn.now);
+            turn.tx.save_request(&r, turn.now).await?;
+            self.send_to(
+                turn,
+                contact,
+                &notices::no_workers(conv.lang, &self.trades, &view),
+                None,
+            )?;
+        } else {
+            r.candidates = ids.clone();
+            turn.tx.save_request(&r, turn.now).await?;
+            let msg = notices::candidates(conv.lang, &self.trades, &view, &found);
+            self.send_to(turn, contact, &msg, None)?;
+        }
+        Bot::shown(conv, request, &ids);
+        Ok(())
+    }
+
+    async fn register(
+        &self,
+        turn: &mut Turn,
+        contact: &mut ContactRow,
+        lang: kaamgar_domain::conversation::Lang,
+        trade: String,
+        spot: Spot,
+    ) -> Result<(), BotError> {
+        let Some(phone) = contact
+            .wa_id
+            .as_deref()
+            .and_then(|w| PhoneNumber::parse(w).ok())
+        else {
+            return self.send_to(turn, contact, &plain(lang, Msg::RegNeedsPhone, &[]), None);
+        };
+        let name = contact
+            .name
+            .as_deref()
+            .and_then(|n| clean_name(n).ok())
+            .unwrap_or_else(|| format!("WhatsApp {}", phone.masked()));
+        let w = NewWorker {
+            name,
+            phone,
+            gender: None,
+            age: None,
+            trade: trade.clone(),
+            other_trades: Vec::new(),
+            experience_years: None,
+            place: Place {
+                village: None,
+                panchayat: None,
+                block: spot.block.clone(),
+                block_lgd: None,
+                district: spot.district.clone(),
+                district_lgd: None,
+                state: spot.state.clone(),
+                pin: None,
+                lat: spot.lat,
+                lon: spot.lon,
+                precision: if spot.block.is_some() {
+                    Precision::Block
+                } else {
+                    Precision::District
+                },
+            },
+            languages: vec![lang.code().to_string()],
+            availability: Availability::Available,
+            source: format!("self-registered ({})", contact.channel),
+            consent: Consent {
+                given_at: turn.now,
+                method: ConsentMethod::Whatsapp,
+            },
+        };
+        match turn.tx.register_worker(&w, turn.now).await {
+            Ok(w) => {
+                contact.worker_id = Some(w.id);
+                let trade_name = notices::trade_name(&self.trades, &trade, lang);
+                let msg = plain(
+                    lang,
+                    Msg::RegDone,
+                    &[("trade", &trade_name), ("place", &spot.name)],
+                );
+                self.send_to(turn, contact, &msg, None)
+            }
+            Err(StoreError::Erased) => {
+                self.send_to(turn, contact, &plain(lang, Msg::RegErased, &[]), None)
+            }
+            Err(StoreError::PhoneTaken) => {
+                let msg = notices::registered(lang, &self.trades, &trade, true);
+                self.send_to(turn, contact, &msg, None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub(crate) async fn withdraw_open_offers(
+        &self,
+        turn: &mut Turn,
+        request: i64,
+    ) -> Result<(), BotError> {
+        for o in turn.tx.offers_of(request).await? {
+            if o.status == OfferStatus::Offered {
+                turn.tx
+                    .set_offer(o.id, OfferStatus::Withdrawn, turn.now)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn worker_name(
+        &self,
+        turn: &mut Turn,
+        id: Option<i64>,
+    ) -> Result<String, BotError> {
+        Ok(match id {
+            Some(id) => turn
+                .tx
+                .worker(id)
+                .await?
+                .map(|w| w.data.name)
+                .unwrap_or_default(),
+            None => String::new(),
+        })
+    }
+}

@@ -1,0 +1,390 @@
+//! Leads: the citizen picks a worker, the worker is offered the request (buttons inside the 24-hour window, the
+//! approved template outside it), accepts — both get the other's number and the exchange is recorded — or declines
+//! or lets it expire, and the next worker is asked. The next day's follow-up asks the citizen whether the work was
+//! done. Every offer and its outcome also feed the matcher's fairness.
+
+use super::send::lang_of;
+use super::{BotError, BotService, Turn};
+use kaamgar_domain::conversation::notices::{self, CandidateView, RequestView, plain};
+use kaamgar_domain::conversation::{Me, Msg};
+use kaamgar_domain::matching::LeadOutcome;
+use kaamgar_domain::request::{OfferStatus, RequestStatus};
+use kaamgar_domain::whatsapp::policy::window_open;
+use kaamgar_domain::worker::Availability;
+use kaamgar_store::{ContactRow, NewRequest, RequestRow};
+
+const LEAD_EXPIRY: &str = "lead_expiry";
+const FOLLOW_UP: &str = "follow_up";
+
+impl BotService {
+    pub(crate) fn view(&self, r: &RequestRow) -> RequestView {
+        RequestView {
+            id: r.id,
+            trade: r.new.trade.clone(),
+            place: r.new.place_name.clone(),
+            text: r.new.message.clone(),
+        }
+    }
+
+    /// The best available workers for a request, checked against the registry as it is now.
+    pub(crate) async fn candidates(
+        &self,
+        turn: &mut Turn,
+        r: &NewRequest,
+        exclude: &[i64],
+        want: usize,
+    ) -> Result<Vec<CandidateView>, BotError> {
+        // A worker who registered or turned free a moment ago is found: the index catches up first (one cheap
+        // query when nothing changed).
+        self.matcher.refresh(self.store.as_ref()).await?;
+        let limit = (want + exclude.len() + 4).min(kaamgar_domain::matching::MAX_LIMIT);
+        let found = self
+            .matcher
+            .find(&r.trade, r.lat, r.lon, limit, turn.now)
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for m in found {
+            if out.len() == want {
+                break;
+            }
+            if exclude.contains(&m.worker_id) {
+                continue;
+            }
+            let Some(w) = turn.tx.worker(m.worker_id).await? else {
+                continue;
+            };
+            if w.data.availability != Availability::Available {
+                continue;
+            }
+            out.push(CandidateView {
+                worker_id: w.id,
+                name: w.data.name,
+                distance_km: m.distance_km,
+                rating: m.rating,
+                experience_years: m.experience_years,
+                verified: m.verified,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The citizen chose a worker from the list.
+    pub(crate) async fn pick(
+        &self,
+        turn: &mut Turn,
+        contact: &ContactRow,
+        request: i64,
+        worker: i64,
+    ) -> Result<(), BotError> {
+        let lang = lang_of(contact);
+        let r = turn.tx.request(request).await?;
+        let Some(r) = r.filter(|r| r.new.citizen == contact.key) else {
+            return self.send_to(
+                turn,
+                contact,
+                &notices::menu(lang, Msg::NotUnderstood),
+                None,
+            );
+        };
+        if !r.status.is_searching() || !r.candidates.contains(&worker) {
+            return self.send_to(turn, contact, &plain(lang, Msg::NothingToCancel, &[]), None);
+        }
+        let offers = turn.tx.offers_of(r.id).await?;
+        if let Some(open) = offers.iter().find(|o| o.status == OfferStatus::Offered) {
+            // Tapped twice, or a second name while the first is being asked: one worker at a time.
+            let name = self.worker_name(turn, Some(open.worker_id)).await?;
+            let minutes = (self.cfg.lead_timeout_secs / 60).max(1);
+            return self.send_to(turn, contact, &notices::asked(lang, &name, minutes), None);
+        }
+        if offers.iter().any(|o| o.worker_id == worker) {
+            return self.offer_next(turn, r, None).await;
+        }
+        match self.offer_to(turn, &r, worker).await? {
+            Some(name) => {
+                let minutes = (self.cfg.lead_timeout_secs / 60).max(1);
+                self.send_to(turn, contact, &notices::asked(lang, &name, minutes), None)
+            }
+            // No longer available: ask the next one straight away.
+            None => self.offer_next(turn, r, None).await,
+        }
+    }
+
+    /// Offers the request to one worker; `None` when they can no longer take leads.
+    async fn offer_to(
+        &self,
+        turn: &mut Turn,
+        r: &RequestRow,
+        worker: i64,
+    ) -> Result<Option<String>, BotError> {
+        let Some(w) = turn.tx.worker(worker).await? else {
+            return Ok(None);
+        };
+        if w.data.availability != Availability::Available {
+            return Ok(None);
+        }
+        let wc = self.worker_contact(turn, &w).await?;
+        if wc.opted_out {
+            return Ok(None);
+        }
+        let rank = r
+            .candidates
+            .iter()
+            .position(|c| *c == worker)
+            .unwrap_or(r.candidates.len()) as i64;
+        let offer = turn
+            .tx
+            .create_offer(r.id, worker, rank + 1, turn.now)
+            .await?;
+        let mut r = r.clone();
+        r.status = RequestStatus::Offered;
+        turn.tx.save_request(&r, turn.now).await?;
+        turn.tx
+            .schedule(LEAD_EXPIRY, offer, turn.now + self.cfg.lead_timeout_secs)
+            .await?;
+        let lang = lang_of(&wc);
+        let view = self.view(&r);
+        let template =
+            notices::lead_template(lang, &self.trades, &view, offer, &self.cfg.templates);
+        if wc.channel != "whatsapp" || window_open(wc.last_inbound_at, turn.now) {
+            let msg = notices::lead_offer(lang, &self.trades, &view, offer);
+            self.send_to(turn, &wc, &msg, Some(&template))?;
+        } else {
+            self.send_to(turn, &wc, &template, None)?;
+        }
+        turn.fairness.push((worker, None));
+        tracing::info!(
+            request.id = r.id,
+            offer.id = offer,
+            worker.id = worker,
+            "lead offered"
+        );
+        Ok(Some(w.data.name))
+    }
+
+    /// After a decline or no answer: asks the next candidate (searching again when the list is used up), or tells
+    /// the citizen nobody could come. `before` is the worker who said no (name, whether they just did not answer).
+    pub(crate) async fn offer_next(
+        &self,
+        turn: &mut Turn,
+        mut r: RequestRow,
+        before: Option<(String, bool)>,
+    ) -> Result<(), BotError> {
+        let citizen = turn.tx.contact(&r.new.citizen).await?;
+        let asked: Vec<i64> = turn
+            .tx
+            .offers_of(r.id)
+            .await?
+            .iter()
+            .map(|o| o.worker_id)
+            .collect();
+        let mut queue: Vec<i64> = r
+            .candidates
+            .iter()
+            .copied()
+            .filter(|c| !asked.contains(c))
+            .collect();
+        if queue.is_empty() {
+            let more = self.candidates(turn, &r.new.clone(), &asked, 3).await?;
+            r.candidates.extend(more.iter().map(|c| c.worker_id));
+            queue = more.iter().map(|c| c.worker_id).collect();
+        }
+        for next in queue {
+            if let Some(name) = self.offer_to(turn, &r, next).await? {
+                if let (Some(c), Some((prev, no_answer))) = (&citizen, &before) {
+                    let msg = notices::next_asked(lang_of(c), prev, &name, *no_answer);
+                    self.send_to(turn, c, &msg, None)?;
+                } else if let Some(c) = &citizen {
+                    let minutes = (self.cfg.lead_timeout_secs / 60).max(1);
+                    self.send_to(turn, c, &notices::asked(lang_of(c), &name, minutes), None)?;
+                }
+                return Ok(());
+            }
+        }
+        let any_declined = turn
+            .tx
+            .offers_of(r.id)
+            .await?
+            .iter()
+            .any(|o| o.status == OfferStatus::Declined);
+        r.status = if any_declined {
+            RequestStatus::Declined
+        } else {
+            RequestStatus::Expired
+        };
+        r.closed_at = Some(turn.now);
+        turn.tx.save_request(&r, turn.now).await?;
+        if let Some(c) = &citizen {
+            let msg = notices::nobody_left(lang_of(c), &self.trades, &self.view(&r));
+            self.send_to(turn, c, &msg, None)?;
+        }
+        Ok(())
+    }
+
+    /// A worker tapped Accept or Decline.
+    pub(crate) async fn answer_lead(
+        &self,
+        turn: &mut Turn,
+        contact: &ContactRow,
+        me: &Me,
+        offer: i64,
+        accept: bool,
+    ) -> Result<(), BotError> {
+        let lang = lang_of(contact);
+        let o = turn.tx.offer(offer).await?;
+        let mine = o.filter(|o| me.worker.as_ref().is_some_and(|w| w.id == o.worker_id));
+        let Some(o) = mine.filter(|o| o.status == OfferStatus::Offered) else {
+            // Expired, withdrawn, already answered, or not theirs: nothing changes.
+            return self.send_to(turn, contact, &plain(lang, Msg::LeadClosed, &[]), None);
+        };
+        let Some(mut r) = turn
+            .tx
+            .request(o.request_id)
+            .await?
+            .filter(|r| r.status.is_searching())
+        else {
+            turn.tx
+                .set_offer(o.id, OfferStatus::Withdrawn, turn.now)
+                .await?;
+            return self.send_to(turn, contact, &plain(lang, Msg::LeadClosed, &[]), None);
+        };
+        if !accept {
+            turn.tx
+                .set_offer(o.id, OfferStatus::Declined, turn.now)
+                .await?;
+            turn.fairness
+                .push((o.worker_id, Some(LeadOutcome::Declined)));
+            self.send_to(turn, contact, &plain(lang, Msg::LeadDeclinedAck, &[]), None)?;
+            let name = self.worker_name(turn, Some(o.worker_id)).await?;
+            return self.offer_next(turn, r, Some((name, false))).await;
+        }
+        turn.tx
+            .set_offer(o.id, OfferStatus::Accepted, turn.now)
+            .await?;
+        self.withdraw_open_offers(turn, r.id).await?;
+        r.status = RequestStatus::Accepted;
+        r.worker_id = Some(o.worker_id);
+        r.accepted_at = Some(turn.now);
+        turn.tx.save_request(&r, turn.now).await?;
+        turn.tx
+            .record_exchange(r.id, o.worker_id, &r.new.citizen, turn.now)
+            .await?;
+        turn.tx
+            .schedule(FOLLOW_UP, r.id, turn.now + self.cfg.follow_up_secs)
+            .await?;
+        turn.fairness
+            .push((o.worker_id, Some(LeadOutcome::Accepted)));
+        let w = turn.tx.worker(o.worker_id).await?;
+        let (name, phone, trade) = w
+            .map(|w| {
+                (
+                    w.data.name.clone(),
+                    w.data.phone.e164(),
+                    w.data.trade.clone(),
+                )
+            })
+            .unwrap_or_default();
+        let citizen_phone = r
+            .new
+            .citizen_phone
+            .clone()
+            .unwrap_or_else(|| kaamgar_domain::conversation::text(lang, Msg::TheCustomer, &[]));
+        let msg = notices::worker_connected(lang, &r.new.place_name, &citizen_phone);
+        self.send_to(turn, contact, &msg, None)?;
+        if let Some(c) = turn.tx.contact(&r.new.citizen).await? {
+            let msg = notices::citizen_connected(lang_of(&c), &self.trades, &name, &trade, &phone);
+            self.send_to(turn, &c, &msg, None)?;
+        }
+        tracing::info!(
+            request.id = r.id,
+            worker.id = o.worker_id,
+            "lead accepted; contacts exchanged"
+        );
+        Ok(())
+    }
+
+    /// Runs the timed jobs that are due; each in its own transaction.
+    pub(crate) async fn run_jobs(
+        &self,
+        now: i64,
+        sink: &mut Vec<kaamgar_store::NewOutbound>,
+    ) -> Result<usize, BotError> {
+        let jobs = self.store.due_jobs(now, 64).await?;
+        let n = jobs.len();
+        for j in jobs {
+            let mut turn = Turn {
+                tx: self.store.begin_bot().await?,
+                now,
+                out: Vec::new(),
+                fairness: Vec::new(),
+            };
+            match j.kind.as_str() {
+                LEAD_EXPIRY => self.expire(&mut turn, j.ref_id).await?,
+                FOLLOW_UP => self.follow_up(&mut turn, j.ref_id).await?,
+                other => tracing::warn!(job.kind = other, "unknown job kind; dropped"),
+            }
+            turn.tx.finish_job(j.id, now).await?;
+            sink.extend(self.commit(turn, None).await?.messages);
+        }
+        Ok(n)
+    }
+
+    async fn expire(&self, turn: &mut Turn, offer: i64) -> Result<(), BotError> {
+        let Some(o) = turn
+            .tx
+            .offer(offer)
+            .await?
+            .filter(|o| o.status == OfferStatus::Offered)
+        else {
+            return Ok(());
+        };
+        turn.tx
+            .set_offer(o.id, OfferStatus::Expired, turn.now)
+            .await?;
+        turn.fairness
+            .push((o.worker_id, Some(LeadOutcome::NoAnswer)));
+        if let Some(w) = turn.tx.worker(o.worker_id).await? {
+            let wc = self.worker_contact(turn, &w).await?;
+            if wc.channel != "whatsapp" || window_open(wc.last_inbound_at, turn.now) {
+                self.send_to(turn, &wc, &plain(lang_of(&wc), Msg::LeadMissed, &[]), None)?;
+            }
+            if let Some(r) = turn
+                .tx
+                .request(o.request_id)
+                .await?
+                .filter(|r| r.status.is_searching())
+            {
+                return self.offer_next(turn, r, Some((w.data.name, true))).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn follow_up(&self, turn: &mut Turn, request: i64) -> Result<(), BotError> {
+        let Some(r) = turn
+            .tx
+            .request(request)
+            .await?
+            .filter(|r| r.status == RequestStatus::Accepted)
+        else {
+            return Ok(());
+        };
+        let Some(c) = turn
+            .tx
+            .contact(&r.new.citizen)
+            .await?
+            .filter(|c| !c.opted_out)
+        else {
+            return Ok(());
+        };
+        let name = self.worker_name(turn, r.worker_id).await?;
+        let (lang, view) = (lang_of(&c), self.view(&r));
+        let template =
+            notices::follow_up_template(lang, &self.trades, &view, &name, &self.cfg.templates);
+        if c.channel != "whatsapp" || window_open(c.last_inbound_at, turn.now) {
+            let msg = notices::follow_up(lang, &self.trades, &view, &name);
+            self.send_to(turn, &c, &msg, Some(&template))
+        } else {
+            self.send_to(turn, &c, &template, None)
+        }
+    }
+}

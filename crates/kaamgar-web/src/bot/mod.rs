@@ -1,0 +1,390 @@
+//! The bot as a service: inbound events from the inbox are handled one transaction each, in order per contact —
+//! the conversation engine (`kaamgar_domain::conversation`) decides, this module carries out its effects (service
+//! requests, offers, registration, ratings), queues the replies and marks the event processed, all in one commit.
+//! Timed jobs (a lead not answered in time, the next day's follow-up) run the same way. WhatsApp, the web chat and
+//! the terminal all come through here.
+
+mod effects;
+mod leads;
+mod send;
+
+use crate::matching::Matcher;
+use kaamgar_domain::PhoneNumber;
+use kaamgar_domain::conversation::notices::Templates;
+use kaamgar_domain::conversation::{Bot, Conversation, Input, Me, Msg, WorkerFacts, notices};
+use kaamgar_domain::matching::LeadOutcome;
+use kaamgar_domain::places::PlaceDirectory;
+use kaamgar_domain::trade::TradeCatalogue;
+use kaamgar_domain::understand::Understander;
+use kaamgar_domain::whatsapp::policy::FloodGuard;
+use kaamgar_domain::whatsapp::{InboundEvent, InboundMessage, MessageBody};
+use kaamgar_domain::worker::Availability;
+use kaamgar_store::{BotTx, ContactRow, InboxEvent, NewOutbound, Store, StoreError};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// An event that failed this many times is set aside (kept, with its error) so the contact is not blocked.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+#[derive(Debug, Clone)]
+pub struct BotConfig {
+    /// The business number messages go out from when the contact has not written to one.
+    pub phone_number_id: String,
+    pub lead_timeout_secs: i64,
+    pub follow_up_secs: i64,
+    pub templates: Templates,
+    /// Per-contact flood guard: this many messages at once, then one every `flood_every_secs`.
+    pub flood_burst: u32,
+    pub flood_every_secs: u32,
+}
+
+impl Default for BotConfig {
+    fn default() -> Self {
+        BotConfig {
+            phone_number_id: String::new(),
+            lead_timeout_secs: 15 * 60,
+            follow_up_secs: 24 * 3600,
+            templates: Templates {
+                lead: "kaamgar_lead".into(),
+                follow_up: "kaamgar_follow_up".into(),
+            },
+            flood_burst: 8,
+            flood_every_secs: 4,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("building a message: {0}")]
+    Outbound(#[from] kaamgar_domain::whatsapp::outbound::OutboundError),
+    #[error("stored event is not readable: {0}")]
+    Payload(String),
+}
+
+pub struct BotService {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) trades: Arc<TradeCatalogue>,
+    pub(crate) places: Arc<PlaceDirectory>,
+    pub(crate) understander: Arc<Understander>,
+    pub(crate) matcher: Arc<Matcher>,
+    pub(crate) cfg: BotConfig,
+    flood: Mutex<FloodGuard>,
+    /// Contacts told to slow down, so they are told once per flood.
+    warned: Mutex<HashSet<String>>,
+    /// Rings when events arrive in the inbox.
+    pub inbound: Arc<Notify>,
+    /// Rung after a commit that queued WhatsApp messages.
+    pub outbound: Arc<Notify>,
+}
+
+impl std::fmt::Debug for BotService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotService")
+            .field("cfg", &self.cfg)
+            .finish()
+    }
+}
+
+/// One event's work in progress: the transaction, the messages queued and the fairness notes for the matcher
+/// (applied only after the commit).
+pub(crate) struct Turn {
+    pub tx: Box<dyn BotTx>,
+    pub now: i64,
+    pub out: Vec<NewOutbound>,
+    pub fairness: Vec<(i64, Option<LeadOutcome>)>,
+}
+
+/// What one handled event produced (the terminal prints it).
+#[derive(Debug, Default)]
+pub struct Handled {
+    pub messages: Vec<NewOutbound>,
+}
+
+impl BotService {
+    pub fn new(
+        store: Arc<dyn Store>,
+        trades: Arc<TradeCatalogue>,
+        places: Arc<PlaceDirectory>,
+        understander: Arc<Understander>,
+        matcher: Arc<Matcher>,
+        cfg: BotConfig,
+    ) -> Self {
+        let flood = FloodGuard::new(cfg.flood_burst, cfg.flood_every_secs);
+        BotService {
+            store,
+            trades,
+            places,
+            understander,
+            matcher,
+            cfg,
+            flood: Mutex::new(flood),
+            warned: Mutex::new(HashSet::new()),
+            inbound: Arc::new(Notify::new()),
+            outbound: Arc::new(Notify::new()),
+        }
+    }
+
+    pub(crate) fn engine(&self) -> Bot<'_> {
+        Bot {
+            understander: &self.understander,
+            trades: &self.trades,
+            places: &self.places,
+            lead_minutes: (self.cfg.lead_timeout_secs / 60).max(1),
+        }
+    }
+
+    /// Handles the pending events (the oldest of each contact) and due jobs; returns how many were handled.
+    pub async fn run_once(&self, now: i64) -> Result<usize, BotError> {
+        self.process(now, &mut Vec::new()).await
+    }
+
+    /// Handles everything pending (each contact's events in order) and the due jobs, and returns every message
+    /// queued on the way (the terminal chat prints them).
+    pub async fn drain(&self, now: i64) -> Result<Vec<NewOutbound>, BotError> {
+        let mut sink = Vec::new();
+        while self.process(now, &mut sink).await? > 0 {}
+        Ok(sink)
+    }
+
+    async fn process(&self, now: i64, sink: &mut Vec<NewOutbound>) -> Result<usize, BotError> {
+        let events = self.store.pending_inbound(64).await?;
+        let mut n = events.len();
+        for ev in events {
+            sink.extend(self.handle_logged(ev, now).await.messages);
+        }
+        n += self.run_jobs(now, sink).await?;
+        Ok(n)
+    }
+
+    /// Handles one event; a failure is recorded on the event (retried later, set aside after [`MAX_ATTEMPTS`]).
+    pub async fn handle_logged(&self, ev: InboxEvent, now: i64) -> Handled {
+        let (id, attempts) = (ev.id, ev.attempts);
+        match self.handle(ev, now).await {
+            Ok(h) => h,
+            Err(e) => {
+                let msg = e.to_string();
+                tracing::warn!(inbox.id = id, error = %msg, "handling an inbound event failed");
+                let r = if attempts + 1 >= MAX_ATTEMPTS {
+                    self.store.abandon_inbound(id, &msg, now).await
+                } else {
+                    self.store.finish_inbound(id, Some(&msg), now).await
+                };
+                if let Err(e) = r {
+                    tracing::warn!(inbox.id = id, error = %e, "recording the failure failed");
+                }
+                Handled::default()
+            }
+        }
+    }
+
+    async fn handle(&self, ev: InboxEvent, now: i64) -> Result<Handled, BotError> {
+        let event: InboundEvent =
+            serde_json::from_str(&ev.payload).map_err(|e| BotError::Payload(e.to_string()))?;
+        match event {
+            InboundEvent::Status(s) => {
+                let code = s.errors.first().map(|e| e.code);
+                let title = s.errors.first().map(|e| e.title.as_str());
+                self.store
+                    .outbound_delivery(&s.message_id, s.status.as_str(), code, title, now)
+                    .await?;
+                self.store.finish_inbound(ev.id, None, now).await?;
+                if code == Some(kaamgar_store::WINDOW_CLOSED) {
+                    self.outbound.notify_one();
+                }
+                Ok(Handled::default())
+            }
+            InboundEvent::Message(m) => self.message(ev.id, &ev.contact, m, now).await,
+        }
+    }
+
+    async fn message(
+        &self,
+        inbox_id: i64,
+        key: &str,
+        m: InboundMessage,
+        now: i64,
+    ) -> Result<Handled, BotError> {
+        let mut turn = Turn {
+            tx: self.store.begin_bot().await?,
+            now,
+            out: Vec::new(),
+            fairness: Vec::new(),
+        };
+        let mut contact = turn.tx.contact(key).await?.unwrap_or_else(|| ContactRow {
+            key: key.to_string(),
+            channel: channel_of(key).into(),
+            state: "{}".into(),
+            ..ContactRow::default()
+        });
+        contact.wa_id = m.from.wa_id.clone().or(contact.wa_id);
+        contact.user_id = m.from.user_id.clone().or(contact.user_id);
+        contact.name = m.from.name.clone().or(contact.name);
+        if !m.phone_number_id.is_empty() {
+            contact.phone_number_id = Some(m.phone_number_id.clone());
+        }
+        // The window runs from the person's own message; a timestamp from the future is not trusted.
+        let sent_at = if m.timestamp > 0 && m.timestamp <= now {
+            m.timestamp
+        } else {
+            now
+        };
+        contact.last_inbound_at = Some(contact.last_inbound_at.map_or(sent_at, |t| t.max(sent_at)));
+        let mut conv: Conversation = serde_json::from_str(&contact.state).unwrap_or_default();
+        let me = self.me(&mut turn, &mut contact).await?;
+
+        if self.flooding(key, now) {
+            if self.warn_once(key) {
+                let reply = notices::plain(conv.lang, Msg::SlowDown, &[]);
+                self.send_to(&mut turn, &contact, &reply, None)?;
+            }
+        } else {
+            let input = input_of(&m.body);
+            let step = self.engine().step(&conv, &me, &input);
+            conv = step.conv;
+            for r in &step.replies {
+                self.send_to(&mut turn, &contact, r, None)?;
+            }
+            for e in step.effects {
+                self.apply(&mut turn, &mut contact, &mut conv, &me, e)
+                    .await?;
+            }
+        }
+        contact.opted_out = conv.opted_out;
+        contact.state =
+            serde_json::to_string(&conv).map_err(|e| BotError::Payload(e.to_string()))?;
+        turn.tx.save_contact(&contact, now).await?;
+        self.commit(turn, Some(inbox_id)).await
+    }
+
+    /// The sender as a registered worker, recognised by their WhatsApp number.
+    async fn me(&self, turn: &mut Turn, contact: &mut ContactRow) -> Result<Me, BotError> {
+        let mut worker = match contact.worker_id {
+            Some(id) => turn.tx.worker(id).await?,
+            None => None,
+        };
+        if worker.is_none()
+            && let Some(phone) = contact
+                .wa_id
+                .as_deref()
+                .and_then(|w| PhoneNumber::parse(w).ok())
+        {
+            worker = turn.tx.worker_by_phone(phone).await?;
+        }
+        contact.worker_id = worker.as_ref().map(|w| w.id);
+        Ok(Me {
+            worker: worker.map(|w| WorkerFacts {
+                id: w.id,
+                name: w.data.name.clone(),
+                trade: w.data.trade.clone(),
+                available: w.data.availability == Availability::Available,
+            }),
+        })
+    }
+
+    pub(crate) async fn commit(
+        &self,
+        turn: Turn,
+        inbox_id: Option<i64>,
+    ) -> Result<Handled, BotError> {
+        let Turn {
+            mut tx,
+            now,
+            out,
+            fairness,
+        } = turn;
+        tx.enqueue(&out, now).await?;
+        if let Some(id) = inbox_id {
+            tx.finish_inbound(id, now).await?;
+        }
+        tx.commit().await?;
+        for (worker, outcome) in fairness {
+            match outcome {
+                None => self.matcher.record_offer(worker, now),
+                Some(o) => self.matcher.record_outcome(worker, o, now),
+            }
+        }
+        if out.iter().any(|m| !m.is_local()) {
+            self.outbound.notify_one();
+        }
+        Ok(Handled { messages: out })
+    }
+
+    fn flooding(&self, key: &str, now: i64) -> bool {
+        let allowed = self
+            .flood
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .allow(key, now);
+        if allowed {
+            self.warned
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(key);
+        }
+        !allowed
+    }
+
+    fn warn_once(&self, key: &str) -> bool {
+        self.warned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_string())
+    }
+
+    /// Runs the bot until the process ends, woken by new inbox events or every second for timed jobs.
+    pub fn spawn(self: Arc<Self>, clock: Arc<dyn crate::Clock>) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                let woken = self.inbound.notified();
+                match self.run_once(clock.now()).await {
+                    Ok(0) => {
+                        let _ = tokio::time::timeout(Duration::from_secs(1), woken).await;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the bot loop failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// The channel a contact key belongs to: `web:…` and `term:…` are local, everything else WhatsApp.
+pub fn channel_of(key: &str) -> &'static str {
+    if key.starts_with("web:") {
+        "web"
+    } else if key.starts_with("term:") {
+        "terminal"
+    } else {
+        "whatsapp"
+    }
+}
+
+fn input_of(body: &MessageBody) -> Input {
+    match body {
+        MessageBody::Text { body } => Input::Text(body.clone()),
+        MessageBody::ButtonReply { id, title } | MessageBody::ListReply { id, title } => {
+            Input::Choice {
+                id: id.clone(),
+                title: title.clone(),
+            }
+        }
+        MessageBody::TemplateButton { payload, text } => Input::Choice {
+            id: payload.clone(),
+            title: text.clone(),
+        },
+        MessageBody::Location { lat, lon, name, .. } => Input::Location {
+            lat: *lat,
+            lon: *lon,
+            name: name.clone(),
+        },
+        MessageBody::Unsupported { kind } => Input::Unsupported { kind: kind.clone() },
+    }
+}
