@@ -180,6 +180,8 @@ enum ConfigCommand {
 
 #[derive(Subcommand, Debug)]
 enum BenchCommand {
+    /// Message-to-reply latency through the whole bot at a rate of new conversations.
+    Bot(crate::bench_bot::BotBenchArgs),
     /// Import a generated list into a fresh database, then import it again unchanged.
     Import {
         #[arg(long, default_value_t = 80_000)]
@@ -396,6 +398,10 @@ async fn run(cli: Cli) -> Result<()> {
         }) => {
             let report = bench_match::run(workers, queries, postgis.as_deref()).await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Bot(args)) => {
+            println!("{}", crate::bench_bot::run(args).await?);
             Ok(())
         }
         Command::Bench(BenchCommand::Understand {

@@ -124,23 +124,9 @@ pub async fn fill_demo(app: &App, rows: usize) -> Result<u64> {
     Ok(outcome.summary.inserted)
 }
 
-pub async fn run(app: App, demo: bool) -> Result<()> {
-    let started = Instant::now();
-    let addr = app.config.socket_addr()?;
-    if !addr.ip().is_loopback() && app.config.api_token.is_none() {
-        bail!(
-            "refusing to serve personal data on {addr} without KAAMGAR_API_TOKEN; set a token or listen on 127.0.0.1"
-        );
-    }
-    if demo {
-        fill_demo(&app, DEMO_WORKERS)
-            .await
-            .context("creating the demo registry")?;
-    }
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listening on {addr}"))?;
-    let local = listener.local_addr()?;
+/// Loads the matching index, starts the background tasks (index follower, bot, outbox sender when an access token
+/// is set) and returns the router.
+pub async fn start(app: App) -> Result<axum::Router> {
     let state = state(&app)?;
     // Load the registry into the matching index before taking requests, then follow its changes.
     let loaded = state.matcher.refresh(state.store.as_ref()).await?;
@@ -165,7 +151,27 @@ pub async fn run(app: App, demo: bool) -> Result<()> {
         ));
         let _sending = sender.spawn(bot.outbound.clone());
     }
-    let router = kaamgar_web::router(state);
+    Ok(kaamgar_web::router(state))
+}
+
+pub async fn run(app: App, demo: bool) -> Result<()> {
+    let started = Instant::now();
+    let addr = app.config.socket_addr()?;
+    if !addr.ip().is_loopback() && app.config.api_token.is_none() {
+        bail!(
+            "refusing to serve personal data on {addr} without KAAMGAR_API_TOKEN; set a token or listen on 127.0.0.1"
+        );
+    }
+    if demo {
+        fill_demo(&app, DEMO_WORKERS)
+            .await
+            .context("creating the demo registry")?;
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
+    let local = listener.local_addr()?;
+    let router = start(app.clone()).await?;
     tracing::info!(addr = %local, backend = app.store.backend().name(), ready_ms = started.elapsed().as_millis() as u64, "kaamgar is serving");
     eprintln!(
         "kaamgar is serving on http://{local}  (API: http://{local}/api/v1/workers, spec: http://{local}/api/v1/openapi.json)"

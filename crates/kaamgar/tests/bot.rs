@@ -544,3 +544,61 @@ async fn a_message_refused_for_a_closed_window_is_sent_again_as_its_template() {
     assert_eq!(job[0].request, json!({"type":"template"}).to_string());
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_web_chat_talks_to_the_same_bot_and_refuses_bad_input() {
+    let t = common::sqlite_app().await;
+    let b = setup(&t).await;
+    let res = tower::ServiceExt::oneshot(b.router.clone(), get("/chat"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let jar = cookie.split(';').next().unwrap().to_string();
+    let post = |body: Value, with_cookie: bool| {
+        let mut r =
+            Request::post("/chat/messages").header(header::CONTENT_TYPE, "application/json");
+        if with_cookie {
+            r = r.header(header::COOKIE, jar.clone());
+        }
+        r.body(Body::from(body.to_string())).unwrap()
+    };
+    let (s, _) = call(
+        &b.router,
+        post(json!({"text": "I need a plumber in Marhaura"}), true),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    b.run(T0).await;
+    let mut req = get("/chat/messages");
+    req.headers_mut()
+        .insert(header::COOKIE, jar.parse().unwrap());
+    let (s, lines) = call(&b.router, req).await;
+    assert_eq!(s, StatusCode::OK);
+    let lines = lines["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let reply = lines.iter().find(|l| l["from_bot"] == true).unwrap();
+    assert_eq!(
+        reply["choices"].as_array().unwrap().len(),
+        3,
+        "the same three candidates"
+    );
+    for (bad, with_cookie) in [
+        (json!({"text": ""}), true),
+        (json!({"text": "x".repeat(5000)}), true),
+        (
+            json!({"text": "a", "location": {"lat": 1.0, "lon": 2.0}}),
+            true,
+        ),
+        (json!({"location": {"lat": 900.0, "lon": 2.0}}), true),
+        (json!({"text": "hi"}), false),
+    ] {
+        let (s, body) = call(&b.router, post(bad, with_cookie)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    }
+    t.cleanup().await;
+}
