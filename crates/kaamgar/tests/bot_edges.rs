@@ -1,0 +1,140 @@
+//! The bot's edges: media it cannot read, an unreadable stored event, a message refused for a closed window, and the
+//! web chat on the same engine with its bad input.
+
+mod bot_support;
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use bot_support::*;
+use common::{call, get};
+use kaamgar_store::{NewInboxEvent, NewOutbound};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn media_is_answered_politely_and_an_unreadable_event_does_not_block_the_contact() {
+    let t = common::sqlite_app().await;
+    let b = setup(&t).await;
+    let out = b
+        .say(
+            CITIZEN,
+            T0,
+            json!({"type":"image","image":{"id":"1","mime_type":"image/jpeg","sha256":"x"}}),
+        )
+        .await;
+    assert!(only(&out, CITIZEN).text.contains("सिर्फ़ लिखा हुआ"));
+    let junk = NewInboxEvent {
+        key: "m:junk".into(),
+        kind: "message".into(),
+        contact: CITIZEN.into(),
+        payload: "{not json".into(),
+    };
+    b.store.ingest_inbound(&[junk], T0).await.unwrap();
+    assert_eq!(
+        b.post(&b.message(CITIZEN, T0 + 1, json!({"type":"text","text":{"body":"hi"}})))
+            .await,
+        StatusCode::OK
+    );
+    let mut answered = 0;
+    for i in 0..kaamgar_web::bot::MAX_ATTEMPTS + 1 {
+        answered += to(&b.run(T0 + 2 + i).await, CITIZEN).len();
+    }
+    assert_eq!(
+        answered, 1,
+        "the later message is answered once the broken one is set aside"
+    );
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_message_refused_for_a_closed_window_is_sent_again_as_its_template() {
+    let t = common::sqlite_app().await;
+    let b = setup(&t).await;
+    let ids = b
+        .store
+        .enqueue_outbound(
+            &[NewOutbound {
+                contact: W1.into(),
+                phone_number_id: PNID.into(),
+                request: json!({"type":"interactive"}).to_string(),
+                fallback: Some(json!({"type":"template"}).to_string()),
+            }],
+            T0,
+        )
+        .await
+        .unwrap();
+    b.store.claim_outbound(10, T0).await.unwrap();
+    b.store
+        .outbound_sent(ids[0], "wamid.LEAD1", T0)
+        .await
+        .unwrap();
+    let status = json!({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"value":{"messaging_product":"whatsapp",
+        "metadata":{"display_phone_number":"15550783881","phone_number_id":PNID},
+        "statuses":[{"id":"wamid.LEAD1","status":"failed","timestamp":T0.to_string(),"recipient_id":W1,
+        "errors":[{"code":131047,"title":"Re-engagement message"}]}]},"field":"messages"}]}]});
+    assert_eq!(b.post(&status).await, StatusCode::OK);
+    b.run(T0 + 1).await;
+    let rec = b.store.outbound(ids[0]).await.unwrap();
+    assert_eq!(rec.state, "queued", "back in the queue");
+    let job = b.store.claim_outbound(10, T0 + 2).await.unwrap();
+    assert_eq!(job[0].request, json!({"type":"template"}).to_string());
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_web_chat_talks_to_the_same_bot_and_refuses_bad_input() {
+    let t = common::sqlite_app().await;
+    let b = setup(&t).await;
+    let res = tower::ServiceExt::oneshot(b.router.clone(), get("/chat"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let jar = cookie.split(';').next().unwrap().to_string();
+    let post = |body: Value, with_cookie: bool| {
+        let mut r =
+            Request::post("/chat/messages").header(header::CONTENT_TYPE, "application/json");
+        if with_cookie {
+            r = r.header(header::COOKIE, jar.clone());
+        }
+        r.body(Body::from(body.to_string())).unwrap()
+    };
+    let (s, _) = call(
+        &b.router,
+        post(json!({"text": "I need a plumber in Marhaura"}), true),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    b.run(T0).await;
+    let mut req = get("/chat/messages");
+    req.headers_mut()
+        .insert(header::COOKIE, jar.parse().unwrap());
+    let (s, lines) = call(&b.router, req).await;
+    assert_eq!(s, StatusCode::OK);
+    let lines = lines["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let reply = lines.iter().find(|l| l["from_bot"] == true).unwrap();
+    assert_eq!(
+        reply["choices"].as_array().unwrap().len(),
+        3,
+        "the same three candidates"
+    );
+    for (bad, with_cookie) in [
+        (json!({"text": ""}), true),
+        (json!({"text": "x".repeat(5000)}), true),
+        (
+            json!({"text": "a", "location": {"lat": 1.0, "lon": 2.0}}),
+            true,
+        ),
+        (json!({"location": {"lat": 900.0, "lon": 2.0}}), true),
+        (json!({"text": "hi"}), false),
+    ] {
+        let (s, body) = call(&b.router, post(bad, with_cookie)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    }
+    t.cleanup().await;
+}
