@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use kaamgar_domain::whatsapp::outbound::{Rendered, render};
 use kaamgar_domain::whatsapp::{ContactRef, InboundEvent, InboundMessage, MessageBody};
-use kaamgar_store::NewInboxEvent;
 use serde::{Deserialize, Serialize};
 
 const PAGE: &str = include_str!("../assets/chat.html");
@@ -203,12 +202,8 @@ pub async fn send(
         body,
         context_id: None,
     });
-    let row = NewInboxEvent {
-        key: event.dedupe_key(),
-        kind: event.kind().into(),
-        contact: key,
-        payload: serde_json::to_string(&event).map_err(|e| ApiError::Internal(e.to_string()))?,
-    };
+    let row =
+        crate::inbox_writer::row(&event, &key).map_err(|e| ApiError::Internal(e.to_string()))?;
     state
         .inbox
         .write(vec![row], now)

@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use kaamgar_domain::whatsapp::parse_webhook;
-use kaamgar_store::NewInboxEvent;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -98,16 +97,9 @@ pub async fn receive(
         .map_err(|e| ApiError::bad_request("webhook_invalid", e.to_string()))?;
     let rows = events
         .iter()
-        .map(|e| {
-            Ok(NewInboxEvent {
-                key: e.dedupe_key(),
-                kind: e.kind().into(),
-                contact: e.contact_key().unwrap_or("unknown").to_string(),
-                payload: serde_json::to_string(e)
-                    .map_err(|err| ApiError::Internal(err.to_string()))?,
-            })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+        .map(|e| crate::inbox_writer::row(e, e.contact_key().unwrap_or("unknown")))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| ApiError::Internal(err.to_string()))?;
     let (stored, duplicates) = state
         .inbox
         .write(rows, state.clock.now())

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::whatsapp::outbound::render;
 use kaamgar_domain::whatsapp::{ContactRef, InboundEvent, InboundMessage, MessageBody};
-use kaamgar_store::{NewInboxEvent, NewOutbound, Store};
+use kaamgar_store::{NewOutbound, Store};
 use kaamgar_web::matching::Matcher;
 use std::io::{BufRead, Write};
 use std::sync::Arc;
@@ -104,12 +104,7 @@ pub async fn command(cfg: Config, phone: Option<String>, name: Option<String>) -
             body,
             context_id: None,
         });
-        let row = NewInboxEvent {
-            key: event.dedupe_key(),
-            kind: event.kind().into(),
-            contact: me.key.clone(),
-            payload: serde_json::to_string(&event)?,
-        };
+        let row = kaamgar_web::inbox_writer::row(&event, &me.key)?;
         app.store.ingest_inbound(&[row], now).await?;
         let msgs = bot.drain(now).await?;
         show(&mut out, &me, &msgs)?;
@@ -132,13 +127,8 @@ fn show(out: &mut impl Write, me: &Who, msgs: &[NewOutbound]) -> Result<()> {
         if m.contact == me.key {
             writeln!(out, "bot> {}", r.text)?;
         } else {
-            let to = m
-                .contact
-                .trim_start_matches("term:")
-                .parse::<u64>()
-                .ok()
-                .and_then(|_| PhoneNumber::parse(m.contact.trim_start_matches("term:")).ok())
-                .map_or_else(|| "another contact".to_string(), |p| p.masked());
+            let to = PhoneNumber::parse(m.contact.trim_start_matches("term:"))
+                .map_or_else(|_| "another contact".to_string(), |p| p.masked());
             let how = if m.is_local() {
                 "terminal"
             } else {

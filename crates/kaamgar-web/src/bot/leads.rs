@@ -93,7 +93,7 @@ impl BotService {
         if let Some(open) = offers.iter().find(|o| o.status == OfferStatus::Offered) {
             // Tapped twice, or a second name while the first is being asked: one worker at a time.
             let name = self.worker_name(turn, Some(open.worker_id)).await?;
-            let minutes = (self.cfg.lead_timeout_secs / 60).max(1);
+            let minutes = self.lead_minutes();
             return self.send_to(turn, contact, &notices::asked(lang, &name, minutes), None);
         }
         if offers.iter().any(|o| o.worker_id == worker) {
@@ -101,7 +101,7 @@ impl BotService {
         }
         match self.offer_to(turn, &r, worker).await? {
             Some(name) => {
-                let minutes = (self.cfg.lead_timeout_secs / 60).max(1);
+                let minutes = self.lead_minutes();
                 self.send_to(turn, contact, &notices::asked(lang, &name, minutes), None)
             }
             // No longer available: ask the next one straight away.
@@ -170,13 +170,8 @@ impl BotService {
         before: Option<(String, bool)>,
     ) -> Result<(), BotError> {
         let citizen = turn.tx.contact(&r.new.citizen).await?;
-        let asked: Vec<i64> = turn
-            .tx
-            .offers_of(r.id)
-            .await?
-            .iter()
-            .map(|o| o.worker_id)
-            .collect();
+        let offers = turn.tx.offers_of(r.id).await?;
+        let asked: Vec<i64> = offers.iter().map(|o| o.worker_id).collect();
         let mut queue: Vec<i64> = r
             .candidates
             .iter()
@@ -194,18 +189,14 @@ impl BotService {
                     let msg = notices::next_asked(lang_of(c), prev, &name, *no_answer);
                     self.send_to(turn, c, &msg, None)?;
                 } else if let Some(c) = &citizen {
-                    let minutes = (self.cfg.lead_timeout_secs / 60).max(1);
+                    let minutes = self.lead_minutes();
                     self.send_to(turn, c, &notices::asked(lang_of(c), &name, minutes), None)?;
                 }
                 return Ok(());
             }
         }
-        let any_declined = turn
-            .tx
-            .offers_of(r.id)
-            .await?
-            .iter()
-            .any(|o| o.status == OfferStatus::Declined);
+        // Offers made in the loop above would have returned; the ones read at the start are all there are.
+        let any_declined = offers.iter().any(|o| o.status == OfferStatus::Declined);
         r.status = if any_declined {
             RequestStatus::Declined
         } else {

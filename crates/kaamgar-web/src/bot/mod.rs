@@ -134,8 +134,13 @@ impl BotService {
             understander: &self.understander,
             trades: &self.trades,
             places: &self.places,
-            lead_minutes: (self.cfg.lead_timeout_secs / 60).max(1),
+            lead_minutes: self.lead_minutes(),
         }
+    }
+
+    /// How long a worker has to accept a lead, in whole minutes as the citizen is told.
+    pub(crate) fn lead_minutes(&self) -> i64 {
+        (self.cfg.lead_timeout_secs / 60).max(1)
     }
 
     /// Handles the pending events (the oldest of each contact) and due jobs; returns how many were handled.
