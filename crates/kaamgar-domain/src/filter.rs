@@ -15,6 +15,8 @@ pub struct WorkerFilter {
     pub availability: Option<Availability>,
     pub source: Option<String>,
     pub verified: Option<bool>,
+    /// Part of the name, or the last digits of the phone number (at least four).
+    pub search: Option<String>,
 }
 
 /// What a person asked for, before resolution.
@@ -26,6 +28,7 @@ pub struct FilterInput<'a> {
     pub availability: Option<&'a str>,
     pub source: Option<&'a str>,
     pub verified: Option<bool>,
+    pub search: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -116,6 +119,7 @@ impl WorkerFilter {
             availability,
             source: present(input.source).map(str::to_string),
             verified: input.verified,
+            search: present(input.search).map(|s| s.chars().take(60).collect()),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! kaamgar's domain: the types and rules of the worker registry, free of I/O so they can be tested and reused by
 //! every front door (HTTP, WhatsApp, CLI).
 
+pub mod access;
 pub mod conversation;
 pub mod filter;
 pub mod gazetteer;

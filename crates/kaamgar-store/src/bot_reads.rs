@@ -21,6 +21,9 @@ pub struct ChatLine {
 pub struct RequestFilter {
     pub status: Option<RequestStatus>,
     pub district: Option<String>,
+    pub block: Option<String>,
+    /// Newest first, below this id (instead of oldest first after `after`).
+    pub before: Option<i64>,
 }
 
 impl SqlStore {
@@ -99,26 +102,32 @@ impl SqlStore {
         after: i64,
         limit: i64,
     ) -> Result<Vec<RequestRow>> {
+        let (cmp, order, bound) = match f.before {
+            Some(b) => ("<", "DESC", b),
+            None => (">", "ASC", after),
+        };
         let mut sql = format!(
-            "SELECT {} FROM service_requests WHERE id > $1",
+            "SELECT {} FROM service_requests WHERE id {cmp} $1",
             crate::bot::REQUEST_COLUMNS
         );
         let mut n = 1;
-        if f.status.is_some() {
-            n += 1;
-            sql.push_str(&format!(" AND status = ${n}"));
+        let mut binds: Vec<String> = Vec::new();
+        let cols = [
+            ("status", f.status.map(|s| s.as_str().to_string())),
+            ("district", f.district.clone()),
+            ("block", f.block.clone()),
+        ];
+        for (col, v) in cols {
+            if let Some(v) = v {
+                n += 1;
+                sql.push_str(&format!(" AND {col} = ${n}"));
+                binds.push(v);
+            }
         }
-        if f.district.is_some() {
-            n += 1;
-            sql.push_str(&format!(" AND district = ${n}"));
-        }
-        sql.push_str(&format!(" ORDER BY id LIMIT ${}", n + 1));
-        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(after);
-        if let Some(s) = f.status {
-            q = q.bind(s.as_str());
-        }
-        if let Some(d) = &f.district {
-            q = q.bind(d.clone());
+        sql.push_str(&format!(" ORDER BY id {order} LIMIT ${}", n + 1));
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(bound);
+        for b in binds {
+            q = q.bind(b);
         }
         let rows = q.bind(limit).fetch_all(&self.read).await?;
         rows.iter().map(request_from).collect()

@@ -1,10 +1,12 @@
 //! Persistence for kaamgar: the `Store` trait the rest of the system talks to, implemented once over sqlx's Any
 //! driver for both SQLite (the embedded default) and PostgreSQL (production). Backend-specific SQL stays here.
 
+mod accounts;
 mod batch;
 mod bot;
 mod bot_reads;
 mod columns;
+mod dashboard;
 mod inbox;
 mod lgd;
 mod outbox;
@@ -17,9 +19,13 @@ use async_trait::async_trait;
 use kaamgar_domain::places::{LgdBlock, LgdDistrict};
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 
+pub use accounts::{AccountStore, AuditEntry, NewUser, SessionRow, UserRow};
 pub use batch::{BATCH_ROWS, BatchOutcome, BatchRow, ImportSummary, SkippedRow};
 pub use bot::{BotTx, ContactRow, JobRow, NewRequest, OfferRow, RequestRow};
 pub use bot_reads::{ChatLine, RequestFilter};
+pub use dashboard::{
+    Area, DashboardStore, NewUpload, RequestPoint, UploadEnd, UploadRow, WorkerCount,
+};
 pub use inbox::{InboxEvent, IngestOutcome, NewInboxEvent};
 pub use outbox::{NewOutbound, OutboundJob, OutboundRecord, WINDOW_CLOSED};
 pub use sql::{Backend, SqlStore, redact};
@@ -28,6 +34,8 @@ pub use sql::{Backend, SqlStore, redact};
 pub enum StoreError {
     #[error("a worker with this phone number is already registered")]
     PhoneTaken,
+    #[error("this name is already taken")]
+    NameTaken,
     #[error("not found")]
     NotFound,
     #[error("this person asked for their data to be erased; they must register again themselves")]
@@ -45,6 +53,7 @@ impl StoreError {
     pub fn code(&self) -> &'static str {
         match self {
             StoreError::PhoneTaken => "worker_phone_taken",
+            StoreError::NameTaken => "name_taken",
             StoreError::NotFound => "not_found",
             StoreError::Erased => "worker_erased",
             StoreError::Database(_) | StoreError::Migrate(_) | StoreError::Corrupt(_) => "internal",
@@ -127,7 +136,7 @@ pub struct ImportRunRecord {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: AccountStore + DashboardStore + Send + Sync + std::fmt::Debug {
     fn backend(&self) -> Backend;
     async fn migrate(&self) -> Result<()>;
     async fn ping(&self) -> Result<()>;

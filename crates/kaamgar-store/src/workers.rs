@@ -387,6 +387,20 @@ fn filter_sql(f: &WorkerFilter, start: usize) -> (String, Vec<String>) {
     if let Some(s) = &f.source {
         push("source = ?", s.clone());
     }
+    if let Some(q) = &f.search {
+        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() >= 4 && digits.len() == q.chars().filter(|c| !c.is_whitespace()).count() {
+            push(
+                "phone LIKE ? ESCAPE '\\'",
+                format!("%{}", like_escape(&digits)),
+            );
+        } else {
+            push(
+                "LOWER(name) LIKE ? ESCAPE '\\'",
+                format!("%{}%", like_escape(&q.to_lowercase())),
+            );
+        }
+    }
     if let Some(v) = f.verified {
         cond.push(if v {
             "verified = 1".into()
@@ -395,4 +409,16 @@ fn filter_sql(f: &WorkerFilter, start: usize) -> (String, Vec<String>) {
         });
     }
     (cond.join(" AND "), binds)
+}
+
+/// Escapes LIKE's wildcards so that a search for "50%" or "a_b" means those characters.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -48,6 +48,14 @@ pub async fn page(headers: HeaderMap) -> Result<Response, ApiError> {
     }
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // The page is one file with its own inline style and script; nothing else may load or frame it.
+    resp.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+             connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
     Ok(resp)
 }
 
@@ -100,7 +108,7 @@ pub async fn lines(
     Ok(Json(Lines { lines }))
 }
 
-fn inbound_text(payload: &str) -> Rendered {
+pub(crate) fn inbound_text(payload: &str) -> Rendered {
     let text = match serde_json::from_str::<InboundEvent>(payload) {
         Ok(InboundEvent::Message(m)) => match m.body {
             MessageBody::Text { body } => body,

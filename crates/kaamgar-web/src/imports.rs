@@ -9,18 +9,44 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use kaamgar_domain::access::Scope;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The list import use case, implemented where the file readers live.
 #[async_trait]
 pub trait ListImporter: Send + Sync {
-    /// Imports an uploaded list. With `want_csv` the result carries the whole rejected-row report as CSV.
-    async fn import(
-        &self,
-        file_name: String,
-        body: Bytes,
-        want_csv: bool,
-    ) -> Result<ImportResult, ImportFailure>;
+    async fn import(&self, req: ImportRequest) -> Result<ImportResult, ImportFailure>;
+}
+
+/// One uploaded list to import.
+#[derive(Debug)]
+pub struct ImportRequest {
+    pub file_name: String,
+    pub body: Bytes,
+    /// The result carries the whole rejected-row report as CSV.
+    pub want_csv: bool,
+    /// Rows placed outside this jurisdiction are rejected.
+    pub only: Option<Scope>,
+    /// Updated while the import runs (for the dashboard's progress bar).
+    pub progress: Arc<ImportProgress>,
+}
+
+/// Progress of an import: units done and total (bytes for CSV, rows for XLSX).
+#[derive(Debug, Default)]
+pub struct ImportProgress {
+    pub done: AtomicU64,
+    pub total: AtomicU64,
+}
+
+impl ImportProgress {
+    /// Percent done, 0–100.
+    pub fn percent(&self) -> u8 {
+        let total = self.total.load(Ordering::Relaxed);
+        let done = self.done.load(Ordering::Relaxed).min(total);
+        (done * 100).checked_div(total).map_or(0, |p| p as u8)
+    }
 }
 
 #[derive(Debug)]
@@ -102,7 +128,14 @@ pub async fn upload(
         }
     };
     let name = q.file_name.unwrap_or_else(|| "upload".into());
-    match state.importer.import(name, body, want_csv).await {
+    let req = ImportRequest {
+        file_name: name,
+        body,
+        want_csv,
+        only: None,
+        progress: Arc::default(),
+    };
+    match state.importer.import(req).await {
         Ok(mut result) => match result.report_csv.take() {
             Some(csv) if want_csv => Ok((
                 [

@@ -3,6 +3,7 @@
 
 pub mod bot;
 mod chat;
+pub mod dashboard;
 mod error;
 mod extract;
 mod health;
@@ -25,7 +26,10 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
 pub use error::{ApiError, FieldError};
-pub use imports::{ImportCounts, ImportFailure, ImportResult, ListImporter, SkippedSheet};
+pub use imports::{
+    ImportCounts, ImportFailure, ImportProgress, ImportRequest, ImportResult, ListImporter,
+    SkippedSheet,
+};
 pub use router::router;
 pub use whatsapp::{MAX_WEBHOOK_BYTES, signature_matches};
 
@@ -51,6 +55,8 @@ pub struct AppState {
     pub inbox: inbox_writer::InboxWriter,
     /// The bot, when this process runs it (woken when the webhook stores messages; the web chat talks to it).
     pub bot: Option<Arc<bot::BotService>>,
+    /// The officials' dashboard: overview cache, sign-in guard, uploads in progress.
+    pub dashboard: Arc<dashboard::Dashboard>,
 }
 
 /// The WhatsApp Cloud API secrets the webhook needs; either may be unset (the webhook then refuses).
@@ -85,18 +91,33 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock that moves only when told (tests; sessions and jobs that depend on time).
+#[derive(Debug)]
+pub struct ManualClock(std::sync::atomic::AtomicI64);
+
+impl ManualClock {
+    pub fn new(t: i64) -> Self {
+        ManualClock(std::sync::atomic::AtomicI64::new(t))
+    }
+
+    pub fn advance(&self, secs: i64) {
+        self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// An importer that refuses everything (for processes and tests that do not import).
 #[derive(Debug)]
 pub struct NoImporter;
 
 #[async_trait]
 impl ListImporter for NoImporter {
-    async fn import(
-        &self,
-        _: String,
-        _: axum::body::Bytes,
-        _: bool,
-    ) -> Result<ImportResult, ImportFailure> {
+    async fn import(&self, _: ImportRequest) -> Result<ImportResult, ImportFailure> {
         Err(ImportFailure::Rejected(
             "imports are not available in this process".into(),
         ))

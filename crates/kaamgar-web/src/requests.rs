@@ -137,6 +137,7 @@ pub async fn list(
     let f = RequestFilter {
         status,
         district: p.district.filter(|d| !d.trim().is_empty()),
+        ..Default::default()
     };
     let rows = state
         .store

@@ -1,8 +1,8 @@
 //! The whole URL space in one screen.
 
 use crate::{
-    AppState, chat, extract, health, imports, matching, openapi, reference, requests, whatsapp,
-    workers,
+    AppState, chat, dashboard, extract, health, imports, matching, openapi, reference, requests,
+    whatsapp, workers,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         ));
 
     Router::new()
+        .merge(dashboard::routes(&state))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .route("/api/v1/openapi.json", get(openapi::document))
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
                 .post(whatsapp::receive)
                 .layer(DefaultBodyLimit::max(whatsapp::MAX_WEBHOOK_BYTES)),
         )
+        .layer(axum::middleware::from_fn(dashboard::security_headers))
         .layer(axum::middleware::from_fn(health::track))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -84,11 +84,6 @@ fn validate(state: &AppState, input: &WorkerInput) -> Result<NewWorker, ApiError
         (Field::Availability, input.availability.clone()),
         (Field::Source, input.source.clone()),
     ];
-    let header = Header::from_fields(&fields.iter().map(|(f, _)| *f).collect::<Vec<_>>());
-    let cells: Vec<String> = fields
-        .iter()
-        .map(|(_, v)| v.clone().unwrap_or_default())
-        .collect();
     let defaults = ImportDefaults {
         source: "registered by an official".into(),
         consent: Consent {
@@ -96,21 +91,41 @@ fn validate(state: &AppState, input: &WorkerInput) -> Result<NewWorker, ApiError
             method,
         },
         languages: vec!["hi".into()],
+        only: None,
     };
+    worker_from_fields(state, &fields, defaults).map_err(|errors| {
+        if errors.is_empty() {
+            ApiError::bad_request("empty", "the worker has no data")
+        } else {
+            ApiError::Validation(errors)
+        }
+    })
+}
+
+/// A worker from named values, checked by the same rules as a list row (API and dashboard share them). An empty
+/// error list means there was no data at all.
+pub(crate) fn worker_from_fields(
+    state: &AppState,
+    fields: &[(Field, Option<String>)],
+    defaults: ImportDefaults,
+) -> Result<NewWorker, Vec<FieldError>> {
+    let header = Header::from_fields(&fields.iter().map(|(f, _)| *f).collect::<Vec<_>>());
+    let cells: Vec<String> = fields
+        .iter()
+        .map(|(_, v)| v.clone().unwrap_or_default())
+        .collect();
     let mapper = RowMapper::new(header, &state.trades, &state.places, defaults);
     match mapper.map(1, &cells) {
         RowOutcome::Worker(w) => Ok(*w),
-        RowOutcome::Empty => Err(ApiError::bad_request("empty", "the worker has no data")),
-        RowOutcome::Rejected(errors) => Err(ApiError::Validation(
-            errors
-                .into_iter()
-                .map(|e| FieldError {
-                    field: e.column,
-                    code: e.code.into(),
-                    message: e.reason,
-                })
-                .collect(),
-        )),
+        RowOutcome::Empty => Err(Vec::new()),
+        RowOutcome::Rejected(errors) => Err(errors
+            .into_iter()
+            .map(|e| FieldError {
+                field: e.column,
+                code: e.code.into(),
+                message: e.reason,
+            })
+            .collect()),
     }
 }
 
@@ -303,6 +318,7 @@ fn filter_from(state: &AppState, q: &ListQuery) -> Result<WorkerFilter, ApiError
         availability: q.availability.as_deref(),
         source: q.source.as_deref(),
         verified: q.verified,
+        search: None,
     };
     WorkerFilter::resolve(&state.trades, &state.places, &input)
         .map_err(|e| ApiError::bad_request(e.code, e.message))

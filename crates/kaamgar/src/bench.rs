@@ -117,6 +117,7 @@ async fn timed_import(app: &App, file: &Path) -> Result<(f64, kaamgar_store::Imp
         source: "bench".into(),
         consent: ConsentMethod::SurveyForm,
         now: crate::app::now(),
+        only: None,
     };
     let mut report = CsvReport::new(std::io::sink())?;
     let t = Instant::now();

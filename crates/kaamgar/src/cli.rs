@@ -45,6 +45,9 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Officials' accounts for the dashboard and API tokens.
+    #[command(subcommand)]
+    User(crate::users::UserCommand),
     /// Import lists into the registry.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -260,6 +263,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             serve::run(App::open(cfg).await?, demo).await
         }
+        Command::User(cmd) => crate::users::run(cfg, cmd).await,
         Command::Migrate => {
             app::connect(&cfg).await?;
             println!("database is up to date");
@@ -289,6 +293,7 @@ async fn run(cli: Cli) -> Result<()> {
                 availability: availability.as_deref(),
                 source: None,
                 verified: None,
+                search: None,
             };
             let filter = kaamgar_store::WorkerFilter::resolve(&app.trades, &app.places, &input)?;
             let total = app.store.count_workers(&filter).await?;
@@ -444,6 +449,7 @@ async fn import_workers(
         source,
         consent,
         now: app::now(),
+        only: None,
     };
     let progress = Arc::new(Progress::default());
     let bar = std::io::stderr().is_terminal().then(|| {

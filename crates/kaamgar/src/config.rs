@@ -41,6 +41,9 @@ pub struct Config {
     pub lead_timeout_secs: i64,
     /// Seconds after a lead is accepted that the citizen is asked whether the work was done.
     pub follow_up_after_secs: i64,
+    /// Mark the dashboard's cookies `Secure`: set it when users reach kaamgar over HTTPS (a TLS proxy in front).
+    /// Requests that arrive with `X-Forwarded-Proto: https` get `Secure` cookies either way.
+    pub secure_cookies: bool,
 }
 
 impl Default for Config {
@@ -62,11 +65,12 @@ impl Default for Config {
             whatsapp_template_follow_up: "kaamgar_follow_up".into(),
             lead_timeout_secs: 15 * 60,
             follow_up_after_secs: 24 * 3600,
+            secure_cookies: false,
         }
     }
 }
 
-const KEYS: [&str; 16] = [
+const KEYS: [&str; 17] = [
     "database_url",
     "addr",
     "area",
@@ -83,6 +87,7 @@ const KEYS: [&str; 16] = [
     "whatsapp_template_follow_up",
     "lead_timeout_secs",
     "follow_up_after_secs",
+    "secure_cookies",
 ];
 
 impl Config {
@@ -232,6 +237,9 @@ whatsapp_template_follow_up = "kaamgar_follow_up"
 # A worker has this long to accept a lead; the citizen is asked about the work this long after.
 lead_timeout_secs = 900
 follow_up_after_secs = 86400
+
+# The dashboard's cookies are marked Secure (set true when users reach kaamgar over HTTPS).
+secure_cookies = false
 "#;
 
 #[cfg(test)]

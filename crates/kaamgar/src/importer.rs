@@ -5,9 +5,10 @@ use crate::import::report::{CsvReport, MemoryReport, ReportSink};
 use crate::import::source::Input;
 use crate::import::{ImportError, ImportOptions, ImportOutcome, Progress, import_list};
 use async_trait::async_trait;
-use axum::body::Bytes;
 use kaamgar_domain::worker::ConsentMethod;
-use kaamgar_web::{ImportCounts, ImportFailure, ImportResult, ListImporter, SkippedSheet};
+use kaamgar_web::{
+    ImportCounts, ImportFailure, ImportRequest, ImportResult, ListImporter, SkippedSheet,
+};
 use std::io::Cursor;
 use std::sync::Arc;
 
@@ -40,20 +41,22 @@ pub struct ApiImporter {
 
 #[async_trait]
 impl ListImporter for ApiImporter {
-    async fn import(
-        &self,
-        file_name: String,
-        body: Bytes,
-        want_csv: bool,
-    ) -> Result<ImportResult, ImportFailure> {
+    async fn import(&self, req: ImportRequest) -> Result<ImportResult, ImportFailure> {
+        let ImportRequest {
+            file_name,
+            body,
+            want_csv,
+            only,
+            progress,
+        } = req;
         let opts = ImportOptions {
             file_name,
             source: "uploaded list".into(),
             consent: ConsentMethod::SurveyForm,
             now: now(),
+            only,
         };
         let input = Input::Memory(Cursor::new(body.to_vec()));
-        let progress = Arc::new(Progress::default());
         let (outcome, errors, total, csv) = if want_csv {
             let mut report =
                 CsvReport::new(Vec::new()).map_err(|e| ImportFailure::Internal(e.to_string()))?;

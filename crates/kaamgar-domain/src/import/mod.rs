@@ -44,6 +44,8 @@ pub struct ImportDefaults {
     pub source: String,
     pub consent: Consent,
     pub languages: Vec<String>,
+    /// Rows placed outside this jurisdiction are rejected (a block officer's upload).
+    pub only: Option<crate::access::Scope>,
 }
 
 impl ImportDefaults {
@@ -55,6 +57,7 @@ impl ImportDefaults {
                 method: ConsentMethod::SurveyForm,
             },
             languages: vec!["hi".into()],
+            only: None,
         }
     }
 }
@@ -301,6 +304,23 @@ impl<'a> RowMapper<'a> {
         let source = get(Field::Source)
             .map(|(_, v)| v.chars().filter(|c| !c.is_control()).take(120).collect())
             .unwrap_or_else(|| self.defaults.source.clone());
+        if let (Some(p), Some(scope)) = (&place, &self.defaults.only)
+            && !scope.covers(&p.district, p.block.as_deref())
+        {
+            let at = match &p.block {
+                Some(b) => format!("{b}, {}", p.district),
+                None => p.district.clone(),
+            };
+            fail(
+                Field::Block,
+                p.block.as_deref().unwrap_or(&p.district),
+                "outside_jurisdiction",
+                format!(
+                    "{at} is outside the uploader's jurisdiction ({})",
+                    scope.key()
+                ),
+            );
+        }
         match (name, phone, place, errors.is_empty()) {
             (Some(name), Some(phone), Some(place), true) if !trades.is_empty() => {
                 RowOutcome::Worker(Box::new(NewWorker {

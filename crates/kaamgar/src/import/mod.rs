@@ -28,6 +28,8 @@ pub struct ImportOptions {
     /// How consent was collected when the list has no consent column.
     pub consent: ConsentMethod,
     pub now: i64,
+    /// Rows outside this jurisdiction are rejected (uploads by block officers and district administrators).
+    pub only: Option<kaamgar_domain::access::Scope>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,11 +58,7 @@ pub enum ImportError {
 }
 
 /// Progress counters the caller may display: units done and total (bytes for CSV, rows for XLSX).
-#[derive(Debug, Default)]
-pub struct Progress {
-    pub done: AtomicU64,
-    pub total: AtomicU64,
-}
+pub use kaamgar_web::ImportProgress as Progress;
 
 enum Msg {
     Header {
@@ -96,6 +94,7 @@ pub async fn import_list(
             method: opts.consent,
         },
         languages: vec!["hi".into()],
+        only: opts.only.clone(),
     };
     let name = opts.file_name.clone();
     let reader = tokio::task::spawn_blocking(move || {

@@ -80,6 +80,7 @@ pub async fn import_bytes(
         source: "test list".into(),
         consent: ConsentMethod::SurveyForm,
         now: 1_700_000_000,
+        only: None,
     };
     let out = kaamgar::importer::run(
         app,

@@ -1,0 +1,250 @@
+//! What the officials' dashboard reads in bulk: registry and request counts for a district or block (the web layer
+//! caches them), and list uploads made through the dashboard with their rejected-row reports.
+
+use crate::{ImportSummary, Result, SqlStore, StoreError};
+use async_trait::async_trait;
+use sqlx::{AssertSqlSafe, Row};
+
+/// Where the counts are taken: the whole database, a district, or a block of it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Area {
+    pub district: Option<String>,
+    pub block: Option<String>,
+}
+
+/// Workers counted by block, trade, availability, verification and source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerCount {
+    pub block: Option<String>,
+    pub trade: String,
+    pub availability: String,
+    pub verified: bool,
+    pub source: String,
+    pub count: i64,
+}
+
+/// A request as the overview reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestPoint {
+    pub block: Option<String>,
+    pub status: String,
+    pub created_at: i64,
+    pub accepted_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUpload {
+    pub user_id: i64,
+    pub district: Option<String>,
+    pub block: Option<String>,
+    pub file_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub district: Option<String>,
+    pub block: Option<String>,
+    pub file_name: String,
+    /// `running`, `done`, `rejected` (the file as a whole) or `failed` (an internal error).
+    pub status: String,
+    pub run_id: Option<i64>,
+    pub summary: ImportSummary,
+    pub message: Option<String>,
+    pub has_report: bool,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// How an upload ended.
+#[derive(Debug, Clone)]
+pub struct UploadEnd<'a> {
+    pub status: &'a str,
+    pub run_id: Option<i64>,
+    pub summary: ImportSummary,
+    pub message: Option<&'a str>,
+    pub report: Option<&'a str>,
+}
+
+#[async_trait]
+pub trait DashboardStore: Send + Sync {
+    async fn worker_counts(&self, area: &Area) -> Result<Vec<WorkerCount>>;
+    /// Requests created at or after `since`.
+    async fn request_points(&self, area: &Area, since: i64) -> Result<Vec<RequestPoint>>;
+    async fn create_upload(&self, u: &NewUpload, now: i64) -> Result<i64>;
+    async fn finish_upload(&self, id: i64, end: &UploadEnd<'_>, now: i64) -> Result<()>;
+    async fn upload(&self, id: i64) -> Result<UploadRow>;
+    async fn upload_report(&self, id: i64) -> Result<Option<String>>;
+    /// Uploads inside the area, newest first.
+    async fn list_uploads(&self, area: &Area, limit: i64) -> Result<Vec<UploadRow>>;
+}
+
+/// `WHERE` conditions for an area, numbered from `$start`.
+fn area_sql(area: &Area, start: usize) -> (String, Vec<String>) {
+    let mut cond = String::new();
+    let mut binds = Vec::new();
+    for (col, v) in [("district", &area.district), ("block", &area.block)] {
+        if let Some(v) = v {
+            binds.push(v.clone());
+            cond.push_str(&format!(" AND {col} = ${}", start + binds.len() - 1));
+        }
+    }
+    (cond, binds)
+}
+
+const UPLOAD_COLUMNS: &str = "id, user_id, district, block, file_name, status, run_id, rows_total, rows_inserted, \
+     rows_updated, rows_unchanged, rows_rejected, rows_empty, message, report IS NOT NULL AS has_report, \
+     created_at, finished_at";
+
+fn upload_from(r: &sqlx::any::AnyRow) -> Result<UploadRow> {
+    let n = |c: &str| -> Result<u64> { Ok(r.try_get::<i64, _>(c)?.max(0) as u64) };
+    let has_report: bool = match r.try_get::<bool, _>("has_report") {
+        Ok(b) => b,
+        Err(_) => r.try_get::<i64, _>("has_report")? != 0,
+    };
+    Ok(UploadRow {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        district: r.try_get("district")?,
+        block: r.try_get("block")?,
+        file_name: r.try_get("file_name")?,
+        status: r.try_get("status")?,
+        run_id: r.try_get("run_id")?,
+        summary: ImportSummary {
+            rows: n("rows_total")?,
+            inserted: n("rows_inserted")?,
+            updated: n("rows_updated")?,
+            unchanged: n("rows_unchanged")?,
+            rejected: n("rows_rejected")?,
+            empty: n("rows_empty")?,
+        },
+        message: r.try_get("message")?,
+        has_report,
+        created_at: r.try_get("created_at")?,
+        finished_at: r.try_get("finished_at")?,
+    })
+}
+
+#[async_trait]
+impl DashboardStore for SqlStore {
+    async fn worker_counts(&self, area: &Area) -> Result<Vec<WorkerCount>> {
+        let (cond, binds) = area_sql(area, 1);
+        let sql = format!(
+            "SELECT block, trade, availability, verified, source, COUNT(*) AS n \
+             FROM workers WHERE deleted_at IS NULL{cond} GROUP BY block, trade, availability, verified, source"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(WorkerCount {
+                    block: r.try_get("block")?,
+                    trade: r.try_get("trade")?,
+                    availability: r.try_get("availability")?,
+                    verified: r.try_get::<i64, _>("verified")? != 0,
+                    source: r.try_get("source")?,
+                    count: r.try_get("n")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn request_points(&self, area: &Area, since: i64) -> Result<Vec<RequestPoint>> {
+        let (cond, binds) = area_sql(area, 2);
+        let sql = format!(
+            "SELECT block, status, created_at, accepted_at FROM service_requests \
+             WHERE created_at >= $1{cond}"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(since);
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RequestPoint {
+                    block: r.try_get("block")?,
+                    status: r.try_get("status")?,
+                    created_at: r.try_get("created_at")?,
+                    accepted_at: r.try_get("accepted_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_upload(&self, u: &NewUpload, now: i64) -> Result<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO uploads (user_id, district, block, file_name, status, created_at) \
+             VALUES ($1, $2, $3, $4, 'running', $5) RETURNING id",
+        )
+        .bind(u.user_id)
+        .bind(&u.district)
+        .bind(&u.block)
+        .bind(&u.file_name)
+        .bind(now)
+        .fetch_one(&self.write)
+        .await?;
+        Ok(id)
+    }
+
+    async fn finish_upload(&self, id: i64, end: &UploadEnd<'_>, now: i64) -> Result<()> {
+        let s = &end.summary;
+        let n = |v: u64| v.min(i64::MAX as u64) as i64;
+        sqlx::query(
+            "UPDATE uploads SET status = $1, run_id = $2, rows_total = $3, rows_inserted = $4, rows_updated = $5, \
+             rows_unchanged = $6, rows_rejected = $7, rows_empty = $8, message = $9, report = $10, finished_at = $11 \
+             WHERE id = $12",
+        )
+        .bind(end.status)
+        .bind(end.run_id)
+        .bind(n(s.rows))
+        .bind(n(s.inserted))
+        .bind(n(s.updated))
+        .bind(n(s.unchanged))
+        .bind(n(s.rejected))
+        .bind(n(s.empty))
+        .bind(end.message)
+        .bind(end.report)
+        .bind(now)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn upload(&self, id: i64) -> Result<UploadRow> {
+        let sql = format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        upload_from(&row)
+    }
+
+    async fn upload_report(&self, id: i64) -> Result<Option<String>> {
+        let r: Option<Option<String>> =
+            sqlx::query_scalar("SELECT report FROM uploads WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?;
+        r.ok_or(StoreError::NotFound)
+    }
+
+    async fn list_uploads(&self, area: &Area, limit: i64) -> Result<Vec<UploadRow>> {
+        let (cond, binds) = area_sql(area, 2);
+        let sql = format!(
+            "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id > 0{cond} ORDER BY id DESC LIMIT $1"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(limit);
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.read).await?;
+        rows.iter().map(upload_from).collect()
+    }
+}

@@ -1,0 +1,263 @@
+//! The dashboard's two languages. Every visible text is a key in `data/ui_texts.tsv` (key, English, Hindi), so a
+//! translator edits one file; a test checks that every key the templates use is there.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+const TEXTS: &str = include_str!("../../../../data/ui_texts.tsv");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Hi,
+    En,
+}
+
+static CATALOGUE: LazyLock<HashMap<&'static str, [&'static str; 2]>> = LazyLock::new(|| {
+    TEXTS
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some((f.next()?, [f.next()?, f.next()?]))
+        })
+        .collect()
+});
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Hi => "hi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim() {
+            "hi" => Some(Lang::Hi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other language (for the switch).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Hi => Lang::En,
+            Lang::En => Lang::Hi,
+        }
+    }
+
+    /// The text for `key`; the key itself when it is missing (the catalogue test fails on that).
+    pub fn s(&self, key: &str) -> &'static str {
+        match CATALOGUE.get(key) {
+            Some([en, hi]) => match self {
+                Lang::En => en,
+                Lang::Hi => hi,
+            },
+            None => {
+                tracing::warn!(ui.key = key, "missing dashboard text");
+                "?"
+            }
+        }
+    }
+
+    /// A language from `Accept-Language`: English only when it comes before Hindi.
+    pub fn from_accept(header: &str) -> Lang {
+        for part in header.split(',') {
+            let tag = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if tag.starts_with("hi") {
+                return Lang::Hi;
+            }
+            if tag.starts_with("en") {
+                return Lang::En;
+            }
+        }
+        Lang::Hi
+    }
+}
+
+/// A number with Indian digit grouping (12,34,567).
+pub fn num(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    let len = digits.len();
+    for (i, c) in digits.chars().enumerate() {
+        let left = len - i;
+        out.push(c);
+        if left >= 4 && (left - 1) % 2 == 1 {
+            out.push(',');
+        }
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// A moment in India time, as `24/11/2026 14:05`.
+pub fn when(t: i64) -> String {
+    let local = t + 19_800;
+    let (y, m, d) = super::charts::civil_from_days(local.div_euclid(86_400));
+    let s = local.rem_euclid(86_400);
+    format!("{d:02}/{m:02}/{y} {:02}:{:02}", s / 3600, s % 3600 / 60)
+}
+
+/// Hides phone numbers in free text (a conversation shows numbers exchanged): every run of 8 or more digits,
+/// spaces and dashes included, keeps only its last two digits.
+pub fn mask_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit()
+            || (chars[i] == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
+            let mut j = i + 1;
+            while j < chars.len()
+                && (chars[j].is_ascii_digit()
+                    || (matches!(chars[j], ' ' | '-')
+                        && chars.get(j + 1).is_some_and(char::is_ascii_digit)))
+            {
+                j += 1;
+            }
+            let digits = chars[i..j].iter().filter(|c| c.is_ascii_digit()).count();
+            if digits >= 8 {
+                let mut seen = 0;
+                for &c in &chars[i..j] {
+                    if c.is_ascii_digit() {
+                        seen += 1;
+                        out.push(if seen > digits - 2 { c } else { '•' });
+                    } else {
+                        out.push(c);
+                    }
+                }
+            } else {
+                out.extend(&chars[i..j]);
+            }
+            i = j;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_grouped_the_indian_way() {
+        assert_eq!(num(0), "0");
+        assert_eq!(num(999), "999");
+        assert_eq!(num(1000), "1,000");
+        assert_eq!(num(80000), "80,000");
+        assert_eq!(num(1234567), "12,34,567");
+        assert_eq!(num(-12345), "-12,345");
+    }
+
+    #[test]
+    fn every_key_used_by_a_template_or_handler_has_both_languages() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut sources: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src/dashboard");
+        for e in std::fs::read_dir(src).unwrap() {
+            sources.push(std::fs::read_to_string(e.unwrap().path()).unwrap());
+        }
+        let mut missing = Vec::new();
+        for text in &sources {
+            for pat in [".s(\"", ".t(\"", "key: \""] {
+                for (i, _) in text.match_indices(pat) {
+                    let rest = &text[i + pat.len()..];
+                    let key = &rest[..rest.find('"').unwrap()];
+                    if !key.is_empty() && !CATALOGUE.contains_key(key) {
+                        missing.push(key.to_string());
+                    }
+                }
+            }
+        }
+        // Keys built from stored values (statuses, roles, availability …).
+        let dynamic = [
+            "open",
+            "offered",
+            "accepted",
+            "done",
+            "rated",
+            "declined",
+            "expired",
+            "cancelled",
+            "withdrawn",
+            "running",
+            "rejected",
+            "failed",
+            "available",
+            "busy",
+            "inactive",
+            "female",
+            "male",
+            "other",
+            "survey_form",
+            "verbal",
+            "whatsapp",
+            "web",
+            "phone",
+            "other_trades",
+            "experience",
+            "gender",
+            "age",
+            "village",
+            "panchayat",
+            "block",
+            "district",
+            "pin",
+            "rating",
+            "source",
+            "consent",
+            "user_name",
+            "password",
+            "sign_in",
+        ];
+        for k in dynamic
+            .into_iter()
+            .chain(kaamgar_domain::access::Role::ALL.map(|r| r.as_str()))
+        {
+            if !CATALOGUE.contains_key(k) {
+                missing.push(k.to_string());
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(
+            missing.is_empty(),
+            "missing in data/ui_texts.tsv: {missing:?}"
+        );
+        for (k, [en, hi]) in CATALOGUE.iter() {
+            assert!(!en.is_empty() && !hi.is_empty(), "{k} needs both languages");
+        }
+    }
+
+    #[test]
+    fn phone_numbers_in_text_are_masked_and_other_numbers_kept() {
+        assert_eq!(mask_numbers("call 98765 43210 now"), "call ••••• •••10 now");
+        assert_eq!(mask_numbers("+919876543210"), "+••••••••••10");
+        assert_eq!(
+            mask_numbers("3 km, 5 years, PIN 841418"),
+            "3 km, 5 years, PIN 841418"
+        );
+        assert_eq!(when(0), "01/01/1970 05:30");
+    }
+
+    #[test]
+    fn accept_language_prefers_the_first_known_language() {
+        assert_eq!(Lang::from_accept("en-IN,en;q=0.9,hi;q=0.8"), Lang::En);
+        assert_eq!(Lang::from_accept("hi-IN,en;q=0.5"), Lang::Hi);
+        assert_eq!(Lang::from_accept("fr"), Lang::Hi);
+    }
+}

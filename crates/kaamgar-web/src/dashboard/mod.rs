@@ -1,0 +1,258 @@
+//! The officials' dashboard: server-rendered pages (askama templates, no HTML built in code) for the overview,
+//! workers, list uploads, service requests and the audit log, behind sign-in. Every page works without
+//! JavaScript; charts and the map are SVG drawn on the server.
+
+pub mod audit;
+mod charts;
+pub mod i18n;
+mod overview;
+mod pages;
+mod requests;
+pub mod secret;
+pub mod session;
+mod signin;
+mod stats;
+mod uploads;
+mod worker_edit;
+mod workers;
+
+use crate::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use i18n::Lang;
+use kaamgar_domain::access::Permission;
+use kaamgar_store::StoreError;
+use session::Official;
+
+pub use signin::SignInGuard;
+pub use stats::StatsCache;
+pub use uploads::UploadTracker;
+
+/// The dashboard's shared state: caches, the sign-in guard, uploads in progress.
+#[derive(Debug)]
+pub struct Dashboard {
+    pub stats: StatsCache,
+    pub guard: SignInGuard,
+    pub uploads: UploadTracker,
+    /// Cookies get `Secure` (set when the service is reached over TLS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+    /// Password checks at once (argon2 takes 19 MiB and tens of milliseconds each).
+    pub hashing: tokio::sync::Semaphore,
+}
+
+impl Dashboard {
+    pub fn new(secure_cookies: bool) -> Self {
+        Dashboard {
+            stats: StatsCache::default(),
+            guard: SignInGuard::default(),
+            uploads: UploadTracker::default(),
+            secure_cookies,
+            hashing: tokio::sync::Semaphore::new(2),
+        }
+    }
+}
+
+/// Forms are small; uploads have their own limit.
+const FORM_LIMIT: usize = 16 * 1024;
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(overview::page))
+        .route("/signin", post(signin::sign_in))
+        .route("/signout", post(signin::sign_out))
+        .route("/lang", post(signin::switch_lang))
+        .route("/workers", get(workers::list))
+        .route(
+            "/workers/{id}",
+            get(workers::profile).post(worker_edit::save),
+        )
+        .route("/workers/{id}/edit", get(worker_edit::edit))
+        .route("/workers/{id}/verify", post(worker_edit::verify))
+        .route("/workers/{id}/erasure", post(worker_edit::erasure))
+        .route(
+            "/uploads",
+            get(uploads::list)
+                .post(uploads::upload)
+                .layer(DefaultBodyLimit::max(state.max_upload_bytes + 64 * 1024)),
+        )
+        .route("/uploads/{id}", get(uploads::status))
+        .route("/uploads/{id}/report.csv", get(uploads::report))
+        .route("/requests", get(requests::list))
+        .route("/requests/{id}", get(requests::detail))
+        .route("/audit", get(pages::audit_log))
+        .route("/static/app.css", get(pages::css))
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pre_cookie,
+        ))
+}
+
+/// Gives a visitor without one the cookie that carries the sign-in form's CSRF token.
+async fn pre_cookie(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let fresh =
+        if session::cookie(req.headers(), session::PRE_COOKIE).is_some_and(|v| v.len() == 67) {
+            None
+        } else {
+            secret::new_token("pre").ok()
+        };
+    if let Some(t) = &fresh {
+        req.extensions_mut().insert(session::FreshPre(t.clone()));
+    }
+    let secure = session::is_secure(&state, req.headers());
+    let mut resp = next.run(req).await;
+    if let Some(t) = fresh {
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            session::set_cookie(session::PRE_COOKIE, &t, None, secure, "Strict"),
+        );
+    }
+    resp
+}
+
+/// The strict policy for dashboard pages: only this site's own styles and scripts, no framing.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'";
+
+/// Security headers on every response (a response may bring its own Content-Security-Policy).
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    resp
+}
+
+/// Renders a page. Pages carry personal data: never cached by the browser or a proxy.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        Err(e) => DashError::Internal(e.to_string()).into_response(),
+    }
+}
+
+/// What went wrong, shown as a page in both languages (the error may come before the language is known).
+#[derive(Debug)]
+pub enum DashError {
+    NotFound,
+    Forbidden,
+    BadRequest(String),
+    /// The form's CSRF token did not match the session's.
+    Csrf,
+    TooMany(String),
+    Internal(String),
+}
+
+impl From<StoreError> for DashError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => DashError::NotFound,
+            other => DashError::Internal(other.to_string()),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    en: &'a str,
+    hi: &'a str,
+    detail: &'a str,
+}
+
+impl IntoResponse for DashError {
+    fn into_response(self) -> Response {
+        let (status, key, detail) = match &self {
+            DashError::NotFound => (StatusCode::NOT_FOUND, "err_not_found", ""),
+            DashError::Forbidden => (StatusCode::FORBIDDEN, "err_forbidden", ""),
+            DashError::BadRequest(m) => (StatusCode::BAD_REQUEST, "err_bad_request", m.as_str()),
+            DashError::Csrf => (StatusCode::FORBIDDEN, "err_csrf", ""),
+            DashError::TooMany(m) => (StatusCode::TOO_MANY_REQUESTS, "err_too_many", m.as_str()),
+            DashError::Internal(m) => {
+                tracing::error!(error = %m, "dashboard error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "err_internal", "")
+            }
+        };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            en: Lang::En.s(key),
+            hi: Lang::Hi.s(key),
+            detail,
+        };
+        let mut resp = render(&page);
+        *resp.status_mut() = status;
+        resp
+    }
+}
+
+/// The frame every signed-in page shares: language, who is signed in, the navigation and the CSRF token.
+#[derive(Debug)]
+pub struct Chrome {
+    pub lang: Lang,
+    pub user: String,
+    pub role: &'static str,
+    pub area: String,
+    pub csrf: String,
+    /// This page's path and query, for the language switch to come back to.
+    pub here: String,
+    pub nav: &'static str,
+    pub can_upload: bool,
+    pub can_audit: bool,
+}
+
+impl Chrome {
+    pub fn new(o: &Official, nav: &'static str, here: &axum::http::Uri) -> Self {
+        let area = match &o.scope {
+            kaamgar_domain::access::Scope::All => o.lang.s("area_all").to_string(),
+            kaamgar_domain::access::Scope::District(d) => d.clone(),
+            kaamgar_domain::access::Scope::Block { district, block } => {
+                format!("{block}, {district}")
+            }
+        };
+        Chrome {
+            lang: o.lang,
+            user: o.name.clone(),
+            role: o.role.as_str(),
+            area,
+            csrf: o.csrf.clone(),
+            here: here
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_string(),
+            nav,
+            can_upload: o.can(Permission::UploadLists),
+            can_audit: o.can(Permission::ViewAudit),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.s(key)
+    }
+
+    pub fn role_name(&self) -> &'static str {
+        self.lang.s(self.role)
+    }
+}

@@ -1,0 +1,87 @@
+//! Small pages: the audit log (administrators) and the stylesheet.
+
+use super::i18n::when;
+use super::session::Official;
+use super::{Chrome, DashError, render};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{Uri, header};
+use axum::response::{IntoResponse, Response};
+use kaamgar_domain::access::Permission;
+use serde::Deserialize;
+
+const CSS: &str = include_str!("../../assets/app.css");
+
+/// The stylesheet; its URL carries a version, so browsers may keep it for a day.
+pub async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditParams {
+    before: Option<i64>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+    outcome: String,
+    detail: String,
+    ip: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    entries: Vec<Entry>,
+    next: Option<String>,
+}
+
+const PAGE_SIZE: i64 = 100;
+
+/// The audit log: everything for a state administrator; for a district administrator, what the district's own
+/// officials did (failed sign-ins under unknown names belong to no district and show to the state only).
+pub async fn audit_log(
+    State(state): State<AppState>,
+    o: Official,
+    uri: Uri,
+    Query(q): Query<AuditParams>,
+) -> Result<Response, DashError> {
+    o.require(Permission::ViewAudit)?;
+    let rows = state
+        .store
+        .audit_log(q.before.unwrap_or(i64::MAX), PAGE_SIZE, o.scope.district())
+        .await?;
+    let next = (rows.len() as i64 == PAGE_SIZE)
+        .then(|| rows.last().map(|(id, _)| format!("/audit?before={id}")))
+        .flatten();
+    let entries = rows
+        .into_iter()
+        .map(|(_, e)| Entry {
+            at: when(e.at),
+            actor: e.actor,
+            action: e.action,
+            target: e.target.unwrap_or_default(),
+            outcome: e.outcome,
+            detail: e.detail.unwrap_or_default(),
+            ip: e.ip.unwrap_or_default(),
+        })
+        .collect();
+    Ok(render(&AuditPage {
+        chrome: Chrome::new(&o, "audit", &uri),
+        entries,
+        next,
+    }))
+}

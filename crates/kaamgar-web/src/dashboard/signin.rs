@@ -1,0 +1,332 @@
+//! Signing in and out, and the language switch. Sign-in is limited per name and per address, checks the password
+//! off the async runtime (argon2), costs the same time for an unknown name, and opens a fresh session.
+
+use super::audit::{self, Actor, Outcome};
+use super::i18n::Lang;
+use super::secret::{decoy_hash, new_token, token_digest, verify_password};
+use super::session::{
+    self, LANG_COOKIE, MAX_SECS, Official, SESSION_COOKIE, Visitor, access_of, safe_next,
+};
+use super::{DashError, render};
+use crate::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Failed sign-ins counted over this window…
+const WINDOW_SECS: i64 = 15 * 60;
+/// …at most this many for one account name…
+const PER_NAME: usize = 5;
+/// …and this many from one address.
+const PER_ADDRESS: usize = 20;
+
+/// Counts failed sign-ins per account name and per address. Kept in memory: with several `serve` processes each
+/// counts its own, which multiplies the limit by the number of processes.
+#[derive(Debug, Default)]
+pub struct SignInGuard {
+    failures: Mutex<HashMap<String, Vec<i64>>>,
+}
+
+impl SignInGuard {
+    fn keys(name: &str, ip: Option<&str>) -> [(String, usize); 2] {
+        [
+            (format!("n:{}", name.to_lowercase()), PER_NAME),
+            (format!("a:{}", ip.unwrap_or("?")), PER_ADDRESS),
+        ]
+    }
+
+    /// Seconds to wait before another attempt, or `None` when one is allowed now.
+    pub fn wait(&self, name: &str, ip: Option<&str>, now: i64) -> Option<i64> {
+        let map = self.failures.lock().ok()?;
+        Self::keys(name, ip)
+            .iter()
+            .filter_map(|(k, limit)| {
+                let times = map.get(k)?;
+                let recent: Vec<i64> = times
+                    .iter()
+                    .copied()
+                    .filter(|t| now - t < WINDOW_SECS)
+                    .collect();
+                (recent.len() >= *limit).then(|| recent[recent.len() - limit] + WINDOW_SECS - now)
+            })
+            .max()
+    }
+
+    pub fn failed(&self, name: &str, ip: Option<&str>, now: i64) {
+        let Ok(mut map) = self.failures.lock() else {
+            return;
+        };
+        if map.len() > 50_000 {
+            map.retain(|_, v| v.last().is_some_and(|t| now - t < WINDOW_SECS));
+        }
+        for (k, limit) in Self::keys(name, ip) {
+            let v = map.entry(k).or_default();
+            v.retain(|t| now - t < WINDOW_SECS);
+            v.push(now);
+            if v.len() > limit * 2 {
+                v.remove(0);
+            }
+        }
+    }
+
+    pub fn succeeded(&self, name: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(&format!("n:{}", name.to_lowercase()));
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+pub struct SignInPage<'a> {
+    pub lang: Lang,
+    pub csrf: &'a str,
+    pub next: &'a str,
+    pub name: &'a str,
+    /// A key of the message to show above the form.
+    pub notice: Option<&'static str>,
+    pub wait_minutes: i64,
+}
+
+impl SignInPage<'_> {
+    fn t(&self, key: &str) -> &'static str {
+        self.lang.s(key)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    next: Option<String>,
+}
+
+fn sign_in_again(
+    v: &Visitor,
+    f: &SignInForm,
+    notice: &'static str,
+    wait: i64,
+    status: StatusCode,
+) -> Response {
+    let next = safe_next(f.next.as_deref());
+    let name: String = f.name.chars().take(60).collect();
+    let mut resp = render(&SignInPage {
+        lang: v.lang,
+        csrf: &v.pre,
+        next: &next,
+        name: &name,
+        notice: Some(notice),
+        wait_minutes: (wait + 59) / 60,
+    });
+    *resp.status_mut() = status;
+    resp
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    v: Visitor,
+    headers: HeaderMap,
+    Form(f): Form<SignInForm>,
+) -> Result<Response, DashError> {
+    let now = state.clock.now();
+    let name = f.name.trim().to_string();
+    let actor = Actor {
+        user_id: None,
+        name: &name,
+        ip: v.ip.as_deref(),
+    };
+    if !v.csrf_ok(&f.csrf) {
+        audit::record(
+            &state,
+            actor,
+            "signin",
+            None,
+            Outcome::Denied,
+            Some("csrf token mismatch".into()),
+        )
+        .await?;
+        return Ok(sign_in_again(
+            &v,
+            &f,
+            "signin_form_expired",
+            0,
+            StatusCode::FORBIDDEN,
+        ));
+    }
+    if let Some(wait) = state.dashboard.guard.wait(&name, v.ip.as_deref(), now) {
+        audit::record(
+            &state,
+            actor,
+            "signin",
+            None,
+            Outcome::Denied,
+            Some("rate limited".into()),
+        )
+        .await?;
+        return Ok(sign_in_again(
+            &v,
+            &f,
+            "signin_too_many",
+            wait,
+            StatusCode::TOO_MANY_REQUESTS,
+        ));
+    }
+    let user = match state.store.user_by_name(&name).await {
+        Ok(u) => Some(u),
+        Err(kaamgar_store::StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let stored = user
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
+    let password = f.password.clone();
+    let matches = {
+        let _permit = state
+            .dashboard
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| DashError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+            .await
+            .map_err(|e| DashError::Internal(e.to_string()))?
+    };
+    let user = match user {
+        Some(u) if matches && !u.disabled && access_of(&u).is_some() => u,
+        _ => {
+            state.dashboard.guard.failed(&name, v.ip.as_deref(), now);
+            audit::record(
+                &state,
+                actor,
+                "signin",
+                None,
+                Outcome::Denied,
+                Some("wrong name or password".into()),
+            )
+            .await?;
+            return Ok(sign_in_again(
+                &v,
+                &f,
+                "signin_wrong",
+                0,
+                StatusCode::UNAUTHORIZED,
+            ));
+        }
+    };
+    state.dashboard.guard.succeeded(&name);
+    let token = new_token("kgs").map_err(|e| DashError::Internal(e.to_string()))?;
+    let csrf = new_token("csr").map_err(|e| DashError::Internal(e.to_string()))?;
+    // A session cookie brought to the sign-in is never reused: the new session has a new id.
+    if let Some(old) = session::cookie(&headers, SESSION_COOKIE) {
+        state.store.delete_session(&token_digest(old)).await?;
+    }
+    state
+        .store
+        .create_session(&token_digest(&token), user.id, &csrf, now, now + MAX_SECS)
+        .await?;
+    let actor = Actor {
+        user_id: Some(user.id),
+        ..actor
+    };
+    audit::record(&state, actor, "signin", None, Outcome::Ok, None).await?;
+    let mut resp = Redirect::to(&safe_next(f.next.as_deref())).into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(SESSION_COOKIE, &token, Some(MAX_SECS), v.secure, "Lax"),
+    );
+    Ok(resp)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    o: Official,
+    headers: HeaderMap,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, DashError> {
+    if !o.csrf_ok(&f.csrf) {
+        return Err(audit::refuse(&state, &o, "signout", None, DashError::Csrf).await);
+    }
+    state.store.delete_session(&o.token_hash).await?;
+    audit::record(&state, (&o).into(), "signout", None, Outcome::Ok, None).await?;
+    let mut resp = Redirect::to("/").into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(
+            SESSION_COOKIE,
+            "",
+            Some(0),
+            session::is_secure(&state, &headers),
+            "Lax",
+        ),
+    );
+    Ok(resp)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LangForm {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    csrf: String,
+    next: Option<String>,
+}
+
+/// Switches the language; remembered in a cookie for a year and, when signed in, in the account.
+pub async fn switch_lang(
+    State(state): State<AppState>,
+    v: Visitor,
+    Form(f): Form<LangForm>,
+) -> Result<Response, DashError> {
+    if !v.csrf_ok(&f.csrf) {
+        return Err(DashError::Csrf);
+    }
+    let lang = Lang::parse(&f.lang)
+        .ok_or_else(|| DashError::BadRequest("lang must be hi or en".into()))?;
+    if let Some(o) = &v.official {
+        state
+            .store
+            .set_user_lang(o.id, lang.code(), state.clock.now())
+            .await?;
+    }
+    let mut resp = Redirect::to(&safe_next(f.next.as_deref())).into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(LANG_COOKIE, lang.code(), Some(365 * 86400), v.secure, "Lax"),
+    );
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn five_failures_lock_a_name_for_the_rest_of_the_window() {
+        let g = SignInGuard::default();
+        for i in 0..5 {
+            assert_eq!(g.wait("asha", Some("10.0.0.1"), 1000 + i), None);
+            g.failed("asha", Some("10.0.0.1"), 1000 + i);
+        }
+        let wait = g.wait("ASHA", Some("10.0.0.9"), 1010).unwrap();
+        assert!(wait > 800 && wait <= WINDOW_SECS, "{wait}");
+        assert_eq!(g.wait("ravi", Some("10.0.0.9"), 1010), None);
+        assert_eq!(g.wait("asha", None, 1000 + WINDOW_SECS + 10), None);
+        g.succeeded("asha");
+        assert_eq!(g.wait("asha", Some("10.0.0.1"), 1010), None);
+    }
+}

@@ -1,0 +1,341 @@
+//! Workers: search and filter (always inside the official's jurisdiction), the profile (the full phone number
+//! only for roles that may read personal data, and every such read audited), and the record-level check that
+//! every worker page goes through.
+
+use super::audit::{self, Outcome};
+use super::i18n::{Lang, num};
+use super::session::{Official, urlencode};
+use super::{Chrome, DashError, render};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::Response;
+use kaamgar_domain::access::Permission;
+use kaamgar_domain::filter::{FilterInput, WorkerFilter};
+use kaamgar_domain::worker::Worker;
+use kaamgar_store::Page;
+use serde::Deserialize;
+
+const PAGE_SIZE: i64 = 50;
+
+/// A worker the official may open, or the refusal (recorded in the audit log). Every worker page starts here.
+pub async fn in_scope(
+    state: &AppState,
+    o: &Official,
+    id: i64,
+    action: &str,
+) -> Result<Worker, DashError> {
+    let w = state.store.get_worker(id).await?;
+    let p = &w.data.place;
+    if o.scope.covers(&p.district, p.block.as_deref()) {
+        Ok(w)
+    } else {
+        Err(audit::refuse(
+            state,
+            o,
+            action,
+            Some(format!("worker:{id}")),
+            DashError::Forbidden,
+        )
+        .await)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    trade: Option<String>,
+    block: Option<String>,
+    availability: Option<String>,
+    source: Option<String>,
+    verified: Option<String>,
+    q: Option<String>,
+    after: Option<i64>,
+    erased: Option<String>,
+}
+
+/// A row of the list; the phone is always masked here.
+#[derive(Debug)]
+pub struct Row {
+    pub id: i64,
+    pub name: String,
+    pub trade: String,
+    pub place: String,
+    pub availability: &'static str,
+    pub verified: bool,
+    pub phone: String,
+}
+
+#[derive(Debug)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "workers.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<Row>,
+    total: String,
+    error: Option<String>,
+    trades: Vec<Choice>,
+    blocks: Vec<Choice>,
+    availability: Vec<Choice>,
+    sources: Vec<Choice>,
+    verified: Vec<Choice>,
+    q: String,
+    next: Option<String>,
+    erased: bool,
+}
+
+pub fn trade_name(state: &AppState, slug: &str, lang: Lang) -> String {
+    state.trades.by_slug(slug).map_or_else(
+        || slug.to_string(),
+        |t| match lang {
+            Lang::Hi => t.name_hi.clone(),
+            Lang::En => t.name_en.clone(),
+        },
+    )
+}
+
+fn choices(
+    items: impl IntoIterator<Item = (String, String)>,
+    current: Option<&str>,
+) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|(value, label)| Choice {
+            selected: current.is_some_and(|c| c.eq_ignore_ascii_case(&value)),
+            value,
+            label,
+        })
+        .collect()
+}
+
+pub fn row(state: &AppState, w: &Worker, lang: Lang) -> Row {
+    let p = &w.data.place;
+    let place = [p.village.as_deref(), p.block.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+    Row {
+        id: w.id,
+        name: w.data.name.clone(),
+        trade: trade_name(state, &w.data.trade, lang),
+        place,
+        availability: w.data.availability.as_str(),
+        verified: w.verified,
+        phone: w.data.phone.masked(),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    o: Official,
+    uri: Uri,
+    Query(q): Query<ListParams>,
+) -> Result<Response, DashError> {
+    o.require(Permission::ViewWorkers)?;
+    let lang = o.lang;
+    let verified = match q.verified.as_deref() {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        _ => None,
+    };
+    let input = FilterInput {
+        trade: q.trade.as_deref(),
+        district: None,
+        block: q.block.as_deref(),
+        availability: q.availability.as_deref(),
+        source: q.source.as_deref(),
+        verified,
+        search: q.q.as_deref(),
+    };
+    let mut error = None;
+    let filter = match WorkerFilter::resolve(&state.trades, &state.places, &input) {
+        Ok(f) => o.scope.restrict(f),
+        Err(e) => {
+            error = Some(e.message);
+            None
+        }
+    };
+    let (rows, total) = match &filter {
+        Some(f) => {
+            let page = Page {
+                after: q.after.unwrap_or(0).max(0),
+                limit: PAGE_SIZE,
+            };
+            let found = state.store.list_workers(f, page).await?;
+            let total = state.store.count_workers(f).await?;
+            (found, total)
+        }
+        None => (Vec::new(), 0),
+    };
+    let next = (rows.len() as i64 == PAGE_SIZE).then(|| {
+        let last = rows.last().map_or(0, |w| w.id);
+        let mut params: Vec<(&str, &str)> = Vec::new();
+        for (k, v) in [
+            ("trade", &q.trade),
+            ("block", &q.block),
+            ("availability", &q.availability),
+            ("source", &q.source),
+            ("verified", &q.verified),
+            ("q", &q.q),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                params.push((k, v));
+            }
+        }
+        let mut href = format!("/workers?after={last}");
+        for (k, v) in params {
+            href.push_str(&format!("&{k}={}", urlencode(v)));
+        }
+        href
+    });
+    let overview = state.dashboard.stats.get(&state, &o.scope).await?;
+    let mut trades: Vec<(String, String)> = state
+        .trades
+        .all()
+        .iter()
+        .map(|t| (t.slug.clone(), trade_name(&state, &t.slug, lang)))
+        .collect();
+    trades.sort_by(|a, b| a.1.cmp(&b.1));
+    let current_trade = filter.as_ref().and_then(|f| f.trade.clone());
+    let blocks = overview
+        .by_block
+        .iter()
+        .map(|b| (b.name.clone(), b.name.clone()));
+    let page = ListPage {
+        chrome: Chrome::new(&o, "workers", &uri),
+        rows: rows.iter().map(|w| row(&state, w, lang)).collect(),
+        total: num(total),
+        error,
+        trades: choices(trades, current_trade.as_deref()),
+        blocks: choices(blocks, q.block.as_deref()),
+        availability: choices(
+            ["available", "busy", "inactive"].map(|a| (a.to_string(), lang.s(a).to_string())),
+            q.availability.as_deref(),
+        ),
+        sources: choices(
+            overview
+                .sources
+                .iter()
+                .map(|(s, n)| (s.clone(), format!("{s} ({})", num(*n)))),
+            q.source.as_deref(),
+        ),
+        verified: choices(
+            [("yes", "verified"), ("no", "not_verified")]
+                .map(|(v, k)| (v.to_string(), lang.s(k).to_string())),
+            q.verified.as_deref(),
+        ),
+        erased: q.erased.is_some(),
+        q: q.q.unwrap_or_default(),
+        next,
+    };
+    Ok(render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "worker.html")]
+struct ProfilePage {
+    chrome: Chrome,
+    w: Row,
+    phone: String,
+    facts: Vec<(&'static str, String)>,
+    can_edit: bool,
+    can_verify: bool,
+    can_erase: bool,
+    done: Option<&'static str>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn profile(
+    State(state): State<AppState>,
+    o: Official,
+    uri: Uri,
+    Path(id): Path<i64>,
+    Query(d): Query<Done>,
+) -> Result<Response, DashError> {
+    o.require(Permission::ViewWorkers)?;
+    let w = in_scope(&state, &o, id, "worker.view").await?;
+    let personal = o.can(Permission::ViewPersonal);
+    if personal {
+        audit::record(
+            &state,
+            (&o).into(),
+            "worker.view",
+            Some(format!("worker:{id}")),
+            Outcome::Ok,
+            None,
+        )
+        .await?;
+    }
+    let lang = o.lang;
+    let data = &w.data;
+    let p = &data.place;
+    let rating = if w.rating_count > 0 {
+        format!(
+            "{:.1} ({})",
+            w.rating_sum as f64 / w.rating_count as f64,
+            w.rating_count
+        )
+    } else {
+        lang.s("not_rated").to_string()
+    };
+    let others: Vec<String> = data
+        .other_trades
+        .iter()
+        .map(|t| trade_name(&state, t, lang))
+        .collect();
+    let facts = vec![
+        ("other_trades", others.join(", ")),
+        (
+            "experience",
+            data.experience_years
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "gender",
+            data.gender
+                .map(|g| lang.s(g.as_str()).to_string())
+                .unwrap_or_default(),
+        ),
+        ("age", data.age.map(|a| a.to_string()).unwrap_or_default()),
+        ("village", p.village.clone().unwrap_or_default()),
+        ("panchayat", p.panchayat.clone().unwrap_or_default()),
+        ("block", p.block.clone().unwrap_or_default()),
+        ("district", p.district.clone()),
+        ("pin", p.pin.map(|x| x.to_string()).unwrap_or_default()),
+        ("rating", rating),
+        ("source", data.source.clone()),
+        ("consent", lang.s(data.consent.method.as_str()).to_string()),
+    ];
+    let done = match d.done.as_deref() {
+        Some("saved") => Some("done_saved"),
+        Some("verified") => Some("done_verified"),
+        _ => None,
+    };
+    let page = ProfilePage {
+        chrome: Chrome::new(&o, "workers", &uri),
+        phone: if personal {
+            data.phone.to_string()
+        } else {
+            data.phone.masked()
+        },
+        w: row(&state, &w, lang),
+        facts: facts.into_iter().filter(|(_, v)| !v.is_empty()).collect(),
+        can_edit: o.can(Permission::EditWorkers),
+        can_verify: o.can(Permission::VerifyWorkers) && !w.verified,
+        can_erase: o.can(Permission::RecordErasure),
+        done,
+    };
+    Ok(render(&page))
+}
