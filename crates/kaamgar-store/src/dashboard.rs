@@ -69,6 +69,8 @@ pub struct UploadEnd<'a> {
 
 #[async_trait]
 pub trait DashboardStore: Send + Sync {
+    /// Workers matching the filter, counted up to `cap + 1`.
+    async fn count_workers_upto(&self, f: &crate::WorkerFilter, cap: i64) -> Result<i64>;
     async fn worker_counts(&self, area: &Area) -> Result<Vec<WorkerCount>>;
     /// Requests created at or after `since`.
     async fn request_points(&self, area: &Area, since: i64) -> Result<Vec<RequestPoint>>;
@@ -128,6 +130,10 @@ fn upload_from(r: &sqlx::any::AnyRow) -> Result<UploadRow> {
 
 #[async_trait]
 impl DashboardStore for SqlStore {
+    async fn count_workers_upto(&self, f: &crate::WorkerFilter, cap: i64) -> Result<i64> {
+        self.count(f, Some(cap)).await
+    }
+
     async fn worker_counts(&self, area: &Area) -> Result<Vec<WorkerCount>> {
         let (cond, binds) = area_sql(area, 1);
         let sql = format!(

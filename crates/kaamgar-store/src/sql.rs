@@ -213,7 +213,7 @@ impl Store for SqlStore {
         self.list(filter, page).await
     }
     async fn count_workers(&self, filter: &WorkerFilter) -> Result<i64> {
-        self.count(filter).await
+        self.count(filter, None).await
     }
     async fn current_seq(&self) -> Result<i64> {
         Ok(

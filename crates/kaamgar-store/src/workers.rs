@@ -187,9 +187,17 @@ impl SqlStore {
         rows.iter().map(worker_from_row).collect()
     }
 
-    pub(crate) async fn count(&self, f: &WorkerFilter) -> Result<i64> {
+    /// Workers matching the filter; with `cap`, counting stops after `cap + 1` (a list page only needs to say
+    /// "more than 10,000", and counting a whole registry costs a full scan).
+    pub(crate) async fn count(&self, f: &WorkerFilter, cap: Option<i64>) -> Result<i64> {
         let (cond, binds) = filter_sql(f, 1);
-        let sql = format!("SELECT COUNT(*) AS n FROM workers WHERE {cond}");
+        let sql = match cap {
+            None => format!("SELECT COUNT(*) AS n FROM workers WHERE {cond}"),
+            Some(c) => format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM workers WHERE {cond} LIMIT {}) capped",
+                c.max(0) + 1
+            ),
+        };
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for b in binds {
             q = q.bind(b);

@@ -22,6 +22,11 @@ pub enum ApiError {
         message: String,
     },
     Unauthorized,
+    /// The token is valid but may not do this.
+    Forbidden {
+        code: &'static str,
+        message: String,
+    },
     NotFound,
     Conflict {
         code: &'static str,
@@ -83,6 +88,7 @@ impl std::fmt::Display for ApiError {
                 write!(f, "some fields are not valid: {}", parts.join("; "))
             }
             ApiError::BadRequest { message, .. }
+            | ApiError::Forbidden { message, .. }
             | ApiError::Conflict { message, .. }
             | ApiError::Gone { message, .. }
             | ApiError::Unprocessable { message, .. }
@@ -127,6 +133,9 @@ impl IntoResponse for ApiError {
             ),
             ApiError::BadRequest { code, message } => {
                 (StatusCode::BAD_REQUEST, code.into(), message, vec![])
+            }
+            ApiError::Forbidden { code, message } => {
+                (StatusCode::FORBIDDEN, code.into(), message, vec![])
             }
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,

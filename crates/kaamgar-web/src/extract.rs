@@ -5,6 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Json, Query, Request};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use kaamgar_domain::access::Scope;
 use serde::de::DeserializeOwned;
 
 /// JSON body; a malformed or mistyped body is a 400 `invalid_json` naming the problem.
@@ -43,23 +44,57 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// Requires `Authorization: Bearer <token>` when the server has a token configured.
+/// What an API caller may see: everything (the configured service token, or no token on a loopback-only
+/// server), or the jurisdiction of the account an issued token belongs to. Handlers narrow every query with it.
+#[derive(Debug, Clone)]
+pub struct ApiScope(pub Scope);
+
+/// Checks `Authorization: Bearer <token>`: an account's token (`kg_…`, stored as a digest) or the configured
+/// service token. Account tokens below the state level read only.
 pub async fn require_token(
     axum::extract::State(state): axum::extract::State<AppState>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
-    if let Some(expected) = &state.api_token {
-        let given = req
-            .headers()
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
+    let given = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("");
+    let scope = if given.starts_with("kg_") {
+        let digest = crate::dashboard::secret::token_digest(given);
+        match state.store.api_token_user(&digest, state.clock.now()).await {
+            Ok(Some(user)) => match crate::dashboard::session::access_of(&user) {
+                Some((_, scope)) => scope,
+                None => return ApiError::Unauthorized.into_response(),
+            },
+            Ok(None) => return ApiError::Unauthorized.into_response(),
+            Err(e) => return ApiError::from(e).into_response(),
+        }
+    } else if let Some(expected) = &state.api_token {
         if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
             return ApiError::Unauthorized.into_response();
         }
+        Scope::All
+    } else {
+        Scope::All
+    };
+    let reads = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    if scope != Scope::All && !reads {
+        return ApiError::Forbidden {
+            code: "token_read_only",
+            message:
+                "tokens of district and block accounts read only; changes go through the dashboard"
+                    .into(),
+        }
+        .into_response();
     }
+    req.extensions_mut().insert(ApiScope(scope));
     next.run(req).await
 }
 

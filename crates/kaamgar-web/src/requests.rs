@@ -2,9 +2,10 @@
 //! masked; the worker's number is not repeated here (it is in the registry).
 
 use crate::extract::ApiQuery;
+use crate::extract::ApiScope;
 use crate::{ApiError, AppState};
-use axum::Json;
 use axum::extract::{Path, State};
+use axum::{Extension, Json};
 use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
 use kaamgar_store::{OfferRow, RequestFilter, RequestRow};
@@ -118,6 +119,7 @@ fn offer(o: OfferRow) -> Offer {
     responses((status = 200, body = RequestList), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    Extension(ApiScope(scope)): Extension<ApiScope>,
     ApiQuery(p): ApiQuery<RequestParams>,
 ) -> Result<Json<RequestList>, ApiError> {
     let status = match p.status.as_deref() {
@@ -134,9 +136,19 @@ pub async fn list(
             message: "limit must be between 1 and 500".into(),
         });
     }
+    let asked = p.district.filter(|d| !d.trim().is_empty());
+    if let (Some(a), Some(d)) = (&asked, scope.district())
+        && !a.trim().eq_ignore_ascii_case(d)
+    {
+        return Ok(Json(RequestList {
+            requests: Vec::new(),
+            next_after: None,
+        }));
+    }
     let f = RequestFilter {
         status,
-        district: p.district.filter(|d| !d.trim().is_empty()),
+        district: scope.district().map(str::to_string).or(asked),
+        block: scope.block().map(str::to_string),
         ..Default::default()
     };
     let rows = state
@@ -157,9 +169,13 @@ pub async fn list(
     responses((status = 200, body = RequestDetail), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
+    Extension(ApiScope(scope)): Extension<ApiScope>,
     Path(id): Path<i64>,
 ) -> Result<Json<RequestDetail>, ApiError> {
     let (r, offers) = state.store.request_with_offers(id).await?;
+    if !scope.covers(&r.new.district, r.new.block.as_deref()) {
+        return Err(ApiError::NotFound);
+    }
     Ok(Json(RequestDetail {
         request: public(r),
         offers: offers.into_iter().map(offer).collect(),

@@ -1,12 +1,12 @@
 //! The worker registry API: create, read, replace, list with filters, availability, verification, removal and
 //! erasure. Bodies are validated by the same row rules as list imports, so both front doors accept the same data.
 
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, ApiScope};
 use crate::{ApiError, AppState, FieldError};
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use axum::{Extension, Json};
 use kaamgar_domain::filter::FilterInput;
 use kaamgar_domain::import::{Field, Header, ImportDefaults, RowMapper, RowOutcome};
 use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker, Worker};
@@ -144,9 +144,14 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/workers/{id}", params(("id" = i64, Path)), responses((status = 200, body = Worker), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
+    Extension(ApiScope(scope)): Extension<ApiScope>,
     Path(id): Path<i64>,
 ) -> Result<Json<Worker>, ApiError> {
-    Ok(Json(state.store.get_worker(id).await?))
+    let w = state.store.get_worker(id).await?;
+    if !scope.covers(&w.data.place.district, w.data.place.block.as_deref()) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(Json(w))
 }
 
 #[utoipa::path(put, path = "/api/v1/workers/{id}", params(("id" = i64, Path)), request_body = WorkerInput,
@@ -278,6 +283,7 @@ pub struct WorkerPage {
 #[utoipa::path(get, path = "/api/v1/workers", params(ListQuery), responses((status = 200, body = WorkerPage), (status = 400)))]
 pub async fn list(
     State(state): State<AppState>,
+    Extension(ApiScope(scope)): Extension<ApiScope>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<WorkerPage>, ApiError> {
     let limit = q.limit.unwrap_or(50);
@@ -287,7 +293,13 @@ pub async fn list(
             "limit must be between 1 and 500",
         ));
     }
-    let filter = filter_from(&state, &q)?;
+    let Some(filter) = scope.restrict(filter_from(&state, &q)?) else {
+        return Ok(Json(WorkerPage {
+            items: Vec::new(),
+            next_after: None,
+            total: 0,
+        }));
+    };
     let items = state
         .store
         .list_workers(

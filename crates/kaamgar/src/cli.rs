@@ -185,6 +185,8 @@ enum ConfigCommand {
 enum BenchCommand {
     /// Message-to-reply latency through the whole bot at a rate of new conversations.
     Bot(crate::bench_bot::BotBenchArgs),
+    /// Server time and weight of every dashboard page on the demo registry.
+    Dashboard(crate::bench_dashboard::DashboardBenchArgs),
     /// Import a generated list into a fresh database, then import it again unchanged.
     Import {
         #[arg(long, default_value_t = 80_000)]
@@ -403,6 +405,10 @@ async fn run(cli: Cli) -> Result<()> {
         }) => {
             let report = bench_match::run(workers, queries, postgis.as_deref()).await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Dashboard(args)) => {
+            println!("{}", crate::bench_dashboard::run(args).await?);
             Ok(())
         }
         Command::Bench(BenchCommand::Bot(args)) => {

@@ -115,6 +115,12 @@ pub async fn run(cfg: Config, cmd: UserCommand) -> Result<()> {
     Ok(())
 }
 
+/// Hashes a password on a blocking thread (argon2 takes tens of milliseconds).
+pub async fn hash_off_runtime(password: &str) -> Result<String> {
+    let p = password.to_string();
+    Ok(tokio::task::spawn_blocking(move || hash_password(&p)).await??)
+}
+
 async fn find(store: &dyn kaamgar_store::Store, name: &str) -> Result<i64> {
     match store.user_by_name(name).await {
         Ok(u) => Ok(u.id),

@@ -193,24 +193,100 @@ fn understanding_uses_imported_lgd_blocks_for_names_the_gazetteer_misplaces() {
     }
     let dir = tempfile::tempdir().unwrap();
     let ask = |d: &Path| {
-        let mut child = kaamgar(d)
-            .args(["understand", "--area", "Kanpur Nagar,Kanpur Dehat"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"plumber chahiye bilhaur me\n")
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = with_stdin(
+            kaamgar(d).args(["understand", "--area", "Kanpur Nagar,Kanpur Dehat"]),
+            "plumber chahiye bilhaur me\n",
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         v["place"]["district"].as_str().map(str::to_string)
     };
     // The gazetteer files Bilhaur under Kanpur Dehat; the LGD block list puts it in Kanpur Nagar.
     run(kaamgar(dir.path()).args(["places", "import-lgd"]).arg(&lgd));
     assert_eq!(ask(dir.path()).as_deref(), Some("Kanpur Nagar"));
+}
+
+fn with_stdin(c: &mut Command, input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin_and_checks_role_and_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = with_stdin(
+        kaamgar(d).args([
+            "user",
+            "add",
+            "ravi",
+            "--role",
+            "block_officer",
+            "--district",
+            "saran",
+            "--block",
+            "marhora",
+        ]),
+        "a-long-password\n",
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let list = run(kaamgar(d).args(["user", "list"]));
+    assert!(
+        list.contains("ravi\tblock_officer\tSaran / Marhaura\tactive"),
+        "{list}"
+    );
+    for (args, input, says) in [
+        (
+            "user add ravi --role viewer --district Saran",
+            "another-password\n",
+            "already exists",
+        ),
+        (
+            "user add x --role king --district Saran",
+            "another-password\n",
+            "unknown role",
+        ),
+        (
+            "user add x --role block_officer --district Saran",
+            "another-password\n",
+            "needs --block",
+        ),
+        (
+            "user add x --role viewer --district Atlantis",
+            "another-password\n",
+            "unknown district",
+        ),
+        (
+            "user add x --role viewer --district Saran",
+            "short\n",
+            "at least 10",
+        ),
+    ] {
+        let out = with_stdin(kaamgar(d).args(args.split(' ')), input);
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let token = run(kaamgar(d).args(["user", "token", "ravi"]));
+    assert!(token.trim().starts_with("kg_") && token.trim().len() == 67);
+    run(kaamgar(d).args(["user", "disable", "ravi"]));
+    assert!(run(kaamgar(d).args(["user", "list"])).contains("disabled"));
 }

@@ -71,3 +71,12 @@ CREATE TABLE uploads (
 CREATE INDEX uploads_place ON uploads (district, block, id);
 
 CREATE INDEX service_requests_created ON service_requests (created_at);
+
+-- Dashboard lists page through a district or a block in id order: these indexes give that order directly (the
+-- old (district, block) index made SQLite sort a whole district for every page).
+DROP INDEX workers_place_idx;
+CREATE INDEX workers_district_id ON workers (district, id);
+CREATE INDEX workers_place_id ON workers (district, block, id);
+-- Name and phone searches scan these narrow indexes, not whole rows.
+CREATE INDEX workers_district_name ON workers (district, name);
+CREATE INDEX workers_district_phone ON workers (district, phone);

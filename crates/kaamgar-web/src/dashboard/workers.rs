@@ -18,6 +18,34 @@ use kaamgar_store::Page;
 use serde::Deserialize;
 
 const PAGE_SIZE: i64 = 50;
+/// Lists say "10,000+" beyond this many matches rather than count them all.
+const COUNT_CAP: i64 = 10_000;
+
+/// The number of matches when the overview already knows it: no filter but the jurisdiction, or a block.
+fn known_total(
+    f: &WorkerFilter,
+    scope: &kaamgar_domain::access::Scope,
+    o: &super::stats::Overview,
+) -> Option<i64> {
+    let only_place = f.trade.is_none()
+        && f.availability.is_none()
+        && f.source.is_none()
+        && f.verified.is_none()
+        && f.search.is_none()
+        && f.district.as_deref() == scope.district();
+    if !only_place {
+        return None;
+    }
+    match (&f.block, scope.block()) {
+        (None, _) => Some(o.workers),
+        (Some(_), Some(_)) => Some(o.workers),
+        (Some(b), None) => o
+            .by_block
+            .iter()
+            .find(|x| x.name.eq_ignore_ascii_case(b))
+            .map(|x| x.workers),
+    }
+}
 
 /// A worker the official may open, or the refusal (recorded in the audit log). Every worker page starts here.
 pub async fn in_scope(
@@ -162,15 +190,23 @@ pub async fn list(
             None
         }
     };
+    let overview = state.dashboard.stats.get(&state, &o.scope).await?;
     let (rows, total) = match &filter {
         Some(f) => {
             let page = Page {
                 after: q.after.unwrap_or(0).max(0),
                 limit: PAGE_SIZE,
             };
-            let found = state.store.list_workers(f, page).await?;
-            let total = state.store.count_workers(f).await?;
-            (found, total)
+            // The page and the count run side by side; the count is exact from the overview when only the
+            // jurisdiction (or a block) narrows the list, and stops at COUNT_CAP otherwise.
+            let known = known_total(f, &o.scope, &overview);
+            let (found, total) = tokio::join!(state.store.list_workers(f, page), async {
+                match known {
+                    Some(n) => Ok(n),
+                    None => state.store.count_workers_upto(f, COUNT_CAP).await,
+                }
+            });
+            (found?, total?)
         }
         None => (Vec::new(), 0),
     };
@@ -195,7 +231,6 @@ pub async fn list(
         }
         href
     });
-    let overview = state.dashboard.stats.get(&state, &o.scope).await?;
     let mut trades: Vec<(String, String)> = state
         .trades
         .all()
@@ -211,7 +246,11 @@ pub async fn list(
     let page = ListPage {
         chrome: Chrome::new(&o, "workers", &uri),
         rows: rows.iter().map(|w| row(&state, w, lang)).collect(),
-        total: num(total),
+        total: if total > COUNT_CAP {
+            format!("{}+", num(COUNT_CAP))
+        } else {
+            num(total)
+        },
         error,
         trades: choices(trades, current_trade.as_deref()),
         blocks: choices(blocks, q.block.as_deref()),

@@ -130,6 +130,11 @@ impl Dash {
             .collect()
     }
 
+    /// Whether an audit entry starts with `prefix` ("actor action outcome target").
+    pub async fn audited(&self, prefix: &str) -> bool {
+        self.audit().await.iter().any(|a| a.starts_with(prefix))
+    }
+
     pub fn browser(&self) -> Browser {
         Browser {
             router: self.router.clone(),
