@@ -144,6 +144,19 @@ pub async fn start(app: App) -> Result<axum::Router> {
     let _follower = state
         .matcher
         .spawn_follower(state.store.clone(), std::time::Duration::from_millis(250));
+    // Expired dashboard sessions are deleted once an hour.
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match store.delete_expired_sessions(now()).await {
+                Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "deleting expired sessions failed"),
+            }
+        }
+    });
     let bot = state.bot.clone().context("the bot is not configured")?;
     let _bot = bot.clone().spawn(state.clock.clone());
     // The outbox sender runs where the Graph API access token is configured.
