@@ -32,6 +32,16 @@ pub struct RequestPoint {
     pub accepted_at: Option<i64>,
 }
 
+impl Area {
+    /// The area a jurisdiction covers.
+    pub fn of(scope: &kaamgar_domain::access::Scope) -> Area {
+        Area {
+            district: scope.district().map(str::to_string),
+            block: scope.block().map(str::to_string),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewUpload {
     pub user_id: i64,

@@ -3,6 +3,7 @@
 //! transaction before answering 200, so an event Meta was told about is never lost; a redelivery is recognised and
 //! not stored twice. Processing happens afterwards, from the inbox.
 
+use crate::extract::constant_time_eq;
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::body::Bytes;
@@ -140,10 +141,6 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect()
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use anyhow::Result;
 use kaamgar_domain::access::Scope;
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
 use kaamgar_store::{AccountStore, NewRequest, NewUser, Page, Store, StoreError, WorkerFilter};
-use kaamgar_web::dashboard::secret::{hash_password, new_token};
+use kaamgar_web::dashboard::secret::new_token;
 
 /// Trades people ask for most, with weights.
 const ASKED: [(&str, u64); 8] = [
@@ -157,11 +157,7 @@ pub async fn accounts(app: &App, now: i64) -> Result<Vec<(String, &'static str, 
     }
     for (name, role, scope) in plan {
         let password = new_token("")?[..16].to_string();
-        let hash = tokio::task::spawn_blocking({
-            let p = password.clone();
-            move || hash_password(&p)
-        })
-        .await??;
+        let hash = crate::users::hash_off_runtime(&password).await?;
         let user = NewUser {
             name: name.into(),
             password_hash: hash,

@@ -63,7 +63,7 @@ pub async fn run(cfg: Config, cmd: UserCommand) -> Result<()> {
                 block.as_deref(),
                 &lang,
             )?;
-            let password = read_password(true)?;
+            let password = read_password()?;
             let hash = hash_password(&password)?;
             let id = match store
                 .create_user(
@@ -93,7 +93,7 @@ pub async fn run(cfg: Config, cmd: UserCommand) -> Result<()> {
         }
         UserCommand::Password { name } => {
             let u = find(store, &name).await?;
-            let hash = hash_password(&read_password(true)?)?;
+            let hash = hash_password(&read_password()?)?;
             store.set_user_password(u, &hash, now()).await?;
             println!("password changed for '{name}'; their sessions have ended");
         }
@@ -181,7 +181,7 @@ fn new_user(
 }
 
 /// A password from the terminal (without echo, asked twice) or the first line of standard input.
-fn read_password(confirm: bool) -> Result<String> {
+fn read_password() -> Result<String> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         let mut line = String::new();
@@ -192,7 +192,7 @@ fn read_password(confirm: bool) -> Result<String> {
         return Ok(line.trim_end_matches(['\r', '\n']).to_string());
     }
     let first = prompt("Password: ")?;
-    if confirm && prompt("Repeat the password: ")? != first {
+    if prompt("Repeat the password: ")? != first {
         bail!("the passwords differ");
     }
     Ok(first)

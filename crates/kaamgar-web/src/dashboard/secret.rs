@@ -74,10 +74,9 @@ pub fn token_digest(token: &str) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Compares without an early exit, so response time does not reveal how much of a token matched.
+/// Compares two tokens in constant time.
 pub fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    crate::extract::constant_time_eq(a.as_bytes(), b.as_bytes())
 }
 
 #[cfg(test)]

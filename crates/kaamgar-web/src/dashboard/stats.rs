@@ -61,13 +61,6 @@ pub fn day_start(t: i64) -> i64 {
     (t + IST_OFFSET).div_euclid(86_400) * 86_400 - IST_OFFSET
 }
 
-fn area_of(scope: &Scope) -> Area {
-    Area {
-        district: scope.district().map(str::to_string),
-        block: scope.block().map(str::to_string),
-    }
-}
-
 /// The districts a scope covers (the service area for a state administrator).
 pub fn districts_of(state: &AppState, scope: &Scope) -> Vec<u32> {
     match scope.district() {
@@ -78,7 +71,7 @@ pub fn districts_of(state: &AppState, scope: &Scope) -> Vec<u32> {
 
 pub async fn compute(state: &AppState, scope: &Scope) -> Result<Overview, DashError> {
     let now = state.clock.now();
-    let area = area_of(scope);
+    let area = Area::of(scope);
     let counts = state.store.worker_counts(&area).await?;
     let today = day_start(now);
     let first_day = today - (DAYS - 1) * 86_400;

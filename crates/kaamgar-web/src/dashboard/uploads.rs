@@ -42,13 +42,6 @@ impl UploadTracker {
     }
 }
 
-fn area_of(scope: &Scope) -> Area {
-    Area {
-        district: scope.district().map(str::to_string),
-        block: scope.block().map(str::to_string),
-    }
-}
-
 /// An upload the official may see: made inside their jurisdiction.
 async fn in_scope(
     state: &AppState,
@@ -131,7 +124,7 @@ async fn list_page(
     uri: &Uri,
     error: Option<String>,
 ) -> Result<Response, DashError> {
-    let rows = state.store.list_uploads(&area_of(&o.scope), 30).await?;
+    let rows = state.store.list_uploads(&Area::of(&o.scope), 30).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -272,7 +265,7 @@ pub async fn upload(
         return list_page(&state, &o, &uri, Some(o.lang.s(key).into())).await;
     }
     let now = state.clock.now();
-    let area = area_of(&o.scope);
+    let area = Area::of(&o.scope);
     let id = state
         .store
         .create_upload(
