@@ -3,8 +3,9 @@
 
 use anyhow::{Context, Result, bail};
 use figment::Figment;
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Format, Toml};
 use serde::{Deserialize, Serialize};
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -44,6 +45,12 @@ pub struct Config {
     /// Mark the dashboard's cookies `Secure`: set it when users reach kaamgar over HTTPS (a TLS proxy in front).
     /// Requests that arrive with `X-Forwarded-Proto: https` get `Secure` cookies either way.
     pub secure_cookies: bool,
+    /// The server's secret key (at least 32 characters). Unset with SQLite: a key file is created beside the
+    /// database at first start. Required with PostgreSQL, the same on every server.
+    pub secret_key: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (addresses or networks, comma-separated). Empty:
+    /// the peer's own address counts, which behind a proxy is the proxy's for everybody.
+    pub trusted_proxies: String,
 }
 
 impl Default for Config {
@@ -66,33 +73,114 @@ impl Default for Config {
             lead_timeout_secs: 15 * 60,
             follow_up_after_secs: 24 * 3600,
             secure_cookies: false,
+            secret_key: None,
+            trusted_proxies: String::new(),
         }
     }
 }
 
-const KEYS: [&str; 17] = [
-    "database_url",
-    "addr",
-    "area",
-    "api_token",
-    "max_upload_mb",
-    "log_format",
-    "whatsapp_verify_token",
-    "whatsapp_app_secret",
-    "whatsapp_access_token",
-    "whatsapp_phone_number_id",
-    "whatsapp_api_base",
-    "whatsapp_send_rate",
-    "whatsapp_template_lead",
-    "whatsapp_template_follow_up",
-    "lead_timeout_secs",
-    "follow_up_after_secs",
-    "secure_cookies",
+/// How a setting's environment value is read. Text is taken byte for byte (Meta's phone-number id is all digits,
+/// tokens can look like numbers or booleans); typed settings are parsed here so a bad value names its variable.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    /// Empty means "not set", so `KAAMGAR_API_TOKEN=` in a compose file does not become an empty secret.
+    OptionalText,
+    Whole,
+    Seconds,
+    Rate,
+    Flag,
+}
+
+const SETTINGS: [(&str, Kind); 19] = [
+    ("database_url", Kind::Text),
+    ("addr", Kind::Text),
+    ("area", Kind::Text),
+    ("api_token", Kind::OptionalText),
+    ("max_upload_mb", Kind::Whole),
+    ("log_format", Kind::Text),
+    ("whatsapp_verify_token", Kind::OptionalText),
+    ("whatsapp_app_secret", Kind::OptionalText),
+    ("whatsapp_access_token", Kind::OptionalText),
+    ("whatsapp_phone_number_id", Kind::OptionalText),
+    ("whatsapp_api_base", Kind::Text),
+    ("whatsapp_send_rate", Kind::Rate),
+    ("whatsapp_template_lead", Kind::Text),
+    ("whatsapp_template_follow_up", Kind::Text),
+    ("lead_timeout_secs", Kind::Seconds),
+    ("follow_up_after_secs", Kind::Seconds),
+    ("secure_cookies", Kind::Flag),
+    ("secret_key", Kind::OptionalText),
+    ("trusted_proxies", Kind::Text),
 ];
+
+/// The `KAAMGAR_*` variables that name a setting, as figment values. Other `KAAMGAR_*` variables (`KAAMGAR_LOG`,
+/// the test switches) are not settings and are left alone.
+fn env_settings(
+    vars: impl IntoIterator<Item = (OsString, OsString)>,
+) -> Result<figment::value::Dict> {
+    let mut dict = figment::value::Dict::new();
+    for (name, raw) in vars {
+        let Some(key) = name.to_str().and_then(|n| n.strip_prefix("KAAMGAR_")) else {
+            continue;
+        };
+        let key = key.to_ascii_lowercase();
+        let Some(&(_, kind)) = SETTINGS.iter().find(|(k, _)| *k == key) else {
+            continue;
+        };
+        let var = format!("KAAMGAR_{}", key.to_ascii_uppercase());
+        let raw = raw
+            .into_string()
+            .map_err(|_| anyhow::anyhow!("{var} is not valid UTF-8"))?;
+        let value = match kind {
+            Kind::Text => figment::value::Value::from(raw),
+            Kind::OptionalText if raw.is_empty() => continue,
+            Kind::OptionalText => figment::value::Value::from(raw),
+            Kind::Whole => figment::value::Value::from(
+                raw.trim()
+                    .parse::<u64>()
+                    .map_err(|_| anyhow::anyhow!("{var} must be a whole number, not '{raw}'"))?,
+            ),
+            Kind::Seconds => {
+                figment::value::Value::from(raw.trim().parse::<i64>().map_err(|_| {
+                    anyhow::anyhow!("{var} must be a number of seconds, not '{raw}'")
+                })?)
+            }
+            Kind::Rate => {
+                let rate = raw.trim().parse::<f64>().ok().filter(|r| r.is_finite());
+                figment::value::Value::from(rate.ok_or_else(|| {
+                    anyhow::anyhow!("{var} must be a number (messages a second), not '{raw}'")
+                })?)
+            }
+            Kind::Flag => figment::value::Value::from(
+                parse_flag(&raw)
+                    .ok_or_else(|| anyhow::anyhow!("{var} must be true or false, not '{raw}'"))?,
+            ),
+        };
+        dict.insert(key, value);
+    }
+    Ok(dict)
+}
+
+fn parse_flag(raw: &str) -> Option<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
 
 impl Config {
     /// Defaults, then the file (if given or if `kaamgar.toml` exists), then `KAAMGAR_*` variables.
     pub fn load(file: Option<&Path>) -> Result<Config> {
+        Config::load_with_env(file, std::env::vars_os())
+    }
+
+    /// [`Config::load`] with the environment given, so tests need not change the process's own.
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (OsString, OsString)>,
+    ) -> Result<Config> {
         let mut fig = Figment::from(figment::providers::Serialized::defaults(Config::default()));
         match file {
             Some(p) if !p.exists() => bail!("configuration file {} does not exist", p.display()),
@@ -102,7 +190,7 @@ impl Config {
             }
             None => {}
         }
-        fig = fig.merge(Env::prefixed("KAAMGAR_").only(&KEYS));
+        fig = fig.merge(figment::providers::Serialized::defaults(env_settings(env)?));
         let cfg: Config = fig.extract().context("reading configuration")?;
         cfg.validate()?;
         Ok(cfg)
@@ -150,6 +238,8 @@ impl Config {
         if !(60..=30 * 24 * 3600).contains(&self.follow_up_after_secs) {
             bail!("KAAMGAR_FOLLOW_UP_AFTER_SECS must be between 60 and 2592000");
         }
+        kaamgar_web::dashboard::client::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("KAAMGAR_TRUSTED_PROXIES: {e}"))?;
         if self.max_upload_mb == 0 || self.max_upload_mb > 1024 {
             bail!("KAAMGAR_MAX_UPLOAD_MB must be between 1 and 1024");
         }
@@ -183,6 +273,7 @@ impl Config {
             &mut c.whatsapp_verify_token,
             &mut c.whatsapp_app_secret,
             &mut c.whatsapp_access_token,
+            &mut c.secret_key,
         ] {
             if s.is_some() {
                 *s = Some("***".into());
@@ -240,6 +331,15 @@ follow_up_after_secs = 86400
 
 # The dashboard's cookies are marked Secure (set true when users reach kaamgar over HTTPS).
 secure_cookies = false
+
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the client, e.g. "127.0.0.1" when nginx
+# runs on the same machine. Sign-in limits count per client address.
+trusted_proxies = ""
+
+# The server's secret key (secret, at least 32 characters; `openssl rand -hex 32`). It keys the erasure register.
+# Unset with SQLite: kaamgar.key is created beside the database at first start; back it up with the database.
+# Required with PostgreSQL, the same on every server.
+# secret_key = ""
 "#;
 
 #[cfg(test)]
@@ -255,6 +355,95 @@ mod tests {
                 .unwrap();
         cfg.validate().unwrap();
         assert_eq!(cfg.area_districts(), ["Saran"]);
+    }
+
+    fn env(vars: &[(&str, &str)]) -> Vec<(OsString, OsString)> {
+        vars.iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+            .collect()
+    }
+
+    #[test]
+    fn string_settings_take_the_environment_value_byte_for_byte() {
+        let odd = [
+            "109876543210987",
+            "123456",
+            "true",
+            "1.5",
+            "[abc]",
+            "\"quoted\"",
+            " spaced ",
+            "0",
+        ];
+        for value in odd {
+            let cfg = Config::load_with_env(
+                None,
+                env(&[
+                    ("KAAMGAR_WHATSAPP_PHONE_NUMBER_ID", value),
+                    ("KAAMGAR_API_TOKEN", value),
+                    ("KAAMGAR_WHATSAPP_APP_SECRET", value),
+                    ("KAAMGAR_WHATSAPP_VERIFY_TOKEN", value),
+                    ("KAAMGAR_WHATSAPP_ACCESS_TOKEN", value),
+                ]),
+            )
+            .unwrap_or_else(|e| panic!("{value}: {e:#}"));
+            for got in [
+                &cfg.whatsapp_phone_number_id,
+                &cfg.api_token,
+                &cfg.whatsapp_app_secret,
+                &cfg.whatsapp_verify_token,
+                &cfg.whatsapp_access_token,
+            ] {
+                assert_eq!(got.as_deref(), Some(value));
+            }
+        }
+    }
+
+    #[test]
+    fn a_numeric_area_or_template_is_read_as_text_and_judged_by_its_own_rule() {
+        let e = Config::load_with_env(None, env(&[("KAAMGAR_AREA", "123")])).unwrap();
+        assert_eq!(e.area, "123");
+        let e =
+            Config::load_with_env(None, env(&[("KAAMGAR_WHATSAPP_TEMPLATE_LEAD", "1")])).unwrap();
+        assert_eq!(e.whatsapp_template_lead, "1");
+    }
+
+    #[test]
+    fn a_bad_typed_setting_names_its_variable() {
+        for (var, value) in [
+            ("KAAMGAR_MAX_UPLOAD_MB", "lots"),
+            ("KAAMGAR_LEAD_TIMEOUT_SECS", "15m"),
+            ("KAAMGAR_WHATSAPP_SEND_RATE", "fast"),
+            ("KAAMGAR_SECURE_COOKIES", "maybe"),
+        ] {
+            let e = Config::load_with_env(None, env(&[(var, value)])).unwrap_err();
+            let msg = format!("{e:#}");
+            assert!(msg.contains(var) && msg.contains(value), "{msg}");
+        }
+        let cfg = Config::load_with_env(
+            None,
+            env(&[
+                ("KAAMGAR_MAX_UPLOAD_MB", " 32 "),
+                ("KAAMGAR_SECURE_COOKIES", "1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(cfg.max_upload_mb, 32);
+        assert!(cfg.secure_cookies);
+    }
+
+    #[test]
+    fn an_empty_secret_is_not_set_and_other_kaamgar_variables_are_ignored() {
+        let cfg = Config::load_with_env(
+            None,
+            env(&[
+                ("KAAMGAR_API_TOKEN", ""),
+                ("KAAMGAR_LOG", "debug"),
+                ("KAAMGAR_BROWSER_TESTS", "1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(cfg.api_token, None);
     }
 
     #[test]
