@@ -2,9 +2,7 @@
 //! half-way leaves whole batches behind and a re-run completes it; a re-import of the same rows changes nothing.
 
 use crate::columns;
-use crate::rows::{
-    DATA_COLUMNS, Value, bind_data, content_hash, data_values, phone_hash, placeholders,
-};
+use crate::rows::{DATA_COLUMNS, Value, bind_data, content_hash, data_values, placeholders};
 use crate::workers::{insert_trades, write_trades};
 use crate::{Backend, ImportRunRecord, Result, SqlStore, StoreError};
 use kaamgar_domain::worker::NewWorker;
@@ -291,7 +289,8 @@ impl SqlStore {
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         rows: &[&BatchRow],
     ) -> Result<Vec<kaamgar_domain::PhoneNumber>> {
-        let hashes: Vec<String> = rows.iter().map(|r| phone_hash(r.worker.phone)).collect();
+        let key = self.phone_key()?;
+        let hashes: Vec<String> = rows.iter().map(|r| key.hash(r.worker.phone)).collect();
         let sql = format!(
             "SELECT phone_hash FROM erasures WHERE phone_hash {}",
             columns::set_sql(self.backend, 1, "text", hashes.len())

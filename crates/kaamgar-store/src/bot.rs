@@ -3,7 +3,7 @@
 //! the messages it queued and the mark that it was processed commit together, so a crash replays it whole or not
 //! at all, and a redelivered message is never handled twice.
 
-use crate::rows::{SELECT_WORKER, phone_hash, worker_from_row};
+use crate::rows::{SELECT_WORKER, worker_from_row};
 use crate::workers::insert_worker_in;
 use crate::{Backend, NewOutbound, Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -78,6 +78,11 @@ pub struct JobRow {
     pub kind: String,
     pub ref_id: i64,
     pub due_at: i64,
+    /// Failed runs so far.
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    /// When it was set aside after its last failed attempt.
+    pub dead_at: Option<i64>,
 }
 
 /// One event's changes, applied together on [`BotTx::commit`].
@@ -123,6 +128,7 @@ pub trait BotTx: Send {
 pub(crate) struct SqlBotTx {
     pub(crate) tx: Transaction<'static, Any>,
     pub(crate) backend: Backend,
+    pub(crate) phone_key: crate::PhoneKey,
 }
 
 pub(crate) const REQUEST_COLUMNS: &str = "id, citizen, citizen_phone, channel, trade, place_name, district, block, lat, lon, \
@@ -283,7 +289,7 @@ impl BotTx for SqlBotTx {
     async fn register_worker(&mut self, w: &NewWorker, now: i64) -> Result<Worker> {
         let erased: Option<i64> =
             sqlx::query_scalar("SELECT 1 FROM erasures WHERE phone_hash = $1")
-                .bind(phone_hash(w.phone))
+                .bind(self.phone_key.hash(w.phone))
                 .fetch_optional(&mut *self.tx)
                 .await?;
         if erased.is_some() {
@@ -458,7 +464,8 @@ impl BotTx for SqlBotTx {
     async fn schedule(&mut self, kind: &str, ref_id: i64, due_at: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO bot_jobs (kind, ref_id, due_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = $3, done_at = NULL",
+             ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = $3, done_at = NULL, attempts = 0, \
+             last_error = NULL, dead_at = NULL",
         )
         .bind(kind)
         .bind(ref_id)

@@ -7,6 +7,7 @@ mod bot;
 mod bot_reads;
 mod columns;
 mod dashboard;
+mod erasures;
 mod inbox;
 mod lgd;
 mod outbox;
@@ -26,6 +27,7 @@ pub use bot_reads::{ChatLine, RequestFilter};
 pub use dashboard::{
     Area, DashboardStore, NewUpload, RequestPoint, UploadEnd, UploadRow, WorkerCount,
 };
+pub use erasures::PhoneKey;
 pub use inbox::{InboxEvent, IngestOutcome, NewInboxEvent};
 pub use outbox::{NewOutbound, OutboundJob, OutboundRecord, WINDOW_CLOSED};
 pub use sql::{Backend, SqlStore, redact};
@@ -46,6 +48,13 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error(
+        "the secret key differs from the one this database's erasure register was made with; restore \
+         KAAMGAR_SECRET_KEY or the key file from the backup"
+    )]
+    KeyMismatch,
+    #[error("no secret key was given to the store, so erasures cannot be checked")]
+    NoSecretKey,
 }
 
 impl StoreError {
@@ -56,7 +65,11 @@ impl StoreError {
             StoreError::NameTaken => "name_taken",
             StoreError::NotFound => "not_found",
             StoreError::Erased => "worker_erased",
-            StoreError::Database(_) | StoreError::Migrate(_) | StoreError::Corrupt(_) => "internal",
+            StoreError::Database(_)
+            | StoreError::Migrate(_)
+            | StoreError::Corrupt(_)
+            | StoreError::KeyMismatch
+            | StoreError::NoSecretKey => "internal",
         }
     }
 }
@@ -213,6 +226,10 @@ pub trait Store: AccountStore + DashboardStore + Send + Sync + std::fmt::Debug {
     async fn begin_bot(&self) -> Result<Box<dyn BotTx>>;
     /// Timed jobs due by `now`, oldest first.
     async fn due_jobs(&self, now: i64, limit: i64) -> Result<Vec<JobRow>>;
+    /// Records a job's failed run: due again at `retry_at`, or set aside (dead) when `None`.
+    async fn fail_job(&self, id: i64, error: &str, now: i64, retry_at: Option<i64>) -> Result<()>;
+    /// Jobs set aside after their last attempt, newest first.
+    async fn dead_jobs(&self, limit: i64) -> Result<Vec<JobRow>>;
     /// Stops retrying an event that keeps failing; it is kept with its error.
     async fn abandon_inbound(&self, id: i64, error: &str, now: i64) -> Result<()>;
     /// The last `limit` lines of a contact's conversation, oldest first.

@@ -229,13 +229,6 @@ pub(crate) fn worker_from_row(r: &AnyRow) -> Result<Worker> {
     })
 }
 
-/// SHA-256 of the phone in E.164 form: the erasure register keeps this, never the number.
-pub(crate) fn phone_hash(p: PhoneNumber) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(p.e164().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::placeholders;

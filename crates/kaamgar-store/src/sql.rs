@@ -40,6 +40,8 @@ pub struct SqlStore {
     pub(crate) read: AnyPool,
     pub(crate) write: AnyPool,
     pub(crate) backend: Backend,
+    /// The erasure register's key, adopted after connecting ([`SqlStore::adopt_phone_key`]).
+    pub(crate) phone_key: Option<crate::PhoneKey>,
 }
 
 impl SqlStore {
@@ -71,6 +73,7 @@ impl SqlStore {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    phone_key: None,
                 })
             }
             Backend::Sqlite => {
@@ -90,6 +93,7 @@ impl SqlStore {
                     read,
                     write,
                     backend,
+                    phone_key: None,
                 })
             }
         }
@@ -300,6 +304,12 @@ impl Store for SqlStore {
     }
     async fn due_jobs(&self, now: i64, limit: i64) -> Result<Vec<crate::JobRow>> {
         self.due(now, limit).await
+    }
+    async fn fail_job(&self, id: i64, error: &str, now: i64, retry_at: Option<i64>) -> Result<()> {
+        self.fail(id, error, now, retry_at).await
+    }
+    async fn dead_jobs(&self, limit: i64) -> Result<Vec<crate::JobRow>> {
+        self.dead(limit).await
     }
     async fn abandon_inbound(&self, id: i64, error: &str, now: i64) -> Result<()> {
         self.abandon(id, error, now).await

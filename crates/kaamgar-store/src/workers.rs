@@ -3,7 +3,7 @@
 
 use crate::columns;
 use crate::rows::{
-    DATA_COLUMNS, SELECT_WORKER, bind_data, content_hash, phone_hash, placeholders, worker_from_row,
+    DATA_COLUMNS, SELECT_WORKER, bind_data, content_hash, placeholders, worker_from_row,
 };
 use crate::{
     Backend, ChangeCursor, MatchRow, Page, Result, SqlStore, StoreError, WorkerChange, WorkerFilter,
@@ -30,7 +30,7 @@ fn map_unique(e: sqlx::Error) -> StoreError {
 impl SqlStore {
     async fn ensure_not_erased(&self, w: &NewWorker) -> Result<()> {
         let hit: Option<i64> = sqlx::query_scalar("SELECT 1 FROM erasures WHERE phone_hash = $1")
-            .bind(phone_hash(w.phone))
+            .bind(self.phone_hash(w.phone)?)
             .fetch_optional(&self.read)
             .await?;
         if hit.is_some() {
@@ -144,8 +144,8 @@ impl SqlStore {
         let phone: String = row.try_get("phone")?;
         let seq = SqlStore::next_seq(&mut tx).await?;
         if let Ok(p) = kaamgar_domain::PhoneNumber::parse(&phone) {
-            sqlx::query("INSERT INTO erasures (phone_hash, erased_at, reason) VALUES ($1, $2, $3) ON CONFLICT (phone_hash) DO NOTHING")
-                .bind(phone_hash(p))
+            sqlx::query("INSERT INTO erasures (phone_hash, erased_at, reason, keyed) VALUES ($1, $2, $3, 1) ON CONFLICT (phone_hash) DO NOTHING")
+                .bind(self.phone_hash(p)?)
                 .bind(now)
                 .bind(reason.chars().take(500).collect::<String>())
                 .execute(&mut *tx)

@@ -141,3 +141,76 @@ async fn the_outbox_hands_each_due_message_to_one_sender_and_keeps_its_fate() {
     }
     cleanup(bs).await;
 }
+
+#[tokio::test]
+async fn a_failing_timed_job_backs_off_then_is_set_aside_without_holding_up_the_others() {
+    let backends = common::backends().await;
+    for b in &backends {
+        let s = &b.store;
+        let mut tx = s.begin_bot().await.unwrap();
+        tx.schedule("follow_up", 1, 100).await.unwrap();
+        tx.schedule("follow_up", 2, 110).await.unwrap();
+        tx.commit().await.unwrap();
+        let due = s.due_jobs(200, 10).await.unwrap();
+        assert_eq!(
+            due.iter().map(|j| j.ref_id).collect::<Vec<_>>(),
+            [1, 2],
+            "{}",
+            b.name
+        );
+        let first = due[0].id;
+
+        s.fail_job(first, "database hiccup", 200, Some(260))
+            .await
+            .unwrap();
+        let due = s.due_jobs(200, 10).await.unwrap();
+        assert_eq!(
+            due.iter().map(|j| j.ref_id).collect::<Vec<_>>(),
+            [2],
+            "{}",
+            b.name
+        );
+        let again = s.due_jobs(260, 10).await.unwrap();
+        let retried = again
+            .iter()
+            .find(|j| j.ref_id == 1)
+            .expect("due again at 260");
+        assert_eq!(retried.attempts, 1, "{}", b.name);
+        assert_eq!(
+            retried.last_error.as_deref(),
+            Some("database hiccup"),
+            "{}",
+            b.name
+        );
+
+        s.fail_job(first, "still failing", 260, None).await.unwrap();
+        let due = s.due_jobs(10_000, 10).await.unwrap();
+        assert_eq!(
+            due.iter().map(|j| j.ref_id).collect::<Vec<_>>(),
+            [2],
+            "{}",
+            b.name
+        );
+        let dead = s.dead_jobs(10).await.unwrap();
+        assert_eq!(dead.len(), 1, "{}", b.name);
+        assert_eq!(
+            (dead[0].attempts, dead[0].dead_at),
+            (2, Some(260)),
+            "{}",
+            b.name
+        );
+
+        // Scheduling the same job again starts it afresh.
+        let mut tx = s.begin_bot().await.unwrap();
+        tx.schedule("follow_up", 1, 300).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(s.dead_jobs(10).await.unwrap().is_empty(), "{}", b.name);
+        assert_eq!(
+            s.due_jobs(300, 10).await.unwrap()[0].attempts,
+            0,
+            "{}",
+            b.name
+        );
+    }
+    common::cleanup(backends).await;
+}

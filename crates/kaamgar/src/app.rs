@@ -48,13 +48,24 @@ impl App {
 
 pub async fn connect(config: &Config) -> Result<SqlStore> {
     let url = kaamgar_store::redact(&config.database_url);
-    let store = SqlStore::connect(&config.database_url)
+    let mut store = SqlStore::connect(&config.database_url)
         .await
         .with_context(|| format!("connecting to {url}"))?;
     store
         .migrate()
         .await
         .with_context(|| format!("migrating {url}"))?;
+    let secret = crate::secret_key::load(config)?;
+    let rekeyed = store
+        .adopt_phone_key(kaamgar_store::PhoneKey::derive(&secret))
+        .await
+        .with_context(|| format!("checking the secret key against {url}"))?;
+    if rekeyed > 0 {
+        tracing::info!(
+            erasures = rekeyed,
+            "erasure register re-keyed with the secret key"
+        );
+    }
     Ok(store)
 }
 

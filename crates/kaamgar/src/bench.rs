@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The secret of a throw-away benchmark database (it never holds a real person).
+const SCRATCH_SECRET: &str = "scratch-database-of-a-benchmark-run";
+
 /// Peak resident memory of this process so far, in MiB (Linux).
 pub fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -80,6 +83,7 @@ pub async fn import(rows: usize, database_url: Option<&str>, xlsx: bool) -> Resu
     let bytes = std::fs::metadata(&file)?.len();
     let config = Config {
         database_url: url.clone(),
+        secret_key: Some(SCRATCH_SECRET.into()),
         ..Config::default()
     };
     let app = App::open(config).await?;
@@ -141,6 +145,7 @@ pub async fn demo(database_url: Option<&str>) -> Result<()> {
     let t = Instant::now();
     let app = App::open(Config {
         database_url: url,
+        secret_key: Some(SCRATCH_SECRET.into()),
         ..Config::default()
     })
     .await?;

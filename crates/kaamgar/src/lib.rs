@@ -16,6 +16,7 @@ pub mod importer;
 pub mod lgd;
 pub mod matching;
 pub mod reference;
+pub mod secret_key;
 pub mod serve;
 pub mod telemetry;
 pub mod understand;

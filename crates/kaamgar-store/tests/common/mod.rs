@@ -26,13 +26,21 @@ impl Drop for Dir {
     }
 }
 
+pub fn test_key() -> kaamgar_store::PhoneKey {
+    kaamgar_store::PhoneKey::derive(b"the secret key of a store test database")
+}
+
 pub async fn backends() -> Vec<Backend> {
     let n = DB_COUNTER.fetch_add(1, Ordering::SeqCst);
     let dir = std::env::temp_dir().join(format!("kaamgar-store-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("t.db").display());
-    let store = SqlStore::connect(&url).await.expect("sqlite connects");
+    let mut store = SqlStore::connect(&url).await.expect("sqlite connects");
     store.migrate().await.expect("sqlite migrates");
+    store
+        .adopt_phone_key(test_key())
+        .await
+        .expect("key adopted");
     let mut out = vec![Backend {
         store,
         name: "sqlite",
@@ -44,8 +52,12 @@ pub async fn backends() -> Vec<Backend> {
         let url = scratch::create_postgres_database(&base, &db)
             .await
             .expect("KAAMGAR_TEST_POSTGRES_URL must be reachable");
-        let store = SqlStore::connect(&url).await.expect("postgres connects");
+        let mut store = SqlStore::connect(&url).await.expect("postgres connects");
         store.migrate().await.expect("postgres migrates");
+        store
+            .adopt_phone_key(test_key())
+            .await
+            .expect("key adopted");
         out.push(Backend {
             store,
             name: "postgres",

@@ -293,7 +293,8 @@ impl BotService {
         Ok(())
     }
 
-    /// Runs the timed jobs that are due; each in its own transaction.
+    /// Runs the timed jobs that are due, each in its own transaction. A job that fails is rolled back and retried
+    /// with backoff, then set aside after [`JOB_ATTEMPTS`]; it never holds up the jobs behind it.
     pub(crate) async fn run_jobs(
         &self,
         now: i64,
@@ -302,21 +303,38 @@ impl BotService {
         let jobs = self.store.due_jobs(now, 64).await?;
         let n = jobs.len();
         for j in jobs {
-            let mut turn = Turn {
-                tx: self.store.begin_bot().await?,
-                now,
-                out: Vec::new(),
-                fairness: Vec::new(),
-            };
-            match j.kind.as_str() {
-                LEAD_EXPIRY => self.expire(&mut turn, j.ref_id).await?,
-                FOLLOW_UP => self.follow_up(&mut turn, j.ref_id).await?,
-                other => tracing::warn!(job.kind = other, "unknown job kind; dropped"),
+            match self.run_job(&j, now).await {
+                Ok(messages) => sink.extend(messages),
+                Err(e) => {
+                    let error = e.to_string();
+                    let retry_at = job_retry_at(j.attempts + 1, now);
+                    tracing::warn!(job.id = j.id, job.kind = %j.kind, job.attempts = j.attempts + 1,
+                        dead = retry_at.is_none(), error = %error, "a timed job failed");
+                    self.store.fail_job(j.id, &error, now, retry_at).await?;
+                }
             }
-            turn.tx.finish_job(j.id, now).await?;
-            sink.extend(self.commit(turn, None).await?.messages);
         }
         Ok(n)
+    }
+
+    async fn run_job(
+        &self,
+        j: &kaamgar_store::JobRow,
+        now: i64,
+    ) -> Result<Vec<kaamgar_store::NewOutbound>, BotError> {
+        let mut turn = Turn {
+            tx: self.store.begin_bot().await?,
+            now,
+            out: Vec::new(),
+            fairness: Vec::new(),
+        };
+        match j.kind.as_str() {
+            LEAD_EXPIRY => self.expire(&mut turn, j.ref_id).await?,
+            FOLLOW_UP => self.follow_up(&mut turn, j.ref_id).await?,
+            other => tracing::warn!(job.kind = other, "unknown job kind; dropped"),
+        }
+        turn.tx.finish_job(j.id, now).await?;
+        Ok(self.commit(turn, None).await?.messages)
     }
 
     async fn expire(&self, turn: &mut Turn, offer: i64) -> Result<(), BotError> {
@@ -377,5 +395,27 @@ impl BotService {
         } else {
             self.send_to(turn, &c, &template, None)
         }
+    }
+}
+
+/// Runs of a timed job before it is set aside as dead.
+pub const JOB_ATTEMPTS: i64 = 6;
+
+/// When a job that has failed `attempts` times runs again: 30 s doubling (30 s … 8 min), or never after
+/// [`JOB_ATTEMPTS`].
+pub fn job_retry_at(attempts: i64, now: i64) -> Option<i64> {
+    (attempts < JOB_ATTEMPTS).then(|| now + (30i64 << (attempts - 1).clamp(0, 10)))
+}
+
+#[cfg(test)]
+mod job_tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_job_backs_off_and_is_set_aside_after_its_last_attempt() {
+        assert_eq!(job_retry_at(1, 1000), Some(1030));
+        assert_eq!(job_retry_at(2, 1000), Some(1060));
+        assert_eq!(job_retry_at(5, 1000), Some(1000 + 480));
+        assert_eq!(job_retry_at(JOB_ATTEMPTS, 1000), None);
     }
 }

@@ -56,6 +56,7 @@ pub async fn apps() -> Vec<TestApp> {
             .expect("KAAMGAR_TEST_POSTGRES_URL must be reachable");
         let app = App::open(Config {
             database_url: url,
+            secret_key: Some("secret-key-of-a-test-database-000".into()),
             ..Config::default()
         })
         .await

@@ -1,0 +1,16 @@
+-- Hardening: erasure entries keyed with the server's secret (rows from earlier versions are re-keyed at start,
+-- keyed = 0 until then) and the fingerprints of the server's keys.
+ALTER TABLE erasures ADD COLUMN keyed BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE secret_checks (
+    name TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL
+);
+
+-- Timed jobs that fail are retried with backoff and set aside (dead) after their last attempt, so one failing
+-- job never holds up the others.
+ALTER TABLE bot_jobs ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE bot_jobs ADD COLUMN last_error TEXT;
+ALTER TABLE bot_jobs ADD COLUMN dead_at BIGINT;
+DROP INDEX bot_jobs_due;
+CREATE INDEX bot_jobs_due ON bot_jobs (due_at, id) WHERE done_at IS NULL AND dead_at IS NULL;
+CREATE INDEX bot_jobs_dead ON bot_jobs (dead_at) WHERE dead_at IS NOT NULL;
