@@ -111,6 +111,18 @@ pub async fn receive(
     {
         bot.inbound.notify_one();
     }
+    let rejected = events
+        .iter()
+        .filter(|e| matches!(e, kaamgar_domain::whatsapp::InboundEvent::Rejected(_)))
+        .count();
+    if rejected > 0 {
+        tracing::warn!(
+            webhook.rejected = rejected,
+            "webhook events that could not be read were recorded"
+        );
+        metrics::counter!("kaamgar_webhook_events_total", "outcome" => "rejected")
+            .increment(rejected as u64);
+    }
     metrics::counter!("kaamgar_webhook_events_total", "outcome" => "stored")
         .increment(stored as u64);
     metrics::counter!("kaamgar_webhook_events_total", "outcome" => "duplicate")

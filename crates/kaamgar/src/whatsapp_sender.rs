@@ -196,9 +196,13 @@ impl Sender {
                 None => by_contact.push(vec![j]),
             }
         }
+        // A message whose fate cannot be recorded stays claimed and is requeued with the stuck ones; the rest of
+        // the batch goes on.
         for group in by_contact {
             for job in group {
-                self.send_one(&job, now).await?;
+                if let Err(e) = self.send_one(&job, now).await {
+                    tracing::warn!(outbox.id = job.id, error = %format!("{e:#}"), "recording a message's outcome failed; it will be requeued");
+                }
             }
         }
         Ok(n)

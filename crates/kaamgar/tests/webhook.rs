@@ -136,6 +136,48 @@ async fn a_signed_notification_is_stored_before_the_200_and_a_redelivery_only_on
 }
 
 #[tokio::test]
+async fn a_message_without_a_type_is_recorded_and_the_valid_messages_beside_it_are_stored() {
+    for t in common::apps().await {
+        let r = router(&t, true);
+        // The second message has no "type" (seen from a misbehaving client); the first and third are fine.
+        let body = notification().replace(
+            r#"{"from":"919800000001","id":"wamid.T2","timestamp":"1749416384","type":"interactive","#,
+            r#"{"from":"919800000001","id":"wamid.T2","timestamp":"1749416384","#,
+        );
+        assert!(!body.contains(r#""timestamp":"1749416384","type""#));
+        let (s, v) = call(
+            &r,
+            post(
+                body.as_bytes(),
+                Some(&sign(body.as_bytes())),
+                "application/json",
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["stored"].as_u64(), Some(3), "{v}");
+        let events = t.app.store.pending_inbound(100).await.unwrap();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "message").count(),
+            1,
+            "{kinds:?}"
+        );
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "status").count(),
+            1,
+            "{kinds:?}"
+        );
+        let bad = events
+            .iter()
+            .find(|e| e.kind == "rejected")
+            .expect("the bad one is recorded");
+        assert!(bad.payload.contains("wamid.T2"), "{}", bad.payload);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn bad_requests_are_refused_and_nothing_is_stored() {
     let t = common::sqlite_app().await;
     let r = router(&t, true);

@@ -113,6 +113,20 @@ pub struct StatusUpdate {
 pub enum InboundEvent {
     Message(InboundMessage),
     Status(StatusUpdate),
+    /// A message or status of a notification that could not be read (a field missing, a wrong type). It is kept
+    /// with its reason, and the other events of the notification are stored as usual.
+    Rejected(RejectedEvent),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RejectedEvent {
+    /// Meta's id of the message or status, when it has one.
+    pub id: Option<String>,
+    /// A stable digest of the event's JSON, so a redelivery is recognised even without an id.
+    pub digest: String,
+    /// The sender or recipient, when readable.
+    pub contact: Option<String>,
+    pub reason: String,
 }
 
 impl InboundEvent {
@@ -121,6 +135,7 @@ impl InboundEvent {
         match self {
             InboundEvent::Message(m) => format!("m:{}", m.id),
             InboundEvent::Status(s) => format!("s:{}:{}", s.message_id, s.status.as_str()),
+            InboundEvent::Rejected(r) => format!("x:{}", r.digest),
         }
     }
 
@@ -129,6 +144,7 @@ impl InboundEvent {
         match self {
             InboundEvent::Message(m) => m.from.key(),
             InboundEvent::Status(s) => s.recipient.key(),
+            InboundEvent::Rejected(r) => r.contact.as_deref(),
         }
     }
 
@@ -136,6 +152,7 @@ impl InboundEvent {
         match self {
             InboundEvent::Message(_) => "message",
             InboundEvent::Status(_) => "status",
+            InboundEvent::Rejected(_) => "rejected",
         }
     }
 }
@@ -175,10 +192,11 @@ struct Value {
     metadata: Option<Metadata>,
     #[serde(default)]
     contacts: Vec<WireContact>,
+    // Read one by one, so one unreadable message does not cost the others in the notification.
     #[serde(default)]
-    messages: Vec<WireMessage>,
+    messages: Vec<serde_json::Value>,
     #[serde(default)]
-    statuses: Vec<WireStatus>,
+    statuses: Vec<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -290,15 +308,23 @@ pub fn parse_webhook(body: &[u8]) -> Result<Vec<InboundEvent>, WebhookError> {
                 ));
             }
         };
-        for m in v.messages {
-            events.push(InboundEvent::Message(message(
-                m,
-                &v.contacts,
-                &phone_number_id,
-            )?));
+        for raw in v.messages {
+            let read = serde_json::from_value::<WireMessage>(raw.clone())
+                .map_err(|e| WebhookError::Missing(e.to_string()))
+                .and_then(|m| message(m, &v.contacts, &phone_number_id));
+            events.push(match read {
+                Ok(m) => InboundEvent::Message(m),
+                Err(e) => rejected(&raw, "from", e),
+            });
         }
-        for s in v.statuses {
-            events.push(InboundEvent::Status(status(s, &phone_number_id)?));
+        for raw in v.statuses {
+            let read = serde_json::from_value::<WireStatus>(raw.clone())
+                .map_err(|e| WebhookError::Missing(e.to_string()))
+                .and_then(|s| status(s, &phone_number_id));
+            events.push(match read {
+                Ok(s) => InboundEvent::Status(s),
+                Err(e) => rejected(&raw, "recipient_id", e),
+            });
         }
     }
     Ok(events)
@@ -401,6 +427,25 @@ fn status(s: WireStatus, phone_number_id: &str) -> Result<StatusUpdate, WebhookE
                 title: e.title.or(e.message).unwrap_or_default(),
             })
             .collect(),
+    })
+}
+
+/// The record of an event that could not be read: its id and contact when those fields are readable, its reason,
+/// and a digest of its JSON (FNV-1a: stable across builds, enough to recognise a redelivery).
+fn rejected(raw: &serde_json::Value, contact_field: &str, e: WebhookError) -> InboundEvent {
+    let text = |v: Option<&serde_json::Value>| {
+        v.and_then(serde_json::Value::as_str)
+            .map(|s| s.chars().take(128).collect::<String>())
+    };
+    let json = raw.to_string();
+    let digest = json.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    InboundEvent::Rejected(RejectedEvent {
+        id: text(raw.get("id")),
+        digest: format!("{digest:016x}"),
+        contact: text(raw.get(contact_field)),
+        reason: e.to_string().chars().take(300).collect(),
     })
 }
 

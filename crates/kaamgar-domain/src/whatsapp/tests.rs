@@ -155,6 +155,34 @@ fn several_entries_and_changes_in_one_body_all_count() {
 }
 
 #[test]
+fn an_unreadable_message_is_recorded_and_the_others_of_the_notification_are_kept() {
+    let body = wrap(&format!(
+        r#"{{{META},"messages":[
+            {{"from":"919800000001","id":"wamid.OK1","timestamp":"5","type":"text","text":{{"body":"plumber chahiye"}}}},
+            {{"from":"919800000002","id":"wamid.NOTYPE","timestamp":"5","text":{{"body":"no type"}}}},
+            {{"from":"919800000003","id":"wamid.OK2","timestamp":"5","type":"text","text":{{"body":"bijli wala"}}}}
+        ],"statuses":[{{"status":"read"}}]}}"#
+    ));
+    let ev = parse_webhook(body.as_bytes()).unwrap();
+    assert_eq!(ev.len(), 4);
+    assert!(matches!(&ev[0], InboundEvent::Message(m) if m.id == "wamid.OK1"));
+    match &ev[1] {
+        InboundEvent::Rejected(r) => {
+            assert_eq!(r.id.as_deref(), Some("wamid.NOTYPE"));
+            assert_eq!(r.contact.as_deref(), Some("919800000002"));
+            assert!(r.reason.contains("type"), "{}", r.reason);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(&ev[2], InboundEvent::Message(m) if m.id == "wamid.OK2"));
+    assert!(matches!(&ev[3], InboundEvent::Rejected(r) if r.id.is_none()));
+    // A redelivery gives the same keys, so it is recognised.
+    let again = parse_webhook(body.as_bytes()).unwrap();
+    assert_eq!(ev[1].dedupe_key(), again[1].dedupe_key());
+    assert_ne!(ev[1].dedupe_key(), ev[3].dedupe_key());
+}
+
+#[test]
 fn bad_bodies_are_refused_with_a_reason() {
     assert!(matches!(
         parse_webhook(b"{not json"),
@@ -173,10 +201,8 @@ fn bad_bodies_are_refused_with_a_reason() {
     let no_from = wrap(&format!(
         r#"{{{META},"messages":[{{"id":"w","type":"text","text":{{"body":"x"}}}}]}}"#
     ));
-    assert!(matches!(
-        parse_webhook(no_from.as_bytes()),
-        Err(WebhookError::Missing(_))
-    ));
+    let ev = parse_webhook(no_from.as_bytes()).unwrap();
+    assert!(matches!(&ev[..], [InboundEvent::Rejected(r)] if r.id.as_deref() == Some("w")));
     // Other fields (template status updates, account alerts) carry no events and are not errors.
     let other = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"message_template_status_update","value":{"event":"APPROVED"}}]}]}"#;
     assert_eq!(parse_webhook(other.as_bytes()).unwrap(), []);

@@ -204,6 +204,13 @@ impl BotService {
                 Ok(Handled::default())
             }
             InboundEvent::Message(m) => self.message(ev.id, &ev.contact, m, now).await,
+            InboundEvent::Rejected(r) => {
+                // Kept with its reason for the record; there is nothing to answer.
+                self.store
+                    .finish_inbound(ev.id, Some(&format!("unreadable: {}", r.reason)), now)
+                    .await?;
+                Ok(Handled::default())
+            }
         }
     }
 
