@@ -38,6 +38,8 @@ pub fn state(app: &App) -> Result<AppState> {
         bot: Some(bot),
         dashboard: Arc::new(kaamgar_web::dashboard::Dashboard::new(
             app.config.secure_cookies,
+            kaamgar_web::dashboard::client::TrustedProxies::parse(&app.config.trusted_proxies)
+                .map_err(|e| anyhow::anyhow!("KAAMGAR_TRUSTED_PROXIES: {e}"))?,
         )),
         importer: Arc::new(ApiImporter { app: app.clone() }),
         metrics: crate::telemetry::metrics(),
@@ -182,18 +184,7 @@ pub async fn run(app: App, demo: bool) -> Result<()> {
         );
     }
     if demo {
-        let added = fill_demo(&app, DEMO_WORKERS)
-            .await
-            .context("creating the demo registry")?;
-        if added > 0 {
-            let made = crate::demo_service::fill_requests(&app, DEMO_REQUESTS_PER_DAY, now())
-                .await
-                .context("creating demo service requests")?;
-            tracing::info!(requests = made, "demo service requests created");
-        }
-        for (name, role, password) in crate::demo_service::accounts(&app, now()).await? {
-            eprintln!("demo account for the dashboard: {name} ({role}), password {password}");
-        }
+        prepare_demo(&app).await?;
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -204,6 +195,9 @@ pub async fn run(app: App, demo: bool) -> Result<()> {
     eprintln!(
         "kaamgar is serving on http://{local}  (API: http://{local}/api/v1/workers, spec: http://{local}/api/v1/openapi.json)"
     );
+    if demo {
+        eprintln!("open http://{local}/ in a browser and sign in with a demo account");
+    }
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -211,6 +205,43 @@ pub async fn run(app: App, demo: bool) -> Result<()> {
     .with_graceful_shutdown(shutdown())
     .await
     .context("serving HTTP")?;
+    Ok(())
+}
+
+/// Fills an empty database with the demo registry, requests and accounts, saying what it does: the registry takes
+/// several seconds, and a newcomer should not face a silent terminal.
+async fn prepare_demo(app: &App) -> Result<()> {
+    if app.store.count_workers(&WorkerFilter::default()).await? == 0 {
+        eprintln!(
+            "creating the demo registry: {DEMO_WORKERS} synthetic workers and two weeks of requests (takes a few seconds) …"
+        );
+        let added = fill_demo(app, DEMO_WORKERS)
+            .await
+            .context("creating the demo registry")?;
+        let made = crate::demo_service::fill_requests(app, DEMO_REQUESTS_PER_DAY, now())
+            .await
+            .context("creating demo service requests")?;
+        eprintln!("demo registry ready: {added} workers, {made} service requests");
+    }
+    match crate::demo_service::accounts(app, now()).await? {
+        crate::demo_service::DemoAccounts::Created(accounts) => {
+            for a in accounts {
+                let place = match (a.scope.district(), a.scope.block()) {
+                    (Some(d), Some(b)) => format!("{b} block of {d}"),
+                    (Some(d), None) => format!("{d} district"),
+                    _ => "the whole state".to_string(),
+                };
+                eprintln!(
+                    "demo account: {}  ({} for {place})  password {}  (shown once)",
+                    a.name, a.role, a.password
+                );
+            }
+        }
+        crate::demo_service::DemoAccounts::Existing(names) => eprintln!(
+            "dashboard accounts: {}. Lost a password? kaamgar user password NAME sets a new one",
+            names.join(", ")
+        ),
+    }
     Ok(())
 }
 

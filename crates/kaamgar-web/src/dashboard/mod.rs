@@ -4,6 +4,7 @@
 
 pub mod audit;
 mod charts;
+pub mod client;
 pub mod i18n;
 mod overview;
 mod pages;
@@ -43,11 +44,14 @@ pub struct Dashboard {
     pub secure_cookies: bool,
     /// Password checks at once (argon2 takes 19 MiB and tens of milliseconds each).
     pub hashing: tokio::sync::Semaphore,
+    /// Proxies believed about the client's address.
+    pub trusted_proxies: client::TrustedProxies,
 }
 
 impl Dashboard {
-    pub fn new(secure_cookies: bool) -> Self {
+    pub fn new(secure_cookies: bool, trusted_proxies: client::TrustedProxies) -> Self {
         Dashboard {
+            trusted_proxies,
             stats: StatsCache::default(),
             guard: SignInGuard::default(),
             uploads: UploadTracker::default(),

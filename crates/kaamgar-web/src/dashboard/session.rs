@@ -3,16 +3,16 @@
 //! when the service is reached over TLS.
 
 use super::DashError;
+use super::client::client_ip;
 use super::i18n::Lang;
 use super::secret::{same, token_digest};
 use crate::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kaamgar_domain::access::{Permission, Role, Scope};
 use kaamgar_store::UserRow;
-use std::net::SocketAddr;
 
 pub const SESSION_COOKIE: &str = "kg_session";
 /// Carries the CSRF token of forms shown before sign-in (double-submit).
@@ -135,13 +135,6 @@ pub fn is_secure(state: &AppState, headers: &HeaderMap) -> bool {
             .is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
 
-fn client_ip(parts: &Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-}
-
 /// The official behind a session cookie, if the session is alive. Refreshes the last-seen time once a minute.
 async fn official_from(state: &AppState, parts: &Parts) -> Result<Option<Official>, DashError> {
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
@@ -174,7 +167,7 @@ async fn official_from(state: &AppState, parts: &Parts) -> Result<Option<Officia
         lang,
         csrf: s.csrf,
         token_hash: hash,
-        ip: client_ip(parts),
+        ip: client_ip(parts, &state.dashboard.trusted_proxies),
     }))
 }
 
@@ -204,7 +197,7 @@ impl FromRequestParts<AppState> for Visitor {
             lang,
             pre,
             secure: is_secure(state, &parts.headers),
-            ip: client_ip(parts),
+            ip: client_ip(parts, &state.dashboard.trusted_proxies),
             expired,
         })
     }
@@ -268,13 +261,29 @@ pub fn urlencode(s: &str) -> String {
 }
 
 /// Where to go after sign-in or a language switch: only a path on this site, never another origin.
+/// Where to go after signing in or switching the language: a path on this site only. Control characters, spaces
+/// and backslashes are refused outright (browsers drop tabs and newlines, so `/\t/evil.example` would become
+/// `//evil.example`); other characters outside ASCII are percent-encoded so the `Location` header is valid.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => {
-            n.chars().take(500).collect()
-        }
-        _ => "/".to_string(),
+    let Some(n) = next.filter(|n| n.len() <= 500) else {
+        return "/".to_string();
+    };
+    let bad = |c: char| c.is_control() || c.is_whitespace() || c == '\\';
+    if !n.starts_with('/') || n.starts_with("//") || n.chars().any(bad) {
+        return "/".to_string();
     }
+    let mut out = String::with_capacity(n.len());
+    for c in n.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -288,6 +297,15 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        // Browsers drop tabs and newlines: `/\t/evil.example` would leave the site.
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n")), "/");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/");
+        assert_eq!(
+            safe_next(Some("/workers?trade=नल")),
+            "/workers?trade=%E0%A4%A8%E0%A4%B2"
+        );
+        axum::http::HeaderValue::from_str(&safe_next(Some("/workers?trade=नल"))).unwrap();
     }
 
     #[test]

@@ -40,31 +40,33 @@ impl SignInGuard {
         ]
     }
 
-    /// Seconds to wait before another attempt, or `None` when one is allowed now.
-    pub fn wait(&self, name: &str, ip: Option<&str>, now: i64) -> Option<i64> {
-        let map = self.failures.lock().ok()?;
-        Self::keys(name, ip)
+    /// Reserves an attempt before the password is checked, so attempts sent in parallel cannot all get past
+    /// the limit while their checks run: each counts as a failure until [`SignInGuard::succeeded`] takes it back.
+    /// Returns the seconds to wait when the name or the address has used up its attempts.
+    pub fn reserve(&self, name: &str, ip: Option<&str>, now: i64) -> Result<(), i64> {
+        let Ok(mut map) = self.failures.lock() else {
+            return Err(WINDOW_SECS);
+        };
+        if map.len() > 50_000 {
+            map.retain(|_, v| v.last().is_some_and(|t| now - t < WINDOW_SECS));
+        }
+        let keys = Self::keys(name, ip);
+        let wait = keys
             .iter()
             .filter_map(|(k, limit)| {
-                let times = map.get(k)?;
-                let recent: Vec<i64> = times
+                let recent: Vec<i64> = map
+                    .get(k)?
                     .iter()
                     .copied()
                     .filter(|t| now - t < WINDOW_SECS)
                     .collect();
                 (recent.len() >= *limit).then(|| recent[recent.len() - limit] + WINDOW_SECS - now)
             })
-            .max()
-    }
-
-    pub fn failed(&self, name: &str, ip: Option<&str>, now: i64) {
-        let Ok(mut map) = self.failures.lock() else {
-            return;
-        };
-        if map.len() > 50_000 {
-            map.retain(|_, v| v.last().is_some_and(|t| now - t < WINDOW_SECS));
+            .max();
+        if let Some(wait) = wait {
+            return Err(wait.max(1));
         }
-        for (k, limit) in Self::keys(name, ip) {
+        for (k, limit) in keys {
             let v = map.entry(k).or_default();
             v.retain(|t| now - t < WINDOW_SECS);
             v.push(now);
@@ -72,11 +74,17 @@ impl SignInGuard {
                 v.remove(0);
             }
         }
+        Ok(())
     }
 
-    pub fn succeeded(&self, name: &str) {
+    /// A reserved attempt succeeded: the name starts afresh and the address gets its attempt back.
+    pub fn succeeded(&self, name: &str, ip: Option<&str>) {
         if let Ok(mut map) = self.failures.lock() {
-            map.remove(&format!("n:{}", name.to_lowercase()));
+            let [(name_key, _), (address_key, _)] = Self::keys(name, ip);
+            map.remove(&name_key);
+            if let Some(v) = map.get_mut(&address_key) {
+                v.pop();
+            }
         }
     }
 }
@@ -162,7 +170,7 @@ pub async fn sign_in(
             StatusCode::FORBIDDEN,
         ));
     }
-    if let Some(wait) = state.dashboard.guard.wait(&name, v.ip.as_deref(), now) {
+    if let Err(wait) = state.dashboard.guard.reserve(&name, v.ip.as_deref(), now) {
         audit::record(
             &state,
             actor,
@@ -203,7 +211,12 @@ pub async fn sign_in(
     let user = match user {
         Some(u) if matches && !u.disabled && access_of(&u).is_some() => u,
         _ => {
-            state.dashboard.guard.failed(&name, v.ip.as_deref(), now);
+            // The reserved attempt stays counted. The refusal is recorded against the named account when there
+            // is one, so the district's administrator sees attempts on their officials.
+            let actor = Actor {
+                user_id: user.as_ref().map(|u| u.id),
+                ..actor
+            };
             audit::record(
                 &state,
                 actor,
@@ -222,7 +235,7 @@ pub async fn sign_in(
             ));
         }
     };
-    state.dashboard.guard.succeeded(&name);
+    state.dashboard.guard.succeeded(&name, v.ip.as_deref());
     let token = new_token("kgs").map_err(|e| DashError::Internal(e.to_string()))?;
     let csrf = new_token("csr").map_err(|e| DashError::Internal(e.to_string()))?;
     // A session cookie brought to the sign-in is never reused: the new session has a new id.
@@ -319,14 +332,36 @@ mod tests {
     fn five_failures_lock_a_name_for_the_rest_of_the_window() {
         let g = SignInGuard::default();
         for i in 0..5 {
-            assert_eq!(g.wait("asha", Some("10.0.0.1"), 1000 + i), None);
-            g.failed("asha", Some("10.0.0.1"), 1000 + i);
+            assert_eq!(g.reserve("asha", Some("10.0.0.1"), 1000 + i), Ok(()));
         }
-        let wait = g.wait("ASHA", Some("10.0.0.9"), 1010).unwrap();
+        let wait = g.reserve("ASHA", Some("10.0.0.9"), 1010).unwrap_err();
         assert!(wait > 800 && wait <= WINDOW_SECS, "{wait}");
-        assert_eq!(g.wait("ravi", Some("10.0.0.9"), 1010), None);
-        assert_eq!(g.wait("asha", None, 1000 + WINDOW_SECS + 10), None);
-        g.succeeded("asha");
-        assert_eq!(g.wait("asha", Some("10.0.0.1"), 1010), None);
+        assert_eq!(g.reserve("ravi", Some("10.0.0.9"), 1010), Ok(()));
+        assert_eq!(g.reserve("asha", None, 1000 + WINDOW_SECS + 10), Ok(()));
+        g.succeeded("asha", None);
+        assert_eq!(g.reserve("asha", Some("10.0.0.1"), 1010), Ok(()));
+    }
+
+    #[test]
+    fn attempts_in_parallel_are_counted_before_their_passwords_are_checked() {
+        // Sixty attempts arrive before any password check has finished: only five get through.
+        let g = SignInGuard::default();
+        let allowed = (0..60)
+            .filter(|i| {
+                g.reserve("asha", Some(&format!("10.0.0.{i}")), 1000)
+                    .is_ok()
+            })
+            .count();
+        assert_eq!(allowed, PER_NAME);
+    }
+
+    #[test]
+    fn a_successful_sign_in_gives_the_address_its_attempt_back() {
+        let g = SignInGuard::default();
+        for i in 0..40 {
+            let name = format!("official{i}");
+            assert_eq!(g.reserve(&name, Some("10.0.0.1"), 1000), Ok(()), "{i}");
+            g.succeeded(&name, Some("10.0.0.1"));
+        }
     }
 }
