@@ -72,3 +72,58 @@ pub async fn track(req: Request, next: Next) -> Response {
         .record(secs);
     response
 }
+
+/// The request's path with every query value replaced by `***`: queries carry phone digits (`q=98…`,
+/// `near=98…`) and the webhook's verification token, and traces must not.
+pub fn redacted_uri(uri: &axum::http::Uri) -> String {
+    let Some(query) = uri.query() else {
+        return uri.path().to_string();
+    };
+    let mut out = String::with_capacity(uri.path().len() + query.len());
+    out.push_str(uri.path());
+    for (i, pair) in query.split('&').enumerate() {
+        out.push(if i == 0 { '?' } else { '&' });
+        match pair.split_once('=') {
+            Some((key, _)) => {
+                out.push_str(key);
+                out.push_str("=***");
+            }
+            None => out.push_str("***"),
+        }
+    }
+    out
+}
+
+/// The span of one request in traces (debug level), without query values.
+pub fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!("request", method = %req.method(), uri = %redacted_uri(req.uri()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted_uri;
+
+    #[test]
+    fn query_values_never_reach_a_trace() {
+        let cases = [
+            (
+                "/workers?q=9876543210&trade=plumber",
+                "/workers?q=***&trade=***",
+            ),
+            (
+                "/api/v1/match?near=98765&limit=3",
+                "/api/v1/match?near=***&limit=***",
+            ),
+            (
+                "/webhooks/whatsapp?hub.verify_token=s3cret",
+                "/webhooks/whatsapp?hub.verify_token=***",
+            ),
+            ("/x?9876543210", "/x?***"),
+            ("/plain", "/plain"),
+        ];
+        for (uri, want) in cases {
+            let uri: axum::http::Uri = uri.parse().unwrap();
+            assert_eq!(redacted_uri(&uri), want);
+        }
+    }
+}

@@ -73,6 +73,6 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(120),
         ))
         .layer(CatchPanicLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(health::request_span))
         .with_state(state)
 }

@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 use kaamgar_domain::worker::ConsentMethod;
 use kaamgar_store::Store;
 use std::io::IsTerminal;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -243,11 +244,21 @@ pub fn main() -> std::process::ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // `kaamgar export workers | head`: the reader has what it wanted; that is not an error.
+        Err(e) if is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -299,12 +310,13 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let filter = kaamgar_store::WorkerFilter::resolve(&app.trades, &app.places, &input)?;
             let total = app.store.count_workers(&filter).await?;
+            let mut out = std::io::stdout().lock();
             for w in app
                 .store
                 .list_workers(&filter, kaamgar_store::Page { after: 0, limit })
                 .await?
             {
-                println!("{}", serde_json::to_string(&w)?);
+                writeln!(out, "{}", serde_json::to_string(&w)?).context("writing a worker")?;
             }
             eprintln!("{total} workers match");
             Ok(())

@@ -128,14 +128,31 @@ pub async fn fill_requests(app: &App, per_day: u64, now: i64) -> Result<u64> {
     Ok(made)
 }
 
+/// A demo account created at this start, with its password to print once.
+pub struct DemoAccount {
+    pub name: &'static str,
+    pub role: &'static str,
+    pub scope: Scope,
+    pub password: String,
+}
+
+/// What `serve --demo` found or made: the accounts created now, or the names of those already there.
+pub enum DemoAccounts {
+    Created(Vec<DemoAccount>),
+    Existing(Vec<String>),
+}
+
 /// Creates a district administrator and a block officer for the first district of the service area, when there
-/// are no accounts yet. Returns (name, role, password) to print once.
-pub async fn accounts(app: &App, now: i64) -> Result<Vec<(String, &'static str, String)>> {
-    if !app.store.list_users().await?.is_empty() {
-        return Ok(Vec::new());
+/// are no accounts yet.
+pub async fn accounts(app: &App, now: i64) -> Result<DemoAccounts> {
+    let existing = app.store.list_users().await?;
+    if !existing.is_empty() {
+        return Ok(DemoAccounts::Existing(
+            existing.into_iter().map(|u| u.name).collect(),
+        ));
     }
     let Some(&d) = app.places.area().first() else {
-        return Ok(Vec::new());
+        return Ok(DemoAccounts::Created(Vec::new()));
     };
     let district = app
         .places
@@ -167,7 +184,12 @@ pub async fn accounts(app: &App, now: i64) -> Result<Vec<(String, &'static str, 
             lang: "hi".into(),
         };
         app.store.create_user(&user, now).await?;
-        out.push((name.to_string(), role, password));
+        out.push(DemoAccount {
+            name,
+            role,
+            scope,
+            password,
+        });
     }
-    Ok(out)
+    Ok(DemoAccounts::Created(out))
 }

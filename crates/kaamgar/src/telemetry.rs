@@ -1,6 +1,7 @@
 //! Structured logs (text or JSON) and the Prometheus recorder.
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 use tracing_subscriber::EnvFilter;
 
@@ -9,7 +10,9 @@ pub fn init_logs(format: &str) {
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=error,tower_http=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colour codes only on a terminal: logs piped to a file or journald stay plain text.
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none());
     let _ = if format == "json" {
         builder.json().try_init()
     } else {
