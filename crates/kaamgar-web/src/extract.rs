@@ -5,7 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Json, Query, Request};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use kaamgar_domain::access::Scope;
+use kaamgar_domain::access::{Permission, Role, Scope};
 use serde::de::DeserializeOwned;
 
 /// JSON body; a malformed or mistyped body is a 400 `invalid_json` naming the problem.
@@ -44,48 +44,171 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// What an API caller may see: everything (the configured service token, or no token on a loopback-only
-/// server), or the jurisdiction of the account an issued token belongs to. Handlers narrow every query with it.
+/// Who is calling the API: an account (through one of its tokens) or the service token. Its role decides what it
+/// may do and see, its jurisdiction narrows every query — the same rules as the dashboard.
 #[derive(Debug, Clone)]
-pub struct ApiScope(pub Scope);
+pub struct ApiScope {
+    /// The account, or `None` for the service token.
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub ip: Option<String>,
+}
 
-/// Checks `Authorization: Bearer <token>`: an account's token (`kg_…`, stored as a digest) or the configured
-/// service token. Account tokens below the state level read only.
+impl ApiScope {
+    pub fn can(&self, p: Permission) -> bool {
+        self.role.can(p)
+    }
+
+    /// The caller as the audit log names it.
+    pub fn actor(&self) -> crate::dashboard::audit::Actor<'_> {
+        crate::dashboard::audit::Actor {
+            user_id: self.user_id,
+            name: &self.name,
+            ip: self.ip.as_deref(),
+        }
+    }
+}
+
+/// What each API route needs (method, route pattern under `/api/v1`). `None`: any caller. A route missing here
+/// is refused, so a new endpoint cannot be reached before its rule is written.
+pub const API_RULES: &[(&str, &str, Option<Permission>)] = &[
+    ("GET", "/workers", Some(Permission::ViewWorkers)),
+    ("POST", "/workers", Some(Permission::EditWorkers)),
+    ("GET", "/workers/{id}", Some(Permission::ViewWorkers)),
+    ("PUT", "/workers/{id}", Some(Permission::EditWorkers)),
+    ("DELETE", "/workers/{id}", Some(Permission::EditWorkers)),
+    (
+        "POST",
+        "/workers/{id}/availability",
+        Some(Permission::EditWorkers),
+    ),
+    (
+        "POST",
+        "/workers/{id}/verification",
+        Some(Permission::VerifyWorkers),
+    ),
+    (
+        "POST",
+        "/workers/{id}/erasure",
+        Some(Permission::RecordErasure),
+    ),
+    ("POST", "/imports", Some(Permission::UploadLists)),
+    ("GET", "/match", Some(Permission::ViewWorkers)),
+    ("GET", "/requests", Some(Permission::ViewRequests)),
+    ("GET", "/requests/{id}", Some(Permission::ViewRequests)),
+    ("GET", "/trades", None),
+    ("GET", "/places/pin/{pin}", None),
+    ("GET", "/places/blocks", None),
+    ("GET", "/places/nearest", None),
+];
+
+/// The rule of a request, `Err(())` when the route has none.
+pub fn api_rule(method: &axum::http::Method, route: &str) -> Result<Option<Permission>, ()> {
+    let method = if method == axum::http::Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    let route = route.strip_prefix("/api/v1").unwrap_or(route);
+    API_RULES
+        .iter()
+        .find(|(m, r, _)| *m == method && *r == route)
+        .map(|(_, _, p)| *p)
+        .ok_or(())
+}
+
+/// The token of `Authorization: Bearer <token>`; the scheme's case does not matter (RFC 9110).
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The caller behind a bearer token: an account's token (`kg_…`, stored as a digest; a disabled account's tokens
+/// are revoked) or the configured service token. Nobody calls anonymously.
+pub async fn api_caller(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    ip: Option<String>,
+) -> Result<ApiScope, ApiError> {
+    let given = bearer(headers).ok_or(ApiError::Unauthorized)?;
+    if given.starts_with("kg_") {
+        let digest = crate::dashboard::secret::token_digest(given);
+        let user = state
+            .store
+            .api_token_user(&digest, state.clock.now())
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        let (role, scope) =
+            crate::dashboard::session::access_of(&user).ok_or(ApiError::Unauthorized)?;
+        return Ok(ApiScope {
+            user_id: Some(user.id),
+            name: user.name,
+            role,
+            scope,
+            ip,
+        });
+    }
+    match &state.api_token {
+        Some(expected) if constant_time_eq(given.as_bytes(), expected.as_bytes()) => Ok(ApiScope {
+            user_id: None,
+            name: "service token".into(),
+            role: Role::StateAdmin,
+            scope: Scope::All,
+            ip,
+        }),
+        _ => Err(ApiError::Unauthorized),
+    }
+}
+
+/// The API's gate: finds the caller, then checks the route's permission for the caller's role. Tokens of district
+/// and block accounts read only; their changes go through the dashboard, where each is confirmed on a form.
 pub async fn require_token(
     axum::extract::State(state): axum::extract::State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    let given = req
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or("");
-    let scope = if given.starts_with("kg_") {
-        let digest = crate::dashboard::secret::token_digest(given);
-        match state.store.api_token_user(&digest, state.clock.now()).await {
-            Ok(Some(user)) => match crate::dashboard::session::access_of(&user) {
-                Some((_, scope)) => scope,
-                None => return ApiError::Unauthorized.into_response(),
-            },
-            Ok(None) => return ApiError::Unauthorized.into_response(),
-            Err(e) => return ApiError::from(e).into_response(),
-        }
-    } else if let Some(expected) = &state.api_token {
-        if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
-            return ApiError::Unauthorized.into_response();
-        }
-        Scope::All
-    } else {
-        Scope::All
+    let ip = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| {
+            state
+                .dashboard
+                .trusted_proxies
+                .client(c.0.ip(), req.headers())
+                .to_string()
+        });
+    let caller = match api_caller(&state, req.headers(), ip).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
     };
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| req.uri().path().to_string(), |m| m.as_str().to_string());
+    let allowed = match api_rule(req.method(), &route) {
+        Ok(None) => true,
+        Ok(Some(p)) => caller.can(p),
+        Err(()) => false,
+    };
+    if !allowed {
+        return ApiError::Forbidden {
+            code: "forbidden",
+            message: format!("the role {} may not do this", caller.role.as_str()),
+        }
+        .into_response();
+    }
     let reads = matches!(
         *req.method(),
         axum::http::Method::GET | axum::http::Method::HEAD
     );
-    if scope != Scope::All && !reads {
+    if caller.scope != Scope::All && !reads {
         return ApiError::Forbidden {
             code: "token_read_only",
             message:
@@ -94,8 +217,24 @@ pub async fn require_token(
         }
         .into_response();
     }
-    req.extensions_mut().insert(ApiScope(scope));
-    next.run(req).await
+    let target = format!("{} {}", req.method(), req.uri().path());
+    req.extensions_mut().insert(caller.clone());
+    let response = next.run(req).await;
+    if !reads && response.status().is_success() {
+        let r = crate::dashboard::audit::record(
+            &state,
+            caller.actor(),
+            "api.write",
+            Some(target.chars().take(200).collect()),
+            crate::dashboard::audit::Outcome::Ok,
+            None,
+        )
+        .await;
+        if let Err(e) = r {
+            tracing::warn!(error = ?e, "recording an API write in the audit log failed");
+        }
+    }
+    response
 }
 
 /// Compares without an early exit, so response time does not reveal how much of a token matched.
@@ -113,5 +252,22 @@ mod tests {
         assert!(super::constant_time_eq(b"abc", b"abc"));
         assert!(!super::constant_time_eq(b"abc", b"abd"));
         assert!(!super::constant_time_eq(b"abc", b"ab"));
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case_and_nothing_else_passes() {
+        use axum::http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
+        let with = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(AUTHORIZATION, HeaderValue::from_static(v));
+            h
+        };
+        assert_eq!(super::bearer(&with("Bearer kg_1")), Some("kg_1"));
+        assert_eq!(super::bearer(&with("bearer kg_1")), Some("kg_1"));
+        assert_eq!(super::bearer(&with("BEARER  kg_1 ")), Some("kg_1"));
+        assert_eq!(super::bearer(&with("Basic a2c6")), None);
+        assert_eq!(super::bearer(&with("Bearer ")), None);
+        assert_eq!(super::bearer(&with("kg_1")), None);
+        assert_eq!(super::bearer(&HeaderMap::new()), None);
     }
 }

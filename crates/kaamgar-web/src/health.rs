@@ -42,8 +42,21 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
-    match &state.metrics {
+/// `/metrics` on the main address: for the service token only (`KAAMGAR_API_TOKEN`); a scraper without it uses
+/// the separate listener of `KAAMGAR_METRICS_ADDR`.
+pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let given = crate::extract::bearer(&headers).unwrap_or("");
+    match &state.api_token {
+        Some(t) if crate::extract::constant_time_eq(given.as_bytes(), t.as_bytes()) => {
+            render_metrics(state.metrics.as_ref())
+        }
+        _ => crate::ApiError::Unauthorized.into_response(),
+    }
+}
+
+/// The metrics in Prometheus' text format.
+fn render_metrics(handle: Option<&metrics_exporter_prometheus::PrometheusHandle>) -> Response {
+    match handle {
         Some(h) => (
             [(
                 axum::http::header::CONTENT_TYPE,
@@ -71,6 +84,50 @@ pub async fn track(req: Request, next: Next) -> Response {
     metrics::histogram!("http_request_duration_seconds", "route" => route, "method" => method)
         .record(secs);
     response
+}
+
+/// The router of the separate metrics listener (`KAAMGAR_METRICS_ADDR`, kept off the public network): the metrics
+/// without a token.
+pub fn metrics_router(
+    handle: Option<metrics_exporter_prometheus::PrometheusHandle>,
+) -> axum::Router {
+    axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let handle = handle.clone();
+            async move { render_metrics(handle.as_ref()) }
+        }),
+    )
+}
+
+/// Refuses a request whose `Host` is not this service's: `KAAMGAR_PUBLIC_URL`'s host, or a loopback name. A page
+/// on another site that resolves its own name to this server (DNS rebinding) gets nothing.
+pub async fn check_host(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok());
+    match host {
+        Some(h) if !host_allowed(h, state.public_host.as_deref()) => (
+            StatusCode::MISDIRECTED_REQUEST,
+            "this host is not served here; set KAAMGAR_PUBLIC_URL to the address users reach kaamgar at",
+        )
+            .into_response(),
+        _ => next.run(req).await,
+    }
+}
+
+/// Whether a `Host` header names this service.
+pub fn host_allowed(host: &str, public_host: Option<&str>) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    let loopback = name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    loopback || public_host.is_some_and(|p| p.eq_ignore_ascii_case(name))
 }
 
 /// The request's path with every query value replaced by `***`: queries carry phone digits (`q=98…`,
@@ -125,5 +182,19 @@ mod tests {
             let uri: axum::http::Uri = uri.parse().unwrap();
             assert_eq!(redacted_uri(&uri), want);
         }
+    }
+
+    #[test]
+    fn only_this_services_host_names_are_served() {
+        use super::host_allowed;
+        let public = Some("kaamgar.saran.example");
+        assert!(host_allowed("127.0.0.1:8080", None));
+        assert!(host_allowed("localhost:8080", None));
+        assert!(host_allowed("[::1]:8080", None));
+        assert!(host_allowed("KAAMGAR.saran.example", public));
+        assert!(host_allowed("kaamgar.saran.example:443", public));
+        assert!(!host_allowed("evil.example", public));
+        assert!(!host_allowed("evil.example", None));
+        assert!(!host_allowed("kaamgar.saran.example.evil.example", public));
     }
 }

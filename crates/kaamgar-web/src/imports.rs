@@ -97,13 +97,20 @@ pub struct ImportQuery {
 }
 
 #[utoipa::path(post, path = "/api/v1/imports", params(ImportQuery),
-    request_body(content = Vec<u8>, description = "the list file: CSV (any common encoding) or XLSX", content_type = "application/octet-stream"),
-    responses((status = 200, body = ImportResult), (status = 413, description = "file too large"), (status = 422, description = "file cannot be imported; nothing was written")))]
+    request_body(content = Vec<u8>, description = "the list file: CSV (any common encoding) or XLSX", content_type = "text/csv"),
+    responses((status = 200, body = ImportResult), (status = 413, description = "file too large"), (status = 415, description = "not a spreadsheet content type"), (status = 422, description = "file cannot be imported; nothing was written")))]
 pub async fn upload(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     crate::extract::ApiQuery(q): crate::extract::ApiQuery<ImportQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    if !is_spreadsheet_type(&headers) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "send the list as the body with Content-Type one of: {}",
+            SPREADSHEET_TYPES.join(", ")
+        )));
+    }
     let body = body.map_err(|e| match e {
         BytesRejection::FailedToBufferBody(_) => ApiError::PayloadTooLarge(format!(
             "the file is larger than {} MB; split the list by block",
@@ -156,4 +163,27 @@ pub async fn upload(
         }),
         Err(ImportFailure::Internal(detail)) => Err(ApiError::Internal(detail)),
     }
+}
+
+/// Content types a list upload may carry. A form's `text/plain` or `application/x-www-form-urlencoded` is refused,
+/// so no page on another site can post a list with a plain form.
+pub const SPREADSHEET_TYPES: [&str; 6] = [
+    "text/csv",
+    "application/csv",
+    "text/tab-separated-values",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+];
+
+fn is_spreadsheet_type(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| {
+            SPREADSHEET_TYPES
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(t.trim()))
+        })
 }

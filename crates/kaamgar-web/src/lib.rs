@@ -26,6 +26,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
 pub use error::{ApiError, FieldError};
+pub use health::metrics_router;
 pub use imports::{
     ImportCounts, ImportFailure, ImportProgress, ImportRequest, ImportResult, ListImporter,
     SkippedSheet,
@@ -46,8 +47,10 @@ pub struct AppState {
     /// The list import use case (lives in the binary, where the CSV/XLSX readers are).
     pub importer: Arc<dyn ListImporter>,
     pub metrics: Option<PrometheusHandle>,
-    /// When set, `/api/v1/*` needs `Authorization: Bearer <token>`.
+    /// The service token (`KAAMGAR_API_TOKEN`): full access to `/api/v1`, and `/metrics`.
     pub api_token: Option<Arc<str>>,
+    /// The host of `KAAMGAR_PUBLIC_URL`; requests for any other host (but loopback names) are refused.
+    pub public_host: Option<Arc<str>>,
     pub max_upload_bytes: usize,
     pub clock: Arc<dyn Clock>,
     pub whatsapp: WhatsAppSecrets,

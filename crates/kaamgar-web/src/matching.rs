@@ -259,6 +259,7 @@ pub struct MatchResponse {
     responses((status = 200, body = MatchResponse), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn find(
     State(state): State<AppState>,
+    axum::Extension(caller): axum::Extension<crate::extract::ApiScope>,
     ApiQuery(p): ApiQuery<MatchParams>,
 ) -> Result<Json<MatchResponse>, ApiError> {
     let now = state.clock.now();
@@ -268,19 +269,23 @@ pub async fn find(
         &state.understander,
         &state.matcher,
         &p,
+        &caller.scope,
         now,
     )
     .await?;
     Ok(Json(r))
 }
 
-/// The match use case, for the API and the CLI.
+/// The match use case, for the API and the CLI. Only workers inside `scope` are returned: a block officer's
+/// answer holds the block's workers, even when workers of the next block are nearer.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     store: &dyn Store,
     trades: &TradeCatalogue,
     understander: &Understander,
     matcher: &Matcher,
     p: &MatchParams,
+    scope: &kaamgar_domain::access::Scope,
     now: i64,
 ) -> Result<MatchResponse, ApiError> {
     let limit = p.limit.unwrap_or(5);
@@ -293,12 +298,14 @@ pub async fn run(
     let (trade_index, trade) = resolve_trade(trades, &p.trade)?;
     let near = resolve_near(understander, &p.near)?;
     matcher.ensure_fresh(store).await?;
+    // Outside the whole area the index is narrowed afterwards, so ask for as many as one answer may hold.
+    let everywhere = *scope == kaamgar_domain::access::Scope::All;
     let answer = matcher
         .query(&MatchQuery {
             trade: trade_index,
             lat: near.lat,
             lon: near.lon,
-            limit,
+            limit: if everywhere { limit } else { MAX_LIMIT },
             now,
         })
         .map_err(|e| match e {
@@ -316,6 +323,12 @@ pub async fn run(
             Err(e) => return Err(e.into()),
         };
         let d = &w.data;
+        if !scope.covers(&d.place.district, d.place.block.as_deref()) {
+            continue;
+        }
+        if results.len() == limit {
+            break;
+        }
         results.push(MatchedWorker {
             worker_id: w.id,
             name: d.name.clone(),
@@ -335,7 +348,11 @@ pub async fn run(
         trade,
         near,
         radius_km: answer.radius_km,
-        considered: answer.considered,
+        considered: if everywhere {
+            answer.considered
+        } else {
+            results.len()
+        },
         results,
     })
 }

@@ -91,11 +91,12 @@ fn public(r: RequestRow) -> ServiceRequest {
         block: r.new.block,
         lat: r.new.lat,
         lon: r.new.lon,
-        message: r.new.message,
+        // The citizen's own words can hold phone numbers; they are masked as on the dashboard.
+        message: crate::dashboard::i18n::mask_numbers(&r.new.message),
         candidates: r.candidates,
         worker_id: r.worker_id,
         rating: r.rating,
-        note: r.note,
+        note: r.note.map(|n| crate::dashboard::i18n::mask_numbers(&n)),
         created_at: r.created_at,
         updated_at: r.updated_at,
         accepted_at: r.accepted_at,
@@ -119,7 +120,7 @@ fn offer(o: OfferRow) -> Offer {
     responses((status = 200, body = RequestList), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    Extension(ApiScope(scope)): Extension<ApiScope>,
+    Extension(caller): Extension<ApiScope>,
     ApiQuery(p): ApiQuery<RequestParams>,
 ) -> Result<Json<RequestList>, ApiError> {
     let status = match p.status.as_deref() {
@@ -136,6 +137,7 @@ pub async fn list(
             message: "limit must be between 1 and 500".into(),
         });
     }
+    let scope = &caller.scope;
     let asked = p.district.filter(|d| !d.trim().is_empty());
     if let (Some(a), Some(d)) = (&asked, scope.district())
         && !a.trim().eq_ignore_ascii_case(d)
@@ -169,13 +171,21 @@ pub async fn list(
     responses((status = 200, body = RequestDetail), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    Extension(ApiScope(scope)): Extension<ApiScope>,
+    Extension(caller): Extension<ApiScope>,
     Path(id): Path<i64>,
 ) -> Result<Json<RequestDetail>, ApiError> {
     let (r, offers) = state.store.request_with_offers(id).await?;
-    if !scope.covers(&r.new.district, r.new.block.as_deref()) {
+    if !caller.scope.covers(&r.new.district, r.new.block.as_deref()) {
         return Err(ApiError::NotFound);
     }
+    crate::workers::audit_read(
+        &state,
+        &caller,
+        "request.view",
+        Some(format!("request:{id}")),
+        None,
+    )
+    .await?;
     Ok(Json(RequestDetail {
         request: public(r),
         offers: offers.into_iter().map(offer).collect(),

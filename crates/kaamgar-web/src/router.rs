@@ -6,9 +6,11 @@ use crate::{
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -45,6 +47,11 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             extract::require_token,
+        ))
+        // Answers carry personal data: no browser or proxy keeps them.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
         ));
 
     Router::new()
@@ -67,6 +74,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(whatsapp::MAX_WEBHOOK_BYTES)),
         )
         .layer(axum::middleware::from_fn(dashboard::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            health::check_host,
+        ))
         .layer(axum::middleware::from_fn(health::track))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

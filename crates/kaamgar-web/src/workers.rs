@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
+use kaamgar_domain::access::Permission;
 use kaamgar_domain::filter::FilterInput;
 use kaamgar_domain::import::{Field, Header, ImportDefaults, RowMapper, RowOutcome};
 use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker, Worker};
@@ -144,14 +145,57 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/workers/{id}", params(("id" = i64, Path)), responses((status = 200, body = Worker), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
-    Extension(ApiScope(scope)): Extension<ApiScope>,
+    Extension(caller): Extension<ApiScope>,
     Path(id): Path<i64>,
-) -> Result<Json<Worker>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let w = state.store.get_worker(id).await?;
-    if !scope.covers(&w.data.place.district, w.data.place.block.as_deref()) {
+    if !caller
+        .scope
+        .covers(&w.data.place.district, w.data.place.block.as_deref())
+    {
         return Err(ApiError::NotFound);
     }
-    Ok(Json(w))
+    if caller.can(Permission::ViewPersonal) {
+        audit_read(
+            &state,
+            &caller,
+            "worker.view",
+            Some(format!("worker:{id}")),
+            None,
+        )
+        .await?;
+    }
+    Ok(Json(shown(&caller, &w)?))
+}
+
+/// A worker as the caller may see it: the full number only for roles that may read personal data, as on the
+/// dashboard's profile.
+fn shown(caller: &ApiScope, w: &Worker) -> Result<serde_json::Value, ApiError> {
+    let mut v = serde_json::to_value(w).map_err(|e| ApiError::Internal(e.to_string()))?;
+    if !caller.can(Permission::ViewPersonal) {
+        v["phone"] = serde_json::Value::String(w.data.phone.masked());
+    }
+    Ok(v)
+}
+
+/// Records a read of personal data through the API; the read is refused when its audit row cannot be written.
+pub(crate) async fn audit_read(
+    state: &AppState,
+    caller: &ApiScope,
+    action: &str,
+    target: Option<String>,
+    detail: Option<String>,
+) -> Result<(), ApiError> {
+    crate::dashboard::audit::record(
+        state,
+        caller.actor(),
+        action,
+        target,
+        crate::dashboard::audit::Outcome::Ok,
+        Some(detail.unwrap_or_else(|| "api".into())),
+    )
+    .await
+    .map_err(|e| ApiError::Internal(format!("writing the audit row: {e:?}")))
 }
 
 #[utoipa::path(put, path = "/api/v1/workers/{id}", params(("id" = i64, Path)), request_body = WorkerInput,
@@ -273,7 +317,9 @@ pub struct ListQuery {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WorkerPage {
-    pub items: Vec<Worker>,
+    /// Workers; `phone` is masked for roles that may not read personal data.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<serde_json::Value>,
     /// Pass as `after` for the next page; absent on the last page.
     pub next_after: Option<i64>,
     /// Workers matching the filter, over all pages.
@@ -283,7 +329,7 @@ pub struct WorkerPage {
 #[utoipa::path(get, path = "/api/v1/workers", params(ListQuery), responses((status = 200, body = WorkerPage), (status = 400)))]
 pub async fn list(
     State(state): State<AppState>,
-    Extension(ApiScope(scope)): Extension<ApiScope>,
+    Extension(caller): Extension<ApiScope>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<WorkerPage>, ApiError> {
     let limit = q.limit.unwrap_or(50);
@@ -293,7 +339,7 @@ pub async fn list(
             "limit must be between 1 and 500",
         ));
     }
-    let Some(filter) = scope.restrict(filter_from(&state, &q)?) else {
+    let Some(filter) = caller.scope.restrict(filter_from(&state, &q)?) else {
         return Ok(Json(WorkerPage {
             items: Vec::new(),
             next_after: None,
@@ -314,6 +360,14 @@ pub async fn list(
     let next_after = (items.len() as i64 == limit)
         .then(|| items.last().map(|w| w.id))
         .flatten();
+    if caller.can(Permission::ViewPersonal) && !items.is_empty() {
+        let detail = format!("api: {} workers from id {}", items.len(), items[0].id);
+        audit_read(&state, &caller, "workers.list", None, Some(detail)).await?;
+    }
+    let items = items
+        .iter()
+        .map(|w| shown(&caller, w))
+        .collect::<Result<_, _>>()?;
     Ok(Json(WorkerPage {
         items,
         next_after,

@@ -51,6 +51,12 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client (addresses or networks, comma-separated). Empty:
     /// the peer's own address counts, which behind a proxy is the proxy's for everybody.
     pub trusted_proxies: String,
+    /// The address users reach kaamgar at (`https://kaamgar.saran.example`). Requests for another host are
+    /// refused; listening beyond 127.0.0.1 needs it.
+    pub public_url: Option<String>,
+    /// A separate listen address for `/metrics` without a token (keep it off the public network). Without it,
+    /// `/metrics` needs the service token.
+    pub metrics_addr: Option<String>,
 }
 
 impl Default for Config {
@@ -75,6 +81,8 @@ impl Default for Config {
             secure_cookies: false,
             secret_key: None,
             trusted_proxies: String::new(),
+            public_url: None,
+            metrics_addr: None,
         }
     }
 }
@@ -92,7 +100,7 @@ enum Kind {
     Flag,
 }
 
-const SETTINGS: [(&str, Kind); 19] = [
+const SETTINGS: [(&str, Kind); 21] = [
     ("database_url", Kind::Text),
     ("addr", Kind::Text),
     ("area", Kind::Text),
@@ -112,6 +120,8 @@ const SETTINGS: [(&str, Kind); 19] = [
     ("secure_cookies", Kind::Flag),
     ("secret_key", Kind::OptionalText),
     ("trusted_proxies", Kind::Text),
+    ("public_url", Kind::OptionalText),
+    ("metrics_addr", Kind::OptionalText),
 ];
 
 /// The `KAAMGAR_*` variables that name a setting, as figment values. Other `KAAMGAR_*` variables (`KAAMGAR_LOG`,
@@ -238,6 +248,12 @@ impl Config {
         if !(60..=30 * 24 * 3600).contains(&self.follow_up_after_secs) {
             bail!("KAAMGAR_FOLLOW_UP_AFTER_SECS must be between 60 and 2592000");
         }
+        self.public_host()?;
+        if let Some(a) = &self.metrics_addr {
+            a.parse::<SocketAddr>().with_context(|| {
+                format!("KAAMGAR_METRICS_ADDR '{a}' is not an address like 127.0.0.1:9090")
+            })?;
+        }
         kaamgar_web::dashboard::client::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("KAAMGAR_TRUSTED_PROXIES: {e}"))?;
         if self.max_upload_mb == 0 || self.max_upload_mb > 1024 {
@@ -253,6 +269,28 @@ impl Config {
                 self.addr
             )
         })
+    }
+
+    /// The host of `KAAMGAR_PUBLIC_URL` (`https://kaamgar.saran.example/` → `kaamgar.saran.example`).
+    pub fn public_host(&self) -> Result<Option<String>> {
+        let Some(url) = &self.public_url else {
+            return Ok(None);
+        };
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .with_context(|| {
+                format!("KAAMGAR_PUBLIC_URL '{url}' must start with https:// or http://")
+            })?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+        };
+        if host.is_empty() || host.contains('@') {
+            bail!("KAAMGAR_PUBLIC_URL '{url}' has no host");
+        }
+        Ok(Some(host.to_ascii_lowercase()))
     }
 
     pub fn area_districts(&self) -> Vec<String> {
@@ -300,15 +338,21 @@ pub const EXAMPLE: &str = r#"# kaamgar configuration. Every key can also be set 
 # Embedded SQLite (default) or PostgreSQL: "postgres://kaamgar:secret@127.0.0.1:5432/kaamgar"
 database_url = "sqlite://kaamgar.db"
 
-# Where the HTTP server listens. Listening beyond 127.0.0.1 requires api_token.
+# Where the HTTP server listens. Listening beyond 127.0.0.1 requires public_url.
 addr = "127.0.0.1:8080"
 
 # Service area: district names, comma-separated.
 area = "Saran"
 # area = "Kanpur Nagar,Kanpur Dehat,Kannauj,Auraiya,Etawah,Farrukhabad"
 
-# Bearer token for /api/v1 (secret).
+# The service token (secret): full access to /api/v1 and /metrics. Accounts get their own tokens with
+# `kaamgar user token NAME`; nobody calls the API without a token.
 # api_token = "change-me"
+
+# The address users reach kaamgar at; requests for other hosts are refused. Needed to listen beyond 127.0.0.1.
+# public_url = "https://kaamgar.saran.example"
+# A separate listener for /metrics without a token (keep it off the public network).
+# metrics_addr = "127.0.0.1:9090"
 
 max_upload_mb = 64
 log_format = "text"

@@ -193,3 +193,23 @@ pub async fn accounts(app: &App, now: i64) -> Result<DemoAccounts> {
     }
     Ok(DemoAccounts::Created(out))
 }
+
+/// A fresh API token of the demo district administrator, for trying the API (`None` when there is no `admin`).
+/// Each start makes one; `kaamgar user disable admin` revokes them all.
+pub async fn api_token(app: &App, now: i64) -> Result<Option<String>> {
+    let user = match app.store.user_by_name("admin").await {
+        Ok(u) => u,
+        Err(kaamgar_store::StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let token = new_token("kg_")?;
+    app.store
+        .create_api_token(
+            &kaamgar_web::dashboard::secret::token_digest(&token),
+            user.id,
+            "demo",
+            now,
+        )
+        .await?;
+    Ok(Some(token))
+}

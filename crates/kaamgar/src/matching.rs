@@ -21,6 +21,7 @@ pub async fn command(cfg: Config, trade: String, near: String, limit: usize) -> 
         &understander,
         &matcher,
         &params,
+        &kaamgar_domain::access::Scope::All,
         app::now(),
     )
     .await

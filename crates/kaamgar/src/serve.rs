@@ -44,6 +44,7 @@ pub fn state(app: &App) -> Result<AppState> {
         importer: Arc::new(ApiImporter { app: app.clone() }),
         metrics: crate::telemetry::metrics(),
         api_token: app.config.api_token.as_deref().map(Arc::from),
+        public_host: app.config.public_host()?.map(Arc::from),
         max_upload_bytes: usize::try_from(app.config.max_upload_mb * 1024 * 1024)
             .unwrap_or(usize::MAX),
         clock: Arc::new(SystemClock),
@@ -178,9 +179,10 @@ pub async fn start(app: App) -> Result<axum::Router> {
 pub async fn run(app: App, demo: bool) -> Result<()> {
     let started = Instant::now();
     let addr = app.config.socket_addr()?;
-    if !addr.ip().is_loopback() && app.config.api_token.is_none() {
+    if !addr.ip().is_loopback() && app.config.public_url.is_none() {
         bail!(
-            "refusing to serve personal data on {addr} without KAAMGAR_API_TOKEN; set a token or listen on 127.0.0.1"
+            "listening on {addr} needs KAAMGAR_PUBLIC_URL (the address users reach kaamgar at), so requests for \
+             other hosts can be refused; or listen on 127.0.0.1 behind a proxy"
         );
     }
     if demo {
@@ -195,8 +197,26 @@ pub async fn run(app: App, demo: bool) -> Result<()> {
     eprintln!(
         "kaamgar is serving on http://{local}  (API: http://{local}/api/v1/workers, spec: http://{local}/api/v1/openapi.json)"
     );
+    if let Some(m) = &app.config.metrics_addr {
+        let metrics = tokio::net::TcpListener::bind(m)
+            .await
+            .with_context(|| format!("listening for metrics on {m}"))?;
+        let router = kaamgar_web::metrics_router(crate::telemetry::metrics());
+        eprintln!("metrics on http://{m}/metrics");
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics, router).await {
+                tracing::warn!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     if demo {
+        let token = crate::demo_service::api_token(&app, now()).await?;
         eprintln!("open http://{local}/ in a browser and sign in with a demo account");
+        if let Some(token) = token {
+            eprintln!(
+                "demo API token (the admin account's; made at this start):\n  curl -H 'Authorization: Bearer {token}' http://{local}/api/v1/workers?limit=3"
+            );
+        }
     }
     axum::serve(
         listener,

@@ -80,6 +80,7 @@ async fn malformed_bodies_and_queries_get_json_errors() {
     let t = sqlite_app().await;
     let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
     let req = Request::post("/api/v1/workers")
+        .header(header::AUTHORIZATION, common::BEARER)
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from("{not json"))
         .unwrap();
@@ -89,6 +90,7 @@ async fn malformed_bodies_and_queries_get_json_errors() {
         (StatusCode::BAD_REQUEST, &json!("invalid_json"))
     );
     let req = Request::post("/api/v1/workers")
+        .header(header::AUTHORIZATION, common::BEARER)
         .header(header::CONTENT_TYPE, "text/plain")
         .body(Body::from("{}"))
         .unwrap();
@@ -160,6 +162,7 @@ async fn a_list_is_uploaded_through_the_api_and_garbage_is_refused() {
     let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
     let list = "नाम,मोबाइल,कौशल,प्रखंड\nरमेश,9876543210,नल मिस्त्री,मढ़ौरा\nगलत,12345,x,y\n";
     let req = Request::post("/api/v1/imports?file_name=marhaura.csv")
+        .header(header::AUTHORIZATION, common::BEARER)
         .header(header::CONTENT_TYPE, "text/csv")
         .body(Body::from(list))
         .unwrap();
@@ -173,7 +176,26 @@ async fn a_list_is_uploaded_through_the_api_and_garbage_is_refused() {
         (Some(1), Some(1))
     );
     assert_eq!(body["errors"][0]["line"], 3);
+    // A plain form's content type (what a page on another site can post) is refused before anything is read.
+    for form_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let req = Request::post("/api/v1/imports")
+            .header(header::AUTHORIZATION, common::BEARER)
+            .header(header::CONTENT_TYPE, form_type)
+            .body(Body::from(list))
+            .unwrap();
+        assert_eq!(
+            call(&r, req).await.0,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{form_type}"
+        );
+    }
     let req = Request::post("/api/v1/imports")
+        .header(header::AUTHORIZATION, common::BEARER)
+        .header(header::CONTENT_TYPE, "application/octet-stream")
         .body(Body::from([0u8, 159, 146, 150, 7, 200].repeat(1000)))
         .unwrap();
     let (status, body) = call(&r, req).await;

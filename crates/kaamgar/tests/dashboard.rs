@@ -2,6 +2,8 @@
 //! limits, sessions, CSRF, roles and jurisdiction, correcting, verifying and erasing workers,
 //! and the audit trail of refusals.
 
+#[path = "dash_support/api_access.rs"]
+mod api_access;
 mod common;
 mod dash_support;
 

@@ -35,6 +35,7 @@ pub async fn sqlite_app() -> TestApp {
     let url = format!("sqlite://{}", dir.path().join("k.db").display());
     let app = App::open(Config {
         database_url: url,
+        api_token: Some(SERVICE_TOKEN.into()),
         ..Config::default()
     })
     .await
@@ -57,6 +58,7 @@ pub async fn apps() -> Vec<TestApp> {
         let app = App::open(Config {
             database_url: url,
             secret_key: Some("secret-key-of-a-test-database-000".into()),
+            api_token: Some(SERVICE_TOKEN.into()),
             ..Config::default()
         })
         .await
@@ -129,8 +131,16 @@ pub async fn call(
     )
 }
 
+/// The service token of the test applications; [`get`] and [`send`] carry it.
+pub const SERVICE_TOKEN: &str = "service-token-of-the-tests";
+pub const BEARER: &str = "Bearer service-token-of-the-tests";
+
 pub fn get(uri: &str) -> axum::http::Request<axum::body::Body> {
     axum::http::Request::get(uri)
+        .header(
+            axum::http::header::AUTHORIZATION,
+            format!("Bearer {SERVICE_TOKEN}"),
+        )
         .body(axum::body::Body::empty())
         .unwrap()
 }
@@ -144,6 +154,10 @@ pub fn send(
         .method(method)
         .uri(uri)
         .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .header(
+            axum::http::header::AUTHORIZATION,
+            format!("Bearer {SERVICE_TOKEN}"),
+        )
         .body(axum::body::Body::from(body.to_string()))
         .unwrap()
 }
