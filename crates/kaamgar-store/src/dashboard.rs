@@ -86,6 +86,8 @@ pub trait DashboardStore: Send + Sync {
     async fn request_points(&self, area: &Area, since: i64) -> Result<Vec<RequestPoint>>;
     async fn create_upload(&self, u: &NewUpload, now: i64) -> Result<i64>;
     async fn finish_upload(&self, id: i64, end: &UploadEnd<'_>, now: i64) -> Result<()>;
+    /// Marks uploads left `running` by a server that stopped as failed; returns how many. Called at start-up.
+    async fn fail_interrupted_uploads(&self, now: i64) -> Result<u64>;
     async fn upload(&self, id: i64) -> Result<UploadRow>;
     async fn upload_report(&self, id: i64) -> Result<Option<String>>;
     /// Uploads inside the area, newest first.
@@ -230,6 +232,17 @@ impl DashboardStore for SqlStore {
         .execute(&self.write)
         .await?;
         Ok(())
+    }
+
+    async fn fail_interrupted_uploads(&self, now: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE uploads SET status = 'failed', finished_at = $1, message = $2 WHERE status = 'running'",
+        )
+        .bind(now)
+        .bind("the server stopped during the import; rows of whole batches may be saved: upload the list again")
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     async fn upload(&self, id: i64) -> Result<UploadRow> {

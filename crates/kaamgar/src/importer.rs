@@ -59,7 +59,8 @@ impl ListImporter for ApiImporter {
         let input = Input::Memory(Cursor::new(body.to_vec()));
         let (outcome, errors, total, csv) = if want_csv {
             let mut report =
-                CsvReport::new(Vec::new()).map_err(|e| ImportFailure::Internal(e.to_string()))?;
+                CsvReport::with_limit(Vec::new(), crate::import::report::STORED_REPORT_ROWS)
+                    .map_err(|e| ImportFailure::Internal(e.to_string()))?;
             let outcome = run(&self.app, input, &opts, &mut report, progress).await;
             let total = report.count();
             (outcome, Vec::new(), total, report.into_inner())

@@ -137,6 +137,14 @@ pub async fn fill_demo(app: &App, rows: usize) -> Result<u64> {
 /// is set) and returns the router.
 pub async fn start(app: App) -> Result<axum::Router> {
     let state = state(&app)?;
+    // Uploads this server was running when it stopped will never finish: say so on their pages.
+    let interrupted = state.store.fail_interrupted_uploads(now()).await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            uploads = interrupted,
+            "uploads interrupted by a restart marked failed"
+        );
+    }
     // Load the registry into the matching index before taking requests, then follow its changes.
     let loaded = state.matcher.refresh(state.store.as_ref()).await?;
     tracing::info!(

@@ -330,3 +330,45 @@ async fn an_accounts_api_token_reads_only_its_jurisdiction() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_upload_left_running_by_a_restart_is_marked_failed_at_start() {
+    for t in common::apps().await {
+        let d = setup(&t).await;
+        let admin = d.store.user_by_name("admin").await.unwrap();
+        let id = d
+            .store
+            .create_upload(
+                &kaamgar_store::NewUpload {
+                    user_id: admin.id,
+                    district: Some("Saran".into()),
+                    block: None,
+                    file_name: "marhaura.xlsx".into(),
+                },
+                dash_support::T0,
+            )
+            .await
+            .unwrap();
+        assert_eq!(d.store.upload(id).await.unwrap().status, "running");
+        // The server starts again.
+        let _router = kaamgar::serve::start(t.app.clone()).await.unwrap();
+        let u = d.store.upload(id).await.unwrap();
+        assert_eq!(u.status, "failed");
+        assert!(
+            u.message
+                .unwrap_or_default()
+                .contains("upload the list again")
+        );
+        let page = d
+            .signed_in("admin")
+            .await
+            .get(&format!("/uploads/{id}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            !page.body.contains("http-equiv=\"refresh\""),
+            "the page stops refreshing"
+        );
+        t.cleanup().await;
+    }
+}

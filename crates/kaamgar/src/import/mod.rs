@@ -433,7 +433,8 @@ impl<'a> SheetState<'a> {
             }
             RowOutcome::Rejected(errs) => self.errors.extend(errs),
         }
-        if self.rows.len() >= BATCH_ROWS {
+        // A sheet of rejected rows is sent on in batches too, so its problems are never all held at once.
+        if self.rows.len() >= BATCH_ROWS || self.errors.len() >= BATCH_ROWS {
             return self.flush();
         }
         true

@@ -20,18 +20,41 @@ pub trait ReportSink: Send {
     fn count(&self) -> u64;
 }
 
-/// Writes `sheet,line,column,value,code,reason` rows.
+/// Problems a stored report keeps (dashboard and API uploads); the rest are counted by reason.
+pub const STORED_REPORT_ROWS: u64 = 10_000;
+
+/// Writes `sheet,line,column,value,code,reason` rows, every text cell safe to open in a spreadsheet. With a limit,
+/// only the first problems are written, followed by a count of all problems by reason, so a file of a million bad
+/// rows cannot make a report of hundreds of megabytes.
 pub struct CsvReport<W: Write + Send> {
     out: csv::Writer<W>,
     count: u64,
+    limit: Option<u64>,
+    by_code: std::collections::BTreeMap<&'static str, u64>,
+    finished: bool,
 }
 
 impl<W: Write + Send> CsvReport<W> {
-    pub fn new(mut w: W) -> std::io::Result<Self> {
+    pub fn new(w: W) -> std::io::Result<Self> {
+        Self::build(w, None)
+    }
+
+    /// A report that keeps the first `limit` problems and counts the rest by reason.
+    pub fn with_limit(w: W, limit: u64) -> std::io::Result<Self> {
+        Self::build(w, Some(limit))
+    }
+
+    fn build(mut w: W, limit: Option<u64>) -> std::io::Result<Self> {
         w.write_all("\u{feff}".as_bytes())?;
         let mut out = csv::Writer::from_writer(w);
         out.write_record(["sheet", "line", "column", "value", "code", "reason"])?;
-        Ok(CsvReport { out, count: 0 })
+        Ok(CsvReport {
+            out,
+            count: 0,
+            limit,
+            by_code: Default::default(),
+            finished: false,
+        })
     }
 
     pub fn into_inner(self) -> Option<W> {
@@ -42,18 +65,41 @@ impl<W: Write + Send> CsvReport<W> {
 impl<W: Write + Send> ReportSink for CsvReport<W> {
     fn write(&mut self, sheet: Option<&str>, e: &RowError) -> std::io::Result<()> {
         self.count += 1;
+        *self.by_code.entry(e.code).or_default() += 1;
+        if self.limit.is_some_and(|l| self.count > l) {
+            return Ok(());
+        }
         let line = e.line.to_string();
         self.out.write_record([
-            sheet.unwrap_or(""),
+            &*spreadsheet_safe(sheet.unwrap_or("")),
             &line,
-            &e.column,
-            &e.value,
+            &spreadsheet_safe(&e.column),
+            &spreadsheet_safe(&e.value),
             e.code,
-            &e.reason,
+            &spreadsheet_safe(&e.reason),
         ])?;
         Ok(())
     }
     fn finish(&mut self) -> std::io::Result<()> {
+        if let Some(limit) = self.limit.filter(|l| self.count > *l && !self.finished) {
+            let note = format!(
+                "the first {limit} of {} problems are listed; all of them are counted by reason below",
+                self.count
+            );
+            self.out
+                .write_record(["", "", "", "", "report_truncated", &note])?;
+            for (code, n) in &self.by_code {
+                self.out.write_record([
+                    "",
+                    "",
+                    "",
+                    &n.to_string(),
+                    code,
+                    "problems of this reason",
+                ])?;
+            }
+        }
+        self.finished = true;
         self.out.flush()
     }
     fn count(&self) -> u64 {
@@ -73,6 +119,40 @@ mod tests {
         );
         assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(spreadsheet_safe("रमेश"), "रमेश");
+    }
+
+    #[test]
+    fn a_stored_report_keeps_the_first_problems_counts_all_and_quotes_formulas() {
+        use super::{CsvReport, ReportSink};
+        use kaamgar_domain::import::RowError;
+        let mut r = CsvReport::with_limit(Vec::new(), 3).unwrap();
+        for line in 1..=10u64 {
+            let e = RowError {
+                line,
+                column: "mobile".into(),
+                value: "=cmd|' /C calc'!A0".into(),
+                code: if line % 2 == 0 {
+                    "phone_invalid"
+                } else {
+                    "trade_missing"
+                },
+                reason: "bad".into(),
+            };
+            r.write(Some("Sheet1"), &e).unwrap();
+        }
+        r.finish().unwrap();
+        r.finish().unwrap();
+        assert_eq!(r.count(), 10);
+        let text = String::from_utf8(r.into_inner().unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        // Header, three problems, the truncation note, two counts.
+        assert_eq!(lines.len(), 1 + 3 + 1 + 2, "{text}");
+        assert!(lines[1].contains("'=cmd"), "{}", lines[1]);
+        assert!(text.contains("report_truncated"));
+        assert!(
+            text.contains(",5,phone_invalid,") && text.contains(",5,trade_missing,"),
+            "{text}"
+        );
     }
 }
 
