@@ -196,13 +196,15 @@ pub enum ValueError {
     ControlInName,
     #[error("age '{0}' is not a number of years")]
     BadAge(String),
-    #[error("age {0} is under 18: minors are not registered as workers")]
+    #[error("age {0} is under 14; the age is left empty, check the list")]
     Minor(u32),
-    #[error("age {0} is over 80; check the list")]
+    #[error("age {0} is over 80; the age is left empty, check the list")]
     TooOld(u32),
     #[error("experience '{0}' is not a number of years")]
     BadExperience(String),
-    #[error("experience of {exp} years does not fit an age of {age}")]
+    #[error(
+        "experience of {exp} years is not possible at an age of {age}; the experience is left empty"
+    )]
     ExperienceBeyondAge { exp: u8, age: u8 },
     #[error("gender '{0}' is not understood (use M/F/Other or पुरुष/महिला/अन्य)")]
     BadGender(String),
@@ -239,8 +241,8 @@ pub fn first_number(raw: &str) -> Option<u32> {
 pub fn parse_age(raw: &str) -> Result<u8, ValueError> {
     let n = first_number(raw).ok_or_else(|| ValueError::BadAge(raw.trim().to_string()))?;
     match n {
-        0..=17 => Err(ValueError::Minor(n)),
-        18..=80 => Ok(n as u8),
+        0..=13 => Err(ValueError::Minor(n)),
+        14..=80 => Ok(n as u8),
         _ => Err(ValueError::TooOld(n)),
     }
 }
@@ -251,8 +253,10 @@ pub fn parse_experience(raw: &str, age: Option<u8>) -> Result<u8, ValueError> {
         .ok()
         .filter(|e| *e <= 65)
         .ok_or_else(|| ValueError::BadExperience(raw.trim().to_string()))?;
+    // Experience that began in childhood (22 years at 27) is common in family trades and is kept; only more
+    // years of work than of life is impossible.
     match age {
-        Some(a) if exp + 10 > a => Err(ValueError::ExperienceBeyondAge { exp, age: a }),
+        Some(a) if exp >= a => Err(ValueError::ExperienceBeyondAge { exp, age: a }),
         _ => Ok(exp),
     }
 }
@@ -359,14 +363,18 @@ mod tests {
     fn refuses_minors_and_reads_ages_written_with_units() {
         assert_eq!(parse_age("35 वर्ष"), Ok(35));
         assert_eq!(parse_age("३५"), Ok(35));
-        assert_eq!(parse_age("14"), Err(ValueError::Minor(14)));
+        assert_eq!(parse_age("14"), Ok(14));
+        assert_eq!(parse_age("9"), Err(ValueError::Minor(9)));
+        assert_eq!(parse_age("95"), Err(ValueError::TooOld(95)));
         assert!(parse_age("abc").is_err());
     }
 
     #[test]
     fn experience_must_fit_the_age() {
         assert_eq!(parse_experience("5 साल", Some(30)), Ok(5));
-        assert!(parse_experience("25", Some(30)).is_err());
+        assert_eq!(parse_experience("22", Some(27)), Ok(22));
+        assert!(parse_experience("30", Some(27)).is_err());
+        assert!(parse_experience("70", None).is_err());
     }
 
     #[test]

@@ -61,6 +61,8 @@ pub struct ImportSummary {
     pub updated: u64,
     pub unchanged: u64,
     pub rejected: u64,
+    /// Rows imported with a warning about a doubtful value.
+    pub warned: u64,
     pub empty: u64,
 }
 
@@ -102,7 +104,7 @@ impl SqlStore {
         let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         sqlx::query(
             "UPDATE import_runs SET finished_at = $1, status = $2, rows_total = $3, rows_inserted = $4, \
-             rows_updated = $5, rows_unchanged = $6, rows_rejected = $7, rows_empty = $8 WHERE id = $9",
+             rows_updated = $5, rows_unchanged = $6, rows_rejected = $7, rows_empty = $8, rows_warned = $9 WHERE id = $10",
         )
         .bind(now)
         .bind(status.to_string())
@@ -112,6 +114,7 @@ impl SqlStore {
         .bind(as_i64(s.unchanged))
         .bind(as_i64(s.rejected))
         .bind(as_i64(s.empty))
+        .bind(as_i64(s.warned))
         .bind(run)
         .execute(&self.write)
         .await?;
@@ -121,7 +124,7 @@ impl SqlStore {
     pub(crate) async fn fetch_run(&self, run: i64) -> Result<ImportRunRecord> {
         let r = sqlx::query(
             "SELECT id, file_name, status, rows_total, rows_inserted, rows_updated, rows_unchanged, rows_rejected, \
-             rows_empty FROM import_runs WHERE id = $1",
+             rows_empty, rows_warned FROM import_runs WHERE id = $1",
         )
         .bind(run)
         .fetch_optional(&self.read)
@@ -139,6 +142,7 @@ impl SqlStore {
                 updated: n("rows_updated")?,
                 unchanged: n("rows_unchanged")?,
                 rejected: n("rows_rejected")?,
+                warned: n("rows_warned")?,
                 empty: n("rows_empty")?,
             },
         })

@@ -108,7 +108,7 @@ fn area_sql(area: &Area, start: usize) -> (String, Vec<String>) {
 }
 
 const UPLOAD_COLUMNS: &str = "id, user_id, district, block, file_name, status, run_id, rows_total, rows_inserted, \
-     rows_updated, rows_unchanged, rows_rejected, rows_empty, message, report IS NOT NULL AS has_report, \
+     rows_updated, rows_unchanged, rows_rejected, rows_empty, rows_warned, message, report IS NOT NULL AS has_report, \
      created_at, finished_at";
 
 fn upload_from(r: &sqlx::any::AnyRow) -> Result<UploadRow> {
@@ -131,6 +131,7 @@ fn upload_from(r: &sqlx::any::AnyRow) -> Result<UploadRow> {
             updated: n("rows_updated")?,
             unchanged: n("rows_unchanged")?,
             rejected: n("rows_rejected")?,
+            warned: n("rows_warned")?,
             empty: n("rows_empty")?,
         },
         message: r.try_get("message")?,
@@ -214,8 +215,8 @@ impl DashboardStore for SqlStore {
         let n = |v: u64| v.min(i64::MAX as u64) as i64;
         sqlx::query(
             "UPDATE uploads SET status = $1, run_id = $2, rows_total = $3, rows_inserted = $4, rows_updated = $5, \
-             rows_unchanged = $6, rows_rejected = $7, rows_empty = $8, message = $9, report = $10, finished_at = $11 \
-             WHERE id = $12",
+             rows_unchanged = $6, rows_rejected = $7, rows_empty = $8, message = $9, report = $10, finished_at = $11, \
+             rows_warned = $12 WHERE id = $13",
         )
         .bind(end.status)
         .bind(end.run_id)
@@ -228,6 +229,7 @@ impl DashboardStore for SqlStore {
         .bind(end.message)
         .bind(end.report)
         .bind(now)
+        .bind(n(s.warned))
         .bind(id)
         .execute(&self.write)
         .await?;

@@ -63,6 +63,8 @@ pub struct ImportCounts {
     pub updated: u64,
     pub unchanged: u64,
     pub rejected: u64,
+    /// Rows imported with a warning (a doubtful value kept or left empty); the report lists each.
+    pub warned: u64,
     pub empty: u64,
 }
 

@@ -116,8 +116,28 @@ pub(crate) fn worker_from_fields(
         .map(|(_, v)| v.clone().unwrap_or_default())
         .collect();
     let mapper = RowMapper::new(header, &state.trades, &state.places, defaults);
+    // One worker entered by hand is checked strictly: a doubtful value that a list import would only warn about
+    // (and drop) is sent back to be corrected. Experience kept as written stays a warning only.
+    let refused = |errors: Vec<kaamgar_domain::import::RowError>| -> Vec<FieldError> {
+        errors
+            .into_iter()
+            .filter(|e| e.code != "experience_long_for_age")
+            .map(|e| FieldError {
+                field: e.column,
+                code: e.code.into(),
+                message: e.reason,
+            })
+            .collect()
+    };
     match mapper.map(1, &cells) {
-        RowOutcome::Worker(w) => Ok(*w),
+        RowOutcome::Worker(w, warnings) => {
+            let refused = refused(warnings);
+            if refused.is_empty() {
+                Ok(*w)
+            } else {
+                Err(refused)
+            }
+        }
         RowOutcome::Empty => Err(Vec::new()),
         RowOutcome::Rejected(errors) => Err(errors
             .into_iter()

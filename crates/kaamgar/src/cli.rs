@@ -517,12 +517,24 @@ async fn import_workers(
     };
     let s = &outcome.summary;
     println!(
-        "{}: {} rows read, {} new, {} updated, {} unchanged, {} rejected, {} empty",
+        "{}: {} rows read, {} new, {} updated, {} unchanged, {} imported with a warning, {} rejected, {} empty",
         file.display(),
         s.rows,
         s.inserted,
         s.updated,
         s.unchanged,
+        s.warned,
+        s.rejected,
+        s.empty
+    );
+    println!(
+        "{}: {} पंक्तियाँ पढ़ी गईं, {} नए, {} बदले गए, {} अपरिवर्तित, {} चेतावनी सहित जोड़े गए, {} अस्वीकृत, {} खाली",
+        file.display(),
+        s.rows,
+        s.inserted,
+        s.updated,
+        s.unchanged,
+        s.warned,
         s.rejected,
         s.empty
     );
@@ -536,7 +548,10 @@ async fn import_workers(
         println!("sheet '{}' skipped: {}", note.sheet, note.note);
     }
     if sink.count() > 0 {
-        println!("rejected rows and reasons: {}", report_path.display());
+        println!(
+            "rejected rows and warnings, with reasons / अस्वीकृत पंक्तियाँ और चेतावनियाँ, कारण सहित: {}",
+            report_path.display()
+        );
     } else {
         drop(sink);
         let _ = std::fs::remove_file(&report_path);

@@ -94,6 +94,7 @@ impl ListImporter for ApiImporter {
                 updated: s.updated,
                 unchanged: s.unchanged,
                 rejected: s.rejected,
+                warned: s.warned,
                 empty: s.empty,
             },
             unrecognised_columns: o.unrecognised_columns,

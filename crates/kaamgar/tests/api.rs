@@ -69,7 +69,10 @@ async fn invalid_fields_are_reported_one_by_one_and_nothing_is_stored() {
         .iter()
         .map(|f| f["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes, ["phone_invalid", "age_invalid", "trade_unknown"]);
+    assert_eq!(
+        codes,
+        ["phone_invalid", "age_out_of_range", "trade_unknown"]
+    );
     let (_, page) = call(&r, get("/api/v1/workers")).await;
     assert_eq!(page["total"], 0);
     t.cleanup().await;

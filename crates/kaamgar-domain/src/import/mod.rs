@@ -11,14 +11,17 @@ use crate::worker::{
 use serde::Serialize;
 
 mod header;
+pub mod issues;
 pub use header::{Field, Header};
+pub use issues::Severity;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// How many rows at the top of a sheet may be titles before the header row.
 pub const HEADER_SEARCH_ROWS: usize = 10;
 
-/// A rejected cell or row, as reported to the official who uploaded the list.
+/// A problem of a cell or row, as reported to the official who uploaded the list: a rejected row, or a warning
+/// about a worker who was imported.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RowError {
     /// 1-based line (CSV) or row (sheet) number.
@@ -27,13 +30,38 @@ pub struct RowError {
     pub value: String,
     /// Stable code for the UI, e.g. `phone_invalid`.
     pub code: &'static str,
+    /// In English, with the value it is about.
     pub reason: String,
+    pub severity: Severity,
+    /// What the code means, in Hindi.
+    pub reason_hi: &'static str,
 }
 
-/// What one row turned into.
+impl RowError {
+    /// A problem that rejects its row.
+    pub fn rejected(
+        line: u64,
+        column: String,
+        value: String,
+        code: &'static str,
+        reason: String,
+    ) -> Self {
+        RowError {
+            line,
+            column,
+            value,
+            code,
+            reason,
+            severity: Severity::Rejected,
+            reason_hi: issues::hindi(code),
+        }
+    }
+}
+
+/// What one row turned into: a worker (with warnings about doubtful values), nothing, or a rejected row.
 #[derive(Debug)]
 pub enum RowOutcome {
-    Worker(Box<NewWorker>),
+    Worker(Box<NewWorker>, Vec<RowError>),
     Empty,
     Rejected(Vec<RowError>),
 }
@@ -118,30 +146,35 @@ impl<'a> RowMapper<'a> {
         if cells.iter().all(|c| c.trim().is_empty()) {
             return RowOutcome::Empty;
         }
-        let mut errors = Vec::new();
+        let mut errors: Vec<RowError> = Vec::new();
         let get = |f: Field| -> Option<(&str, &str)> {
             let i = self.header.column(f)?;
             let v = cells.get(i).map(|s| s.trim()).filter(|s| !s.is_empty())?;
             Some((self.header.names[i].as_str(), v))
         };
-        let mut fail = |f: Field, value: &str, code: &'static str, reason: String| {
-            let column = self
-                .header
-                .column(f)
-                .map(|i| self.header.names[i].clone())
-                .unwrap_or_else(|| f.label().into());
-            errors.push(RowError {
-                line,
-                column,
-                value: value.chars().take(200).collect(),
-                code,
-                reason,
-            });
-        };
+        let mut note =
+            |severity: Severity, f: Field, value: &str, code: &'static str, reason: String| {
+                let column = self
+                    .header
+                    .column(f)
+                    .map(|i| self.header.names[i].clone())
+                    .unwrap_or_else(|| f.label().into());
+                errors.push(RowError {
+                    line,
+                    column,
+                    value: value.chars().take(200).collect(),
+                    code,
+                    reason,
+                    severity,
+                    reason_hi: issues::hindi(code),
+                });
+            };
+
         for (i, c) in cells.iter().enumerate() {
             if c.contains('\u{FFFD}') {
                 let col = self.header.names.get(i).cloned().unwrap_or_default();
-                fail(
+                note(
+                    Severity::Rejected,
                     Field::Ignored,
                     c,
                     "encoding",
@@ -155,7 +188,8 @@ impl<'a> RowMapper<'a> {
         let name = match get(Field::Name).map(|(_, v)| clean_name(v)) {
             Some(Ok(n)) => Some(n),
             Some(Err(e)) => {
-                fail(
+                note(
+                    Severity::Rejected,
                     Field::Name,
                     get(Field::Name).map_or("", |x| x.1),
                     "name_invalid",
@@ -164,7 +198,8 @@ impl<'a> RowMapper<'a> {
                 None
             }
             None => {
-                fail(
+                note(
+                    Severity::Rejected,
                     Field::Name,
                     "",
                     "name_missing",
@@ -175,31 +210,66 @@ impl<'a> RowMapper<'a> {
         };
         let raw_phone = get(Field::Phone).map_or("", |x| x.1);
         let phone = PhoneNumber::parse(raw_phone)
-            .map_err(|e| fail(Field::Phone, raw_phone, "phone_invalid", e.to_string()))
+            .map_err(|e| {
+                note(
+                    Severity::Rejected,
+                    Field::Phone,
+                    raw_phone,
+                    "phone_invalid",
+                    e.to_string(),
+                )
+            })
             .ok();
         let gender = get(Field::Gender).and_then(|(_, v)| {
             Gender::parse(v).or_else(|| {
-                fail(
+                note(
+                    Severity::Warning,
                     Field::Gender,
                     v,
                     "gender_invalid",
-                    ValueError::BadGender(v.into()).to_string(),
+                    format!("{}; left empty", ValueError::BadGender(v.into())),
                 );
                 None
             })
         });
-        let age = get(Field::Age).and_then(|(_, v)| {
-            parse_age(v)
-                .map_err(|e| fail(Field::Age, v, "age_invalid", e.to_string()))
-                .ok()
+        let age = get(Field::Age).and_then(|(_, v)| match parse_age(v) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                let code = match e {
+                    ValueError::Minor(_) | ValueError::TooOld(_) => "age_out_of_range",
+                    _ => "age_invalid",
+                };
+                note(Severity::Warning, Field::Age, v, code, e.to_string());
+                None
+            }
         });
-        let experience = get(Field::Experience).and_then(|(_, v)| {
-            parse_experience(v, age)
-                .map_err(|e| fail(Field::Experience, v, "experience_invalid", e.to_string()))
-                .ok()
+        let experience = get(Field::Experience).and_then(|(_, v)| match parse_experience(v, age) {
+            Ok(exp) => {
+                if let Some(a) = age
+                    && exp + 14 > a
+                {
+                    note(
+                    Severity::Warning,
+                        Field::Experience,
+                        v,
+                        "experience_long_for_age",
+                        format!("{exp} years of experience at {a}: work since childhood? kept as written"),
+                    );
+                }
+                Some(exp)
+            }
+            Err(e) => {
+                let code = match e {
+                    ValueError::ExperienceBeyondAge { .. } => "experience_exceeds_age",
+                    _ => "experience_invalid",
+                };
+                note(Severity::Warning, Field::Experience, v, code, e.to_string());
+                None
+            }
         });
         let raw_trade = get(Field::Trade).map_or("", |x| x.1);
         let (mut trades, unknown) = self.trades.lookup_list(raw_trade);
+        let some_known = !trades.is_empty();
         for (part, suggestions) in &unknown {
             let hint = if suggestions.is_empty() {
                 String::new()
@@ -213,24 +283,42 @@ impl<'a> RowMapper<'a> {
                         .join(", ")
                 )
             };
-            fail(
-                Field::Trade,
-                raw_trade,
-                "trade_unknown",
-                format!("unknown trade '{part}'{hint}"),
-            );
+            if some_known {
+                note(
+                    Severity::Warning,
+                    Field::Trade,
+                    raw_trade,
+                    "trade_part_unknown",
+                    format!("unknown trade '{part}'{hint}; the other skills are kept"),
+                );
+            } else {
+                note(
+                    Severity::Rejected,
+                    Field::Trade,
+                    raw_trade,
+                    "trade_unknown",
+                    format!("unknown trade '{part}'{hint}"),
+                );
+            }
         }
         if raw_trade.is_empty() {
-            fail(Field::Trade, "", "trade_missing", "no skill given".into());
+            note(
+                Severity::Rejected,
+                Field::Trade,
+                "",
+                "trade_missing",
+                "no skill given".into(),
+            );
         }
         if let Some((_, v)) = get(Field::OtherTrades) {
             let (more, unknown) = self.trades.lookup_list(v);
             for (part, _) in &unknown {
-                fail(
+                note(
+                    Severity::Warning,
                     Field::OtherTrades,
                     v,
-                    "trade_unknown",
-                    format!("unknown trade '{part}'"),
+                    "other_trade_unknown",
+                    format!("unknown trade '{part}'; left out"),
                 );
             }
             for t in more {
@@ -259,16 +347,34 @@ impl<'a> RowMapper<'a> {
                     P::NoPlace => (Field::Block, "place_missing"),
                 };
                 let value = get(field).map_or("", |x| x.1).to_string();
-                fail(field, &value, code, e.to_string());
+                note(Severity::Rejected, field, &value, code, e.to_string());
             })
             .ok();
+        if let (Some(p), Some((_, v))) = (&place, get(Field::Village))
+            && p.precision != crate::places::Precision::Village
+        {
+            note(
+                Severity::Warning,
+                Field::Village,
+                v,
+                "village_not_found",
+                format!(
+                    "village '{v}' was not found among the district's post offices; the {} position is used",
+                    p.precision.as_str()
+                ),
+            );
+        }
         let availability = match get(Field::Availability) {
             Some((_, v)) => Availability::parse(v).unwrap_or_else(|| {
-                fail(
+                note(
+                    Severity::Warning,
                     Field::Availability,
                     v,
                     "availability_invalid",
-                    ValueError::BadAvailability(v.into()).to_string(),
+                    format!(
+                        "{}; taken as available",
+                        ValueError::BadAvailability(v.into())
+                    ),
                 );
                 Availability::Available
             }),
@@ -277,7 +383,8 @@ impl<'a> RowMapper<'a> {
         let mut consent = self.defaults.consent.clone();
         if let Some((_, v)) = get(Field::Consent) {
             if consent_refused(v) {
-                fail(
+                note(
+                    Severity::Rejected,
                     Field::Consent,
                     v,
                     "consent_missing",
@@ -290,11 +397,12 @@ impl<'a> RowMapper<'a> {
         if let Some((_, v)) = get(Field::ConsentDate) {
             match parse_date(v) {
                 Some(t) => consent.given_at = t,
-                None => fail(
+                None => note(
+                    Severity::Warning,
                     Field::ConsentDate,
                     v,
                     "date_invalid",
-                    format!("'{v}' is not a date (use DD/MM/YYYY)"),
+                    format!("'{v}' is not a date (use DD/MM/YYYY); the import date is used"),
                 ),
             }
         }
@@ -311,7 +419,8 @@ impl<'a> RowMapper<'a> {
                 Some(b) => format!("{b}, {}", p.district),
                 None => p.district.clone(),
             };
-            fail(
+            note(
+                Severity::Rejected,
                 Field::Block,
                 p.block.as_deref().unwrap_or(&p.district),
                 "outside_jurisdiction",
@@ -321,22 +430,26 @@ impl<'a> RowMapper<'a> {
                 ),
             );
         }
-        match (name, phone, place, errors.is_empty()) {
+        let usable = !errors.iter().any(|e| e.severity == Severity::Rejected);
+        match (name, phone, place, usable) {
             (Some(name), Some(phone), Some(place), true) if !trades.is_empty() => {
-                RowOutcome::Worker(Box::new(NewWorker {
-                    name,
-                    phone,
-                    gender,
-                    age,
-                    trade: trades[0].slug.clone(),
-                    other_trades: trades[1..].iter().map(|t| t.slug.clone()).collect(),
-                    experience_years: experience,
-                    place,
-                    languages,
-                    availability,
-                    source,
-                    consent,
-                }))
+                RowOutcome::Worker(
+                    Box::new(NewWorker {
+                        name,
+                        phone,
+                        gender,
+                        age,
+                        trade: trades[0].slug.clone(),
+                        other_trades: trades[1..].iter().map(|t| t.slug.clone()).collect(),
+                        experience_years: experience,
+                        place,
+                        languages,
+                        availability,
+                        source,
+                        consent,
+                    }),
+                    errors,
+                )
             }
             _ => RowOutcome::Rejected(errors),
         }

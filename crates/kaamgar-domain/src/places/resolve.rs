@@ -20,12 +20,9 @@ impl PlaceDirectory {
         if key.is_empty() {
             return Err(unknown());
         }
-        let pick = |ids: &[DistrictId]| {
-            ids.iter()
-                .copied()
-                .find(|d| self.area.contains(d))
-                .or(ids.first().copied())
-        };
+        // Names repeat across India (पटना is Patna in Bihar and Patan in Gujarat): the service area first, then
+        // the area's states, then anywhere.
+        let pick = |ids: &[DistrictId]| ids.iter().copied().min_by_key(|d| self.nearness(*d));
         if let Some(d) = self.district_keys.get(&key).and_then(|ids| pick(ids)) {
             return Ok(d);
         }
@@ -42,15 +39,33 @@ impl PlaceDirectory {
         best.first().map(|b| b.2).ok_or_else(unknown)
     }
 
+    /// 0 in the service area, 1 in one of its states, 2 elsewhere.
+    fn nearness(&self, d: DistrictId) -> u8 {
+        if self.area.contains(&d) {
+            return 0;
+        }
+        let state = self.districts.get(&d).map(|i| i.state.as_str());
+        let in_area_state = self
+            .area
+            .iter()
+            .any(|a| self.districts.get(a).map(|i| i.state.as_str()) == state);
+        if in_area_state { 1 } else { 2 }
+    }
+
+    /// Districts to suggest for an unknown name: of the service area's states only, nearest names first, the
+    /// area's own districts ahead of the rest.
     fn district_suggestions(&self, key: &str) -> Vec<String> {
-        let mut v: Vec<(usize, String)> = self
+        let mut v: Vec<(usize, u8, String)> = self
             .districts
-            .values()
-            .filter_map(|d| {
-                bounded_distance(&skeleton(&d.name), key, 3).map(|x| (x, d.name.clone()))
+            .iter()
+            .filter(|(id, _)| self.area.is_empty() || self.nearness(**id) < 2)
+            .filter_map(|(id, d)| {
+                bounded_distance(&skeleton(&d.name), key, 3)
+                    .map(|x| (x, self.nearness(*id), d.name.clone()))
             })
             .collect();
         v.sort();
+        let mut v: Vec<(usize, String)> = v.into_iter().map(|(x, _, n)| (x, n)).collect();
         v.dedup_by(|a, b| a.1 == b.1);
         v.into_iter().take(3).map(|x| x.1).collect()
     }
@@ -75,6 +90,11 @@ impl PlaceDirectory {
             })
             .collect();
         scored.sort_by_key(|s| s.0);
+        // Blocks are suggested from the service area only: a list of the area naming another district by mistake
+        // should not be offered that district's blocks.
+        if !self.area.is_empty() && !self.area.contains(&d) {
+            scored.retain(|s| s.0 <= budget);
+        }
         match scored.first() {
             Some((x, b)) if *x <= budget && !key.is_empty() => Ok(b),
             _ => Err(PlaceError::UnknownBlock {

@@ -14,3 +14,7 @@ ALTER TABLE bot_jobs ADD COLUMN dead_at BIGINT;
 DROP INDEX bot_jobs_due;
 CREATE INDEX bot_jobs_due ON bot_jobs (due_at, id) WHERE done_at IS NULL AND dead_at IS NULL;
 CREATE INDEX bot_jobs_dead ON bot_jobs (dead_at) WHERE dead_at IS NOT NULL;
+
+-- Rows imported with a warning (a doubtful value kept or left empty), counted apart from rejected rows.
+ALTER TABLE import_runs ADD COLUMN rows_warned BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE uploads ADD COLUMN rows_warned BIGINT NOT NULL DEFAULT 0;

@@ -86,6 +86,7 @@ struct UploadView {
     updated: String,
     unchanged: String,
     rejected: String,
+    warned: String,
     message: String,
     has_report: bool,
     percent: u8,
@@ -103,8 +104,9 @@ fn view(state: &AppState, u: &UploadRow) -> UploadView {
         updated: n(s.updated),
         unchanged: n(s.unchanged),
         rejected: n(s.rejected),
+        warned: n(s.warned),
         message: u.message.clone().unwrap_or_default(),
-        has_report: u.has_report && s.rejected > 0,
+        has_report: u.has_report && (s.rejected > 0 || s.warned > 0),
         percent: state.dashboard.uploads.percent(u.id).unwrap_or(0),
     }
 }
@@ -307,6 +309,7 @@ pub async fn upload(
                     updated: s.updated,
                     unchanged: s.unchanged,
                     rejected: s.rejected,
+                    warned: s.warned,
                     empty: s.empty,
                 };
                 let report = r

@@ -7,7 +7,7 @@ pub mod source;
 
 use anyhow::Context;
 use kaamgar_domain::import::{
-    HEADER_SEARCH_ROWS, Header, ImportDefaults, RowError, RowMapper, RowOutcome,
+    HEADER_SEARCH_ROWS, Header, ImportDefaults, RowError, RowMapper, RowOutcome, Severity,
 };
 use kaamgar_domain::places::PlaceDirectory;
 use kaamgar_domain::trade::TradeCatalogue;
@@ -138,11 +138,16 @@ pub async fn import_list(
                 let Some(run) = run else { continue };
                 summary.rows += seen;
                 summary.empty += empty;
-                summary.rejected += errors
-                    .iter()
-                    .map(|e| e.line)
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .len() as u64;
+                let lines_of = |severity: Severity| {
+                    errors
+                        .iter()
+                        .filter(|e| e.severity == severity)
+                        .map(|e| e.line)
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len() as u64
+                };
+                summary.rejected += lines_of(Severity::Rejected);
+                summary.warned += lines_of(Severity::Warning);
                 for e in &errors {
                     report
                         .write(sheet.as_deref(), e)
@@ -159,13 +164,8 @@ pub async fn import_list(
                 summary.unchanged += out.unchanged;
                 summary.rejected += out.skipped.len() as u64;
                 for s in out.skipped {
-                    let e = RowError {
-                        line: s.line,
-                        column: String::new(),
-                        value: String::new(),
-                        code: s.code,
-                        reason: s.reason,
-                    };
+                    let e =
+                        RowError::rejected(s.line, String::new(), String::new(), s.code, s.reason);
                     report
                         .write(sheet.as_deref(), &e)
                         .context("writing the error report")?;
@@ -426,7 +426,10 @@ impl<'a> SheetState<'a> {
         };
         self.seen += 1;
         match mapper.map(line, &cells) {
-            RowOutcome::Worker(w) => self.rows.push(BatchRow::new(line, *w)),
+            RowOutcome::Worker(w, warnings) => {
+                self.rows.push(BatchRow::new(line, *w));
+                self.errors.extend(warnings);
+            }
             RowOutcome::Empty => {
                 self.empty += 1;
                 self.seen -= 1;

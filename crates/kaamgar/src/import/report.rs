@@ -23,7 +23,20 @@ pub trait ReportSink: Send {
 /// Problems a stored report keeps (dashboard and API uploads); the rest are counted by reason.
 pub const STORED_REPORT_ROWS: u64 = 10_000;
 
-/// Writes `sheet,line,column,value,code,reason` rows, every text cell safe to open in a spreadsheet. With a limit,
+/// The report's columns, named in English and Hindi (officials open it in Excel).
+pub const REPORT_COLUMNS: [&str; 8] = [
+    "sheet / शीट",
+    "line / पंक्ति",
+    "column / कॉलम",
+    "value / मान",
+    "outcome / परिणाम",
+    "code",
+    "reason (हिंदी)",
+    "reason (English)",
+];
+
+/// Writes one row per problem — rejected rows and warnings, each with its code and its reason in Hindi and
+/// English — every text cell safe to open in a spreadsheet. With a limit,
 /// only the first problems are written, followed by a count of all problems by reason, so a file of a million bad
 /// rows cannot make a report of hundreds of megabytes.
 pub struct CsvReport<W: Write + Send> {
@@ -47,7 +60,7 @@ impl<W: Write + Send> CsvReport<W> {
     fn build(mut w: W, limit: Option<u64>) -> std::io::Result<Self> {
         w.write_all("\u{feff}".as_bytes())?;
         let mut out = csv::Writer::from_writer(w);
-        out.write_record(["sheet", "line", "column", "value", "code", "reason"])?;
+        out.write_record(REPORT_COLUMNS)?;
         Ok(CsvReport {
             out,
             count: 0,
@@ -70,12 +83,15 @@ impl<W: Write + Send> ReportSink for CsvReport<W> {
             return Ok(());
         }
         let line = e.line.to_string();
+        let outcome = format!("{} / {}", e.severity.as_str(), e.severity.hindi());
         self.out.write_record([
             &*spreadsheet_safe(sheet.unwrap_or("")),
             &line,
             &spreadsheet_safe(&e.column),
             &spreadsheet_safe(&e.value),
+            &outcome,
             e.code,
+            e.reason_hi,
             &spreadsheet_safe(&e.reason),
         ])?;
         Ok(())
@@ -86,16 +102,28 @@ impl<W: Write + Send> ReportSink for CsvReport<W> {
                 "the first {limit} of {} problems are listed; all of them are counted by reason below",
                 self.count
             );
-            self.out
-                .write_record(["", "", "", "", "report_truncated", &note])?;
+            self.out.write_record([
+                "",
+                "",
+                "",
+                "",
+                "",
+                "report_truncated",
+                "रिपोर्ट में पहली समस्याएँ ही हैं; सभी की गिनती नीचे है",
+                &note,
+            ])?;
             for (code, n) in &self.by_code {
+                let hi = kaamgar_domain::import::issues::hindi(code);
+                let count = n.to_string();
                 self.out.write_record([
                     "",
                     "",
                     "",
-                    &n.to_string(),
+                    &count,
+                    "",
                     code,
-                    "problems of this reason",
+                    hi,
+                    "problems with this code",
                 ])?;
             }
         }
@@ -127,17 +155,18 @@ mod tests {
         use kaamgar_domain::import::RowError;
         let mut r = CsvReport::with_limit(Vec::new(), 3).unwrap();
         for line in 1..=10u64 {
-            let e = RowError {
-                line,
-                column: "mobile".into(),
-                value: "=cmd|' /C calc'!A0".into(),
-                code: if line % 2 == 0 {
-                    "phone_invalid"
-                } else {
-                    "trade_missing"
-                },
-                reason: "bad".into(),
+            let code = if line % 2 == 0 {
+                "phone_invalid"
+            } else {
+                "trade_missing"
             };
+            let e = RowError::rejected(
+                line,
+                "mobile".into(),
+                "=cmd|' /C calc'!A0".into(),
+                code,
+                "bad".into(),
+            );
             r.write(Some("Sheet1"), &e).unwrap();
         }
         r.finish().unwrap();
@@ -150,7 +179,7 @@ mod tests {
         assert!(lines[1].contains("'=cmd"), "{}", lines[1]);
         assert!(text.contains("report_truncated"));
         assert!(
-            text.contains(",5,phone_invalid,") && text.contains(",5,trade_missing,"),
+            text.contains(",5,,phone_invalid,") && text.contains(",5,,trade_missing,"),
             "{text}"
         );
     }
