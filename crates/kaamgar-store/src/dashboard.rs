@@ -44,7 +44,10 @@ impl Area {
 
 #[derive(Debug, Clone)]
 pub struct NewUpload {
-    pub user_id: i64,
+    /// The uploading account; `None` for `kaamgar import` run without `--as`.
+    pub user_id: Option<i64>,
+    /// `dashboard`, `api` or `cli`.
+    pub origin: &'static str,
     pub district: Option<String>,
     pub block: Option<String>,
     pub file_name: String,
@@ -53,7 +56,8 @@ pub struct NewUpload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UploadRow {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: Option<i64>,
+    pub origin: String,
     pub district: Option<String>,
     pub block: Option<String>,
     pub file_name: String,
@@ -107,7 +111,7 @@ fn area_sql(area: &Area, start: usize) -> (String, Vec<String>) {
     (cond, binds)
 }
 
-const UPLOAD_COLUMNS: &str = "id, user_id, district, block, file_name, status, run_id, rows_total, rows_inserted, \
+const UPLOAD_COLUMNS: &str = "id, user_id, origin, district, block, file_name, status, run_id, rows_total, rows_inserted, \
      rows_updated, rows_unchanged, rows_rejected, rows_empty, rows_warned, message, report IS NOT NULL AS has_report, \
      created_at, finished_at";
 
@@ -120,6 +124,7 @@ fn upload_from(r: &sqlx::any::AnyRow) -> Result<UploadRow> {
     Ok(UploadRow {
         id: r.try_get("id")?,
         user_id: r.try_get("user_id")?,
+        origin: r.try_get("origin")?,
         district: r.try_get("district")?,
         block: r.try_get("block")?,
         file_name: r.try_get("file_name")?,
@@ -197,14 +202,15 @@ impl DashboardStore for SqlStore {
 
     async fn create_upload(&self, u: &NewUpload, now: i64) -> Result<i64> {
         let id = sqlx::query_scalar(
-            "INSERT INTO uploads (user_id, district, block, file_name, status, created_at) \
-             VALUES ($1, $2, $3, $4, 'running', $5) RETURNING id",
+            "INSERT INTO uploads (user_id, district, block, file_name, status, created_at, origin) \
+             VALUES ($1, $2, $3, $4, 'running', $5, $6) RETURNING id",
         )
         .bind(u.user_id)
         .bind(&u.district)
         .bind(&u.block)
         .bind(&u.file_name)
         .bind(now)
+        .bind(u.origin)
         .fetch_one(&self.write)
         .await?;
         Ok(id)

@@ -136,6 +136,10 @@ enum ImportCommand {
         /// How consent was collected, when the list has no consent column: survey_form, verbal, whatsapp, web, phone.
         #[arg(long, default_value = "survey_form")]
         consent: String,
+        /// Import as this dashboard account: rows outside its jurisdiction are rejected, and the upload is its own
+        /// in the uploads list and the audit log.
+        #[arg(long = "as", value_name = "ACCOUNT")]
+        as_user: Option<String>,
     },
 }
 
@@ -254,10 +258,13 @@ pub fn main() -> std::process::ExitCode {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    let broken = |io: &std::io::Error| io.kind() == std::io::ErrorKind::BrokenPipe;
+    // The CSV writer keeps its I/O error inside its own (it reports no `source`).
     e.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        cause.downcast_ref::<std::io::Error>().is_some_and(broken)
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if broken(io)))
     })
 }
 
@@ -287,7 +294,8 @@ async fn run(cli: Cli) -> Result<()> {
             report,
             source,
             consent,
-        }) => import_workers(cfg, &file, report, source, &consent).await,
+            as_user,
+        }) => import_workers(cfg, &file, report, source, &consent, as_user.as_deref()).await,
         Command::Workers(WorkersCommand::List {
             trade,
             district,
@@ -445,6 +453,7 @@ async fn import_workers(
     report: Option<PathBuf>,
     source: String,
     consent: &str,
+    as_user: Option<&str>,
 ) -> Result<()> {
     let consent = ConsentMethod::parse(consent).with_context(|| {
         format!("--consent '{consent}': use survey_form, verbal, whatsapp, web or phone")
@@ -458,17 +467,19 @@ async fn import_workers(
     });
     let out = std::fs::File::create(&report_path)
         .with_context(|| format!("creating the report {}", report_path.display()))?;
-    let mut sink = CsvReport::new(std::io::BufWriter::new(out))?;
+    let mut file_sink = CsvReport::new(std::io::BufWriter::new(out))?;
     let name = file
         .file_name()
         .map_or_else(|| "list".into(), |n| n.to_string_lossy().into_owned());
+    let recorded = import::record::begin(&app, as_user, &name, app::now()).await?;
     let opts = ImportOptions {
         file_name: name,
         source,
         consent,
         now: app::now(),
-        only: None,
+        only: recorded.only.clone(),
     };
+    let mut sink = import::record::Tee::new(&mut file_sink)?;
     let progress = Arc::new(Progress::default());
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
@@ -496,6 +507,8 @@ async fn import_workers(
         progress,
     )
     .await;
+    let count = sink.count();
+    import::record::finish(&app, &recorded, &result, sink.stored(), app::now()).await?;
     if let Some(t) = ticker {
         t.abort();
     }
@@ -547,13 +560,13 @@ async fn import_workers(
     for note in &outcome.skipped_sheets {
         println!("sheet '{}' skipped: {}", note.sheet, note.note);
     }
-    if sink.count() > 0 {
+    if count > 0 {
         println!(
             "rejected rows and warnings, with reasons / अस्वीकृत पंक्तियाँ और चेतावनियाँ, कारण सहित: {}",
             report_path.display()
         );
     } else {
-        drop(sink);
+        drop(file_sink);
         let _ = std::fs::remove_file(&report_path);
     }
     Ok(())

@@ -290,3 +290,111 @@ fn user_add_reads_the_password_from_stdin_and_checks_role_and_place() {
     run(kaamgar(d).args(["user", "disable", "ravi"]));
     assert!(run(kaamgar(d).args(["user", "list"])).contains("disabled"));
 }
+
+#[tokio::test]
+async fn a_command_line_import_is_listed_with_the_uploads_and_audited_and_as_an_account_keeps_its_block()
+ {
+    use kaamgar_store::{AccountStore, DashboardStore};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut add = kaamgar(d)
+        .args([
+            "user",
+            "add",
+            "ravi",
+            "--role",
+            "block_officer",
+            "--district",
+            "Saran",
+            "--block",
+            "Marhaura",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-long-password-1\n")
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+    std::fs::write(
+        d.join("l.csv"),
+        "नाम,मोबाइल,उम्र,कौशल,प्रखंड,जिला\nरामू,9811100031,95,नाई,मढ़ौरा,सारण\nश्यामू,9811100032,30,नाई,सोनपुर,सारण\n",
+    )
+    .unwrap();
+    let out = run(kaamgar(d).args(["import", "workers", "l.csv", "--as", "ravi"]));
+    assert!(
+        out.contains("1 imported with a warning, 1 rejected"),
+        "{out}"
+    );
+    assert!(out.contains("1 चेतावनी सहित जोड़े गए, 1 अस्वीकृत"), "{out}");
+    let report = std::fs::read_to_string(d.join("l.csv.errors.csv")).unwrap();
+    assert!(
+        report.contains("outside_jurisdiction") && report.contains("age_out_of_range"),
+        "{report}"
+    );
+    // Without --as, the operator's import is listed for the service area's district.
+    run(kaamgar(d).args(["import", "workers", "l.csv"]));
+    let app = kaamgar::app::App::open(kaamgar::config::Config {
+        database_url: format!("sqlite://{}", d.join("k.db").display()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let area = kaamgar_store::Area {
+        district: Some("Saran".into()),
+        block: None,
+    };
+    let uploads = app.store.list_uploads(&area, 10).await.unwrap();
+    assert_eq!(uploads.len(), 2, "{uploads:?}");
+    assert!(
+        uploads
+            .iter()
+            .all(|u| u.origin == "cli" && u.status == "done")
+    );
+    assert_eq!(
+        uploads[1].block.as_deref(),
+        Some("Marhaura"),
+        "the account's upload keeps its block"
+    );
+    assert!(
+        app.store
+            .upload_report(uploads[1].id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let log = app.store.audit_log(i64::MAX, 10, None).await.unwrap();
+    let uploads_logged = log.iter().filter(|(_, e)| e.action == "upload").count();
+    assert_eq!(uploads_logged, 2, "{log:?}");
+    app.store.close().await;
+}
+
+#[test]
+fn export_into_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    run(kaamgar(d).args(["demo-data", "--rows", "3000", "--output", "list.csv"]));
+    run(kaamgar(d).args(["import", "workers", "list.csv"]));
+    let mut child = kaamgar(d)
+        .args(["export", "workers"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Read;
+        let mut first = [0u8; 64];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        !err.contains("Broken pipe") && !err.contains("\u{1b}["),
+        "{err}"
+    );
+}

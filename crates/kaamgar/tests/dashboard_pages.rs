@@ -340,7 +340,8 @@ async fn an_upload_left_running_by_a_restart_is_marked_failed_at_start() {
             .store
             .create_upload(
                 &kaamgar_store::NewUpload {
-                    user_id: admin.id,
+                    user_id: Some(admin.id),
+                    origin: "dashboard",
                     district: Some("Saran".into()),
                     block: None,
                     file_name: "marhaura.xlsx".into(),

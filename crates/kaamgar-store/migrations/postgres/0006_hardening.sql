@@ -18,3 +18,8 @@ CREATE INDEX bot_jobs_dead ON bot_jobs (dead_at) WHERE dead_at IS NOT NULL;
 -- Rows imported with a warning (a doubtful value kept or left empty), counted apart from rejected rows.
 ALTER TABLE import_runs ADD COLUMN rows_warned BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE uploads ADD COLUMN rows_warned BIGINT NOT NULL DEFAULT 0;
+
+-- Uploads from the command line are listed with the dashboard's: the uploader may be no account (`kaamgar import`
+-- run by the server's operator).
+ALTER TABLE uploads ALTER COLUMN user_id DROP NOT NULL;
+ALTER TABLE uploads ADD COLUMN origin TEXT NOT NULL DEFAULT 'dashboard';

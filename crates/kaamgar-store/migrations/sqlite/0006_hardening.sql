@@ -18,3 +18,34 @@ CREATE INDEX bot_jobs_dead ON bot_jobs (dead_at) WHERE dead_at IS NOT NULL;
 -- Rows imported with a warning (a doubtful value kept or left empty), counted apart from rejected rows.
 ALTER TABLE import_runs ADD COLUMN rows_warned BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE uploads ADD COLUMN rows_warned BIGINT NOT NULL DEFAULT 0;
+
+-- Uploads from the command line are listed with the dashboard's: the uploader may be no account (`kaamgar import`
+-- run by the server's operator). SQLite cannot drop NOT NULL in place, so the table is rebuilt.
+CREATE TABLE uploads_new (
+    id INTEGER PRIMARY KEY,
+    user_id BIGINT REFERENCES users (id),
+    district TEXT,
+    block TEXT,
+    file_name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    run_id BIGINT,
+    rows_total BIGINT NOT NULL DEFAULT 0,
+    rows_inserted BIGINT NOT NULL DEFAULT 0,
+    rows_updated BIGINT NOT NULL DEFAULT 0,
+    rows_unchanged BIGINT NOT NULL DEFAULT 0,
+    rows_rejected BIGINT NOT NULL DEFAULT 0,
+    rows_empty BIGINT NOT NULL DEFAULT 0,
+    message TEXT,
+    report TEXT,
+    created_at BIGINT NOT NULL,
+    finished_at BIGINT,
+    rows_warned BIGINT NOT NULL DEFAULT 0,
+    origin TEXT NOT NULL DEFAULT 'dashboard'
+);
+INSERT INTO uploads_new (id, user_id, district, block, file_name, status, run_id, rows_total, rows_inserted,
+    rows_updated, rows_unchanged, rows_rejected, rows_empty, message, report, created_at, finished_at, rows_warned)
+SELECT id, user_id, district, block, file_name, status, run_id, rows_total, rows_inserted, rows_updated,
+    rows_unchanged, rows_rejected, rows_empty, message, report, created_at, finished_at, rows_warned FROM uploads;
+DROP TABLE uploads;
+ALTER TABLE uploads_new RENAME TO uploads;
+CREATE INDEX uploads_place ON uploads (district, block, id);

@@ -272,7 +272,8 @@ pub async fn upload(
         .store
         .create_upload(
             &NewUpload {
-                user_id: o.id,
+                user_id: Some(o.id),
+                origin: "dashboard",
                 district: area.district,
                 block: area.block,
                 file_name: up.file_name.clone(),
