@@ -90,6 +90,7 @@ pub struct ImportResult {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     /// The original file name, for the import record.
@@ -100,7 +101,8 @@ pub struct ImportQuery {
 
 #[utoipa::path(post, path = "/api/v1/imports", params(ImportQuery),
     request_body(content = Vec<u8>, description = "the list file: CSV (any common encoding) or XLSX", content_type = "text/csv"),
-    responses((status = 200, body = ImportResult), (status = 413, description = "file too large"), (status = 415, description = "not a spreadsheet content type"), (status = 422, description = "file cannot be imported; nothing was written")))]
+    responses((status = 200, description = "the import's summary, or with `report=csv` the report as CSV",
+        content((ImportResult = "application/json"), (String = "text/csv"))), (status = 413, description = "file too large"), (status = 415, description = "not a spreadsheet content type"), (status = 422, description = "file cannot be imported; nothing was written")))]
 pub async fn upload(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,

@@ -196,12 +196,14 @@ impl Matcher {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MatchParams {
     /// Trade by name (either script, colloquial, misspelt) or NCO-2015 code.
     pub trade: String,
     /// Place: a name (village post office, block, district), a 6-digit PIN, or `lat,lon`.
     pub near: String,
     /// How many workers, 1 to 50 (default 5).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
 }
 

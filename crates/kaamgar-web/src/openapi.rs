@@ -17,7 +17,7 @@ use utoipa::OpenApi;
         reference::trades, reference::by_pin, reference::blocks, reference::nearest,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail, error::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
@@ -32,6 +32,67 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The answers every API operation can give besides its own: a bad request, no or a wrong token, a role that may
+/// not, an unknown id, a body too large or of the wrong type — each with the one error body. `/healthz` needs no
+/// token.
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |text: &str| {
+            ResponseBuilder::new()
+                .description(text)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+            ];
+            for op in ops.into_iter().flatten() {
+                if path == "/healthz" {
+                    op.security = Some(vec![
+                        utoipa::openapi::security::SecurityRequirement::default(),
+                    ]);
+                    continue;
+                }
+                let mut add = |code: &str, text: &str| {
+                    op.responses
+                        .responses
+                        .entry(code.to_string())
+                        .or_insert_with(|| error(text).into());
+                };
+                add(
+                    "400",
+                    "the request is malformed or a value is not understood",
+                );
+                add("401", "a valid bearer token is needed");
+                add("403", "the caller's role may not do this");
+                if path.contains('{') {
+                    add("404", "no such record in the caller's jurisdiction");
+                }
+                if op.request_body.is_some() {
+                    add("413", "the body is too large");
+                    add("415", "the body's content type is not accepted");
+                    add(
+                        "422",
+                        "a field's value is not accepted; each is named with its reason",
+                    );
+                }
+            }
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::extract::ApiQuery;
 use crate::{ApiError, AppState};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use kaamgar_domain::gazetteer::{Gazetteer, PostOffice};
 use kaamgar_domain::trade::Trade;
 use serde::{Deserialize, Serialize};
@@ -40,7 +40,7 @@ impl PostOfficeOut {
 #[utoipa::path(get, path = "/api/v1/places/pin/{pin}", params(("pin" = String, Path)), responses((status = 200, body = Vec<PostOfficeOut>), (status = 404)))]
 pub async fn by_pin(
     State(state): State<AppState>,
-    Path(pin): Path<String>,
+    crate::extract::ApiPath(pin): crate::extract::ApiPath<String>,
 ) -> Result<Json<Vec<PostOfficeOut>>, ApiError> {
     let pin: u32 = pin
         .trim()
@@ -58,6 +58,7 @@ pub async fn by_pin(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BlocksQuery {
     /// District name in either script (defaults to the first district of the service area).
@@ -106,9 +107,12 @@ pub async fn blocks(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct NearestQuery {
+    #[param(minimum = -90.0, maximum = 90.0)]
     pub lat: f64,
+    #[param(minimum = -180.0, maximum = 180.0)]
     pub lon: f64,
 }
 

@@ -4,7 +4,7 @@
 use crate::extract::ApiQuery;
 use crate::extract::ApiScope;
 use crate::{ApiError, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::{Extension, Json};
 use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
@@ -12,6 +12,7 @@ use kaamgar_store::{OfferRow, RequestFilter, RequestRow};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RequestParams {
     /// open, offered, accepted, done, rated, declined, expired or cancelled.
@@ -21,6 +22,7 @@ pub struct RequestParams {
     /// Requests with a greater id (keyset paging).
     pub after: Option<i64>,
     /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -167,12 +169,12 @@ pub async fn list(
 }
 
 /// `GET /api/v1/requests/{id}`: one service request with every offer made for it.
-#[utoipa::path(get, path = "/api/v1/requests/{id}",
+#[utoipa::path(get, path = "/api/v1/requests/{id}", params(("id" = i64, Path, description = "the request's id")),
     responses((status = 200, body = RequestDetail), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Extension(caller): Extension<ApiScope>,
-    Path(id): Path<i64>,
+    crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
 ) -> Result<Json<RequestDetail>, ApiError> {
     let (r, offers) = state.store.request_with_offers(id).await?;
     if !caller.scope.covers(&r.new.district, r.new.block.as_deref()) {

@@ -3,7 +3,7 @@
 
 use crate::extract::{ApiJson, ApiQuery, ApiScope};
 use crate::{ApiError, AppState, FieldError};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
@@ -166,7 +166,7 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     Extension(caller): Extension<ApiScope>,
-    Path(id): Path<i64>,
+    crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let w = state.store.get_worker(id).await?;
     if !caller
@@ -222,7 +222,7 @@ pub(crate) async fn audit_read(
     responses((status = 200, body = Worker), (status = 404), (status = 409), (status = 422)))]
 pub async fn replace(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
     ApiJson(input): ApiJson<WorkerInput>,
 ) -> Result<Json<Worker>, ApiError> {
     let w = validate(&state, &input)?;
@@ -242,7 +242,7 @@ pub struct AvailabilityInput {
     responses((status = 200, body = Worker), (status = 404), (status = 422)))]
 pub async fn set_availability(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
     ApiJson(input): ApiJson<AvailabilityInput>,
 ) -> Result<Json<Worker>, ApiError> {
     let a = Availability::parse(&input.availability).ok_or_else(|| {
@@ -270,7 +270,7 @@ pub struct VerifyInput {
     responses((status = 200, body = Worker), (status = 404)))]
 pub async fn set_verified(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
     ApiJson(input): ApiJson<VerifyInput>,
 ) -> Result<Json<Worker>, ApiError> {
     Ok(Json(
@@ -284,7 +284,7 @@ pub async fn set_verified(
 #[utoipa::path(delete, path = "/api/v1/workers/{id}", params(("id" = i64, Path)), responses((status = 204), (status = 404)))]
 pub async fn remove(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     state.store.remove_worker(id, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -301,7 +301,7 @@ pub struct ErasureInput {
     responses((status = 204, description = "personal data erased"), (status = 404)))]
 pub async fn erase(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
     ApiJson(input): ApiJson<ErasureInput>,
 ) -> Result<StatusCode, ApiError> {
     if input.reason.trim().is_empty() {
@@ -320,6 +320,7 @@ pub async fn erase(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Trade by slug, name, Hindi word or NCO code; matches primary and secondary trades.
@@ -332,6 +333,7 @@ pub struct ListQuery {
     /// Return workers with an id greater than this (from `next_after`).
     pub after: Option<i64>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -237,6 +237,32 @@ async fn health_metrics_and_the_openapi_document_are_served() {
             "{path} missing from the spec"
         );
     }
+    // Query parameters are in the query, path parameters in the path, and every operation documents the errors.
+    for (path, name, place) in [
+        ("/api/v1/workers", "limit", "query"),
+        ("/api/v1/match", "trade", "query"),
+        ("/api/v1/requests/{id}", "id", "path"),
+        ("/api/v1/workers/{id}", "id", "path"),
+    ] {
+        let params = spec["paths"][path]["get"]["parameters"].as_array().unwrap();
+        let p = params
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{path} {name}"));
+        assert_eq!(p["in"], place, "{path} {name}");
+    }
+    for code in ["400", "401", "403"] {
+        assert!(
+            spec["paths"]["/api/v1/workers"]["get"]["responses"][code].is_object(),
+            "{code}"
+        );
+    }
+    assert!(spec["paths"]["/api/v1/workers/{id}"]["put"]["responses"]["415"].is_object());
+    assert_eq!(
+        spec["paths"]["/healthz"]["get"]["security"],
+        json!([{}]),
+        "health needs no token"
+    );
     let res = r.clone().oneshot(get("/metrics")).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let text =
