@@ -61,7 +61,7 @@ pub struct UploadRow {
     pub district: Option<String>,
     pub block: Option<String>,
     pub file_name: String,
-    /// `running`, `done`, `rejected` (the file as a whole) or `failed` (an internal error).
+    /// `queued`, `running`, `done`, `rejected` (the file as a whole) or `failed` (an internal error).
     pub status: String,
     pub run_id: Option<i64>,
     pub summary: ImportSummary,
@@ -90,7 +90,10 @@ pub trait DashboardStore: Send + Sync {
     async fn request_points(&self, area: &Area, since: i64) -> Result<Vec<RequestPoint>>;
     async fn create_upload(&self, u: &NewUpload, now: i64) -> Result<i64>;
     async fn finish_upload(&self, id: i64, end: &UploadEnd<'_>, now: i64) -> Result<()>;
-    /// Marks uploads left `running` by a server that stopped as failed; returns how many. Called at start-up.
+    /// A queued upload's turn has come.
+    async fn start_upload(&self, id: i64) -> Result<()>;
+    /// Marks uploads left `queued` or `running` by a server that stopped as failed; returns how many. Called at
+    /// start-up.
     async fn fail_interrupted_uploads(&self, now: i64) -> Result<u64>;
     async fn upload(&self, id: i64) -> Result<UploadRow>;
     async fn upload_report(&self, id: i64) -> Result<Option<String>>;
@@ -203,7 +206,7 @@ impl DashboardStore for SqlStore {
     async fn create_upload(&self, u: &NewUpload, now: i64) -> Result<i64> {
         let id = sqlx::query_scalar(
             "INSERT INTO uploads (user_id, district, block, file_name, status, created_at, origin) \
-             VALUES ($1, $2, $3, $4, 'running', $5, $6) RETURNING id",
+             VALUES ($1, $2, $3, $4, 'queued', $5, $6) RETURNING id",
         )
         .bind(u.user_id)
         .bind(&u.district)
@@ -242,9 +245,18 @@ impl DashboardStore for SqlStore {
         Ok(())
     }
 
+    async fn start_upload(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE uploads SET status = 'running' WHERE id = $1 AND status = 'queued'")
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
     async fn fail_interrupted_uploads(&self, now: i64) -> Result<u64> {
         let done = sqlx::query(
-            "UPDATE uploads SET status = 'failed', finished_at = $1, message = $2 WHERE status = 'running'",
+            "UPDATE uploads SET status = 'failed', finished_at = $1, message = $2 \
+             WHERE status IN ('queued', 'running')",
         )
         .bind(now)
         .bind("the server stopped during the import; rows of whole batches may be saved: upload the list again")

@@ -139,6 +139,12 @@ pub async fn upload(
         }
     };
     let name = q.file_name.unwrap_or_else(|| "upload".into());
+    let gate = &state.dashboard.imports;
+    let ticket = gate.enter().ok_or_else(|| ApiError::Unavailable {
+        code: "import_busy",
+        message: "several lists are being imported; try again in a few minutes".into(),
+    })?;
+    let _turn = ticket.turn().await;
     let req = ImportRequest {
         file_name: name,
         body,
@@ -190,4 +196,89 @@ fn is_spreadsheet_type(headers: &axum::http::HeaderMap) -> bool {
                 .iter()
                 .any(|s| s.eq_ignore_ascii_case(t.trim()))
         })
+}
+
+/// One list import at a time per server: an import fills the single SQLite writer (or a PostgreSQL connection)
+/// for seconds, and several at once only make each slower and multiply memory. The others wait their turn in
+/// arrival order, visibly (`queued`); beyond [`ImportGate::MAX_WAITING`] an upload is refused until one finishes.
+#[derive(Debug, Clone)]
+pub struct ImportGate(Arc<GateInner>);
+
+#[derive(Debug)]
+struct GateInner {
+    turn: Arc<tokio::sync::Semaphore>,
+    waiting: AtomicU64,
+}
+
+impl Default for ImportGate {
+    fn default() -> Self {
+        ImportGate(Arc::new(GateInner {
+            turn: Arc::new(tokio::sync::Semaphore::new(1)),
+            waiting: AtomicU64::new(0),
+        }))
+    }
+}
+
+/// A place in the import queue; dropping it leaves the queue.
+#[derive(Debug)]
+pub struct ImportTicket(Arc<GateInner>);
+
+impl ImportGate {
+    /// Uploads that may wait behind the running one (each holds its file in memory meanwhile).
+    pub const MAX_WAITING: u64 = 4;
+
+    /// Joins the queue, or `None` when it is full.
+    pub fn enter(&self) -> Option<ImportTicket> {
+        let inner = &self.0;
+        let mut n = inner.waiting.load(Ordering::Relaxed);
+        loop {
+            if n > Self::MAX_WAITING {
+                return None;
+            }
+            match inner
+                .waiting
+                .compare_exchange(n, n + 1, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                Ok(_) => return Some(ImportTicket(inner.clone())),
+                Err(now) => n = now,
+            }
+        }
+    }
+}
+
+impl ImportTicket {
+    /// Waits for this upload's turn; the turn lasts as long as the permit.
+    pub async fn turn(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.0.turn.clone().acquire_owned().await.ok()
+    }
+}
+
+impl Drop for ImportTicket {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::ImportGate;
+
+    #[tokio::test]
+    async fn imports_take_turns_and_a_full_queue_refuses() {
+        let gate = ImportGate::default();
+        let first = gate.enter().unwrap();
+        let turn = first.turn().await.unwrap();
+        let waiting: Vec<_> = (0..ImportGate::MAX_WAITING)
+            .map(|_| gate.enter().unwrap())
+            .collect();
+        assert!(gate.enter().is_none(), "the queue is full");
+        let second = &waiting[0];
+        let pending =
+            tokio::time::timeout(std::time::Duration::from_millis(50), second.turn()).await;
+        assert!(pending.is_err(), "the second waits while the first runs");
+        drop(turn);
+        drop(first);
+        assert!(second.turn().await.is_some());
+        assert!(gate.enter().is_some(), "a place is free again");
+    }
 }

@@ -332,7 +332,7 @@ async fn an_accounts_api_token_reads_only_its_jurisdiction() {
 }
 
 #[tokio::test]
-async fn an_upload_left_running_by_a_restart_is_marked_failed_at_start() {
+async fn an_upload_left_queued_or_running_by_a_restart_is_marked_failed_at_start() {
     for t in common::apps().await {
         let d = setup(&t).await;
         let admin = d.store.user_by_name("admin").await.unwrap();
@@ -350,7 +350,7 @@ async fn an_upload_left_running_by_a_restart_is_marked_failed_at_start() {
             )
             .await
             .unwrap();
-        assert_eq!(d.store.upload(id).await.unwrap().status, "running");
+        assert_eq!(d.store.upload(id).await.unwrap().status, "queued");
         // The server starts again.
         let _router = kaamgar::serve::start(t.app.clone()).await.unwrap();
         let u = d.store.upload(id).await.unwrap();

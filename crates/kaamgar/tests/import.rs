@@ -651,3 +651,36 @@ async fn the_report_file_says_each_problem_in_hindi_and_english_with_its_outcome
     );
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_workbook_that_inflates_to_a_huge_cell_is_refused_before_anything_is_written() {
+    use std::io::Write;
+    let t = sqlite_app().await;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xl/worksheets/sheet1.xml", o).unwrap();
+    zip.write_all(b"<worksheet><sheetData><row r=\"1\"><c t=\"inlineStr\"><is><t>")
+        .unwrap();
+    let chunk = vec![b'A'; 1 << 20];
+    for _ in 0..32 {
+        zip.write_all(&chunk).unwrap();
+    }
+    zip.write_all(b"</t></is></c></row></sheetData></worksheet>")
+        .unwrap();
+    let bytes = zip.finish().unwrap().into_inner();
+    assert!(bytes.len() < 200_000, "a small upload: {}", bytes.len());
+    let (out, _) = import_bytes(&t.app, "bomb.xlsx", bytes).await;
+    match out {
+        Err(ImportError::Rejected(why)) => assert!(why.contains("longer than"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    let total = t
+        .app
+        .store
+        .count_workers(&WorkerFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(total, 0);
+    t.cleanup().await;
+}

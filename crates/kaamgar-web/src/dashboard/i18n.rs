@@ -194,6 +194,7 @@ mod tests {
             "expired",
             "cancelled",
             "withdrawn",
+            "queued",
             "running",
             "rejected",
             "failed",

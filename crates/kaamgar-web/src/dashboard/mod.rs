@@ -46,12 +46,15 @@ pub struct Dashboard {
     pub hashing: tokio::sync::Semaphore,
     /// Proxies believed about the client's address.
     pub trusted_proxies: client::TrustedProxies,
+    /// One list import at a time (dashboard and API uploads share it).
+    pub imports: crate::imports::ImportGate,
 }
 
 impl Dashboard {
     pub fn new(secure_cookies: bool, trusted_proxies: client::TrustedProxies) -> Self {
         Dashboard {
             trusted_proxies,
+            imports: crate::imports::ImportGate::default(),
             stats: StatsCache::default(),
             guard: SignInGuard::default(),
             uploads: UploadTracker::default(),

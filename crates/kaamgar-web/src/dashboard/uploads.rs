@@ -266,6 +266,9 @@ pub async fn upload(
         .await?;
         return list_page(&state, &o, &uri, Some(o.lang.s(key).into())).await;
     }
+    let Some(ticket) = state.dashboard.imports.enter() else {
+        return list_page(&state, &o, &uri, Some(o.lang.s("err_upload_busy").into())).await;
+    };
     let now = state.clock.now();
     let area = Area::of(&o.scope);
     let id = state
@@ -300,6 +303,11 @@ pub async fn upload(
     };
     let st = state.clone();
     tokio::spawn(async move {
+        // Waits (queued) while another list imports.
+        let _turn = ticket.turn().await;
+        if let Err(e) = st.store.start_upload(id).await {
+            tracing::warn!(upload.id = id, error = %e, "recording the start of an upload failed");
+        }
         let result = st.importer.import(req).await;
         let (end_status, run, summary, message, report) = match result {
             Ok(mut r) => {
@@ -359,7 +367,7 @@ pub async fn status(
 ) -> Result<Response, DashError> {
     o.require(Permission::UploadLists)?;
     let u = in_scope(&state, &o, id, "upload.view").await?;
-    let running = u.status == "running";
+    let running = matches!(u.status.as_str(), "queued" | "running");
     Ok(render(&StatusPage {
         chrome: Chrome::new(&o, "uploads", &uri),
         u: view(&state, &u),

@@ -5,6 +5,7 @@
 pub mod record;
 pub mod report;
 pub mod source;
+pub mod xlsx_guard;
 
 use anyhow::Context;
 use kaamgar_domain::import::{

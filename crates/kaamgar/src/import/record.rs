@@ -67,6 +67,10 @@ pub async fn begin(
         .await
         .context("recording the upload")?;
     app.store
+        .start_upload(id)
+        .await
+        .context("recording the upload")?;
+    app.store
         .audit(&AuditEntry {
             at: now,
             user_id,

@@ -201,7 +201,11 @@ pub struct XlsxBook<RS: Read + Seek> {
 }
 
 impl<RS: Read + Seek> XlsxBook<RS> {
-    pub fn open(rs: RS) -> Result<Self> {
+    /// Opens a workbook once [`super::xlsx_guard::check`] has found it within the limits.
+    pub fn open(mut rs: RS) -> Result<Self> {
+        super::xlsx_guard::check(&mut rs, &super::xlsx_guard::XlsxLimits::default())?;
+        rs.seek(SeekFrom::Start(0))
+            .context("reading the workbook again")?;
         let book: Xlsx<RS> =
             Xlsx::new(rs).context("opening the workbook (is it a valid .xlsx file?)")?;
         let sheets = book.sheet_names();
