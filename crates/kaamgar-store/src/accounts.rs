@@ -330,21 +330,7 @@ impl AccountStore for SqlStore {
     }
 
     async fn audit(&self, e: &AuditEntry) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (at, user_id, actor, action, target, outcome, detail, ip) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(e.at)
-        .bind(e.user_id)
-        .bind(&e.actor)
-        .bind(&e.action)
-        .bind(&e.target)
-        .bind(&e.outcome)
-        .bind(&e.detail)
-        .bind(&e.ip)
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        insert_audit(&self.write, e).await
     }
 
     async fn audit_log(
@@ -381,4 +367,26 @@ impl AccountStore for SqlStore {
             })
             .collect()
     }
+}
+
+/// Writes one audit row, on the pool or inside a caller's transaction (a write and its record together).
+pub(crate) async fn insert_audit<'e, E>(executor: E, e: &AuditEntry) -> Result<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO audit_log (at, user_id, actor, action, target, outcome, detail, ip) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(e.at)
+    .bind(e.user_id)
+    .bind(&e.actor)
+    .bind(&e.action)
+    .bind(&e.target)
+    .bind(&e.outcome)
+    .bind(&e.detail)
+    .bind(&e.ip)
+    .execute(executor)
+    .await?;
+    Ok(())
 }

@@ -78,6 +78,16 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 pub use kaamgar_domain::filter::WorkerFilter;
 
+/// A change to one worker that an official makes and the audit log records with it.
+#[derive(Debug, Clone)]
+pub enum WorkerWrite<'a> {
+    Replace(&'a NewWorker),
+    Verified(bool),
+    Availability(Availability),
+    Remove,
+    Erase { reason: &'a str },
+}
+
 /// Keyset page: workers with id greater than `after`, at most `limit`.
 #[derive(Debug, Clone, Copy)]
 pub struct Page {
@@ -164,6 +174,14 @@ pub trait Store: AccountStore + DashboardStore + Send + Sync + std::fmt::Debug {
     /// Erases a worker's personal data on request (DPDP Act) and keeps a hash of the phone so that a later
     /// re-import of an old list does not bring them back.
     async fn erase_worker(&self, id: i64, reason: &str, now: i64) -> Result<()>;
+    /// A change an official makes to one worker, written in one transaction with its audit row.
+    async fn change_worker_audited(
+        &self,
+        id: i64,
+        change: &WorkerWrite<'_>,
+        now: i64,
+        audit: &AuditEntry,
+    ) -> Result<()>;
     async fn list_workers(&self, filter: &WorkerFilter, page: Page) -> Result<Vec<Worker>>;
     async fn count_workers(&self, filter: &WorkerFilter) -> Result<i64>;
 

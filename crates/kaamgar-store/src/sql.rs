@@ -213,6 +213,15 @@ impl Store for SqlStore {
     async fn erase_worker(&self, id: i64, reason: &str, now: i64) -> Result<()> {
         self.erase(id, reason, now).await
     }
+    async fn change_worker_audited(
+        &self,
+        id: i64,
+        change: &crate::WorkerWrite<'_>,
+        now: i64,
+        audit: &crate::AuditEntry,
+    ) -> Result<()> {
+        self.audited(id, change, now, audit).await
+    }
     async fn list_workers(&self, filter: &WorkerFilter, page: Page) -> Result<Vec<Worker>> {
         self.list(filter, page).await
     }

@@ -62,7 +62,19 @@ impl SqlStore {
 
     pub(crate) async fn replace_worker(&self, id: i64, w: &NewWorker, now: i64) -> Result<Worker> {
         let mut tx = self.write.begin().await?;
-        let seq = SqlStore::next_seq(&mut tx).await?;
+        self.replace_in(&mut tx, id, w, now).await?;
+        tx.commit().await?;
+        self.fetch_worker(id).await
+    }
+
+    async fn replace_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Any>,
+        id: i64,
+        w: &NewWorker,
+        now: i64,
+    ) -> Result<()> {
+        let seq = SqlStore::next_seq(tx).await?;
         let sets: Vec<String> = DATA_COLUMNS
             .iter()
             .enumerate()
@@ -80,13 +92,37 @@ impl SqlStore {
             .bind(now)
             .bind(seq)
             .bind(id);
-        let done = q.execute(&mut *tx).await.map_err(map_unique)?;
+        let done = q.execute(&mut **tx).await.map_err(map_unique)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        write_trades(&mut tx, self.backend, &[(id, w)]).await?;
+        write_trades(tx, self.backend, &[(id, w)]).await?;
+        Ok(())
+    }
+
+    /// A change an official makes to one worker, written in one transaction with its audit row: the change and
+    /// its record land together or not at all.
+    pub(crate) async fn audited(
+        &self,
+        id: i64,
+        change: &crate::WorkerWrite<'_>,
+        now: i64,
+        audit: &crate::AuditEntry,
+    ) -> Result<()> {
+        use crate::WorkerWrite as W;
+        let mut tx = self.write.begin().await?;
+        match change {
+            W::Replace(w) => self.replace_in(&mut tx, id, w, now).await?,
+            W::Verified(v) => update_live_in(&mut tx, id, "verified", i64::from(*v), now).await?,
+            W::Availability(a) => {
+                update_live_in(&mut tx, id, "availability", a.as_str().to_string(), now).await?
+            }
+            W::Remove => update_live_in(&mut tx, id, "deleted_at", now, now).await?,
+            W::Erase { reason } => self.erase_in(&mut tx, id, reason, now).await?,
+        }
+        crate::accounts::insert_audit(&mut *tx, audit).await?;
         tx.commit().await?;
-        self.fetch_worker(id).await
+        Ok(())
     }
 
     /// Sets one column of a live worker (availability, verification) and raises the change sequence.
@@ -114,41 +150,40 @@ impl SqlStore {
         T: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send + 'static,
     {
         let mut tx = self.write.begin().await?;
-        let seq = SqlStore::next_seq(&mut tx).await?;
-        let sql = format!(
-            "UPDATE workers SET {column} = $1, updated_at = $2, seq = $3 WHERE id = $4 AND deleted_at IS NULL"
-        );
-        let done = sqlx::query(AssertSqlSafe(sql))
-            .bind(value)
-            .bind(now)
-            .bind(seq)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        update_live_in(&mut tx, id, column, value, now).await?;
         tx.commit().await?;
         Ok(())
     }
 
     pub(crate) async fn erase(&self, id: i64, reason: &str, now: i64) -> Result<()> {
         let mut tx = self.write.begin().await?;
+        self.erase_in(&mut tx, id, reason, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn erase_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Any>,
+        id: i64,
+        reason: &str,
+        now: i64,
+    ) -> Result<()> {
         let row = sqlx::query("SELECT phone FROM workers WHERE id = $1 AND erased_at IS NULL")
             .bind(id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
         let Some(row) = row else {
             return Err(StoreError::NotFound);
         };
         let phone: String = row.try_get("phone")?;
-        let seq = SqlStore::next_seq(&mut tx).await?;
+        let seq = SqlStore::next_seq(tx).await?;
         if let Ok(p) = kaamgar_domain::PhoneNumber::parse(&phone) {
             sqlx::query("INSERT INTO erasures (phone_hash, erased_at, reason, keyed) VALUES ($1, $2, $3, 1) ON CONFLICT (phone_hash) DO NOTHING")
                 .bind(self.phone_hash(p)?)
                 .bind(now)
                 .bind(reason.chars().take(500).collect::<String>())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         // Trade, block and district stay so that counts remain right; everything that identifies the person goes.
@@ -161,9 +196,8 @@ impl SqlStore {
         .bind(now)
         .bind(seq)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -429,4 +463,32 @@ fn like_escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Updates one column of a worker that is not removed, inside `tx`, with a new change sequence.
+async fn update_live_in<T>(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    id: i64,
+    column: &'static str,
+    value: T,
+    now: i64,
+) -> Result<()>
+where
+    T: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send + 'static,
+{
+    let seq = SqlStore::next_seq(tx).await?;
+    let sql = format!(
+        "UPDATE workers SET {column} = $1, updated_at = $2, seq = $3 WHERE id = $4 AND deleted_at IS NULL"
+    );
+    let done = sqlx::query(AssertSqlSafe(sql))
+        .bind(value)
+        .bind(now)
+        .bind(seq)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

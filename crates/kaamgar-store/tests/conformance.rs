@@ -486,3 +486,53 @@ async fn the_matching_feed_carries_what_the_index_needs_and_removals() {
     }
     cleanup(bs).await;
 }
+
+#[tokio::test]
+async fn an_officials_change_and_its_audit_row_are_written_together_or_not_at_all() {
+    use kaamgar_store::{AccountStore, AuditEntry, WorkerWrite};
+    let bs = backends().await;
+    for b in &bs {
+        let s = &b.store;
+        let created = s
+            .create_worker(&worker("9876543299", "रमेश", "plumber", "Marhaura"), 100)
+            .await
+            .unwrap();
+        let entry = |target: String| AuditEntry {
+            at: 200,
+            user_id: None,
+            actor: "asha".into(),
+            action: "worker.verify".into(),
+            target: Some(target),
+            outcome: "ok".into(),
+            detail: None,
+            ip: None,
+        };
+        s.change_worker_audited(
+            created.id,
+            &WorkerWrite::Verified(true),
+            200,
+            &entry(format!("worker:{}", created.id)),
+        )
+        .await
+        .unwrap();
+        assert!(
+            s.get_worker(created.id).await.unwrap().verified,
+            "{}",
+            b.name
+        );
+        // A change that fails leaves no audit row behind.
+        let missing = s
+            .change_worker_audited(
+                999_999,
+                &WorkerWrite::Remove,
+                200,
+                &entry("worker:999999".into()),
+            )
+            .await;
+        assert!(matches!(missing, Err(StoreError::NotFound)), "{}", b.name);
+        let log = s.audit_log(i64::MAX, 10, None).await.unwrap();
+        let targets: Vec<_> = log.iter().filter_map(|(_, e)| e.target.clone()).collect();
+        assert_eq!(targets, [format!("worker:{}", created.id)], "{}", b.name);
+    }
+    cleanup(bs).await;
+}

@@ -53,7 +53,20 @@ pub async fn record(
     outcome: Outcome,
     detail: Option<String>,
 ) -> Result<(), DashError> {
-    let entry = AuditEntry {
+    let entry = entry(state, who, action, target, outcome, detail);
+    state.store.audit(&entry).await.map_err(DashError::from)
+}
+
+/// The audit row of an action, for a store write that records it in its own transaction.
+pub fn entry(
+    state: &AppState,
+    who: Actor<'_>,
+    action: &str,
+    target: Option<String>,
+    outcome: Outcome,
+    detail: Option<String>,
+) -> AuditEntry {
+    AuditEntry {
         at: state.clock.now(),
         user_id: who.user_id,
         actor: who.name.chars().take(120).collect(),
@@ -62,8 +75,7 @@ pub async fn record(
         outcome: outcome.as_str().to_string(),
         detail: detail.map(|d| d.chars().take(500).collect()),
         ip: who.ip.map(str::to_string),
-    };
-    state.store.audit(&entry).await.map_err(DashError::from)
+    }
 }
 
 /// Records a refusal and returns the error to show.

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kaamgar_domain::access::Permission;
 use kaamgar_domain::import::{Field, ImportDefaults};
 use kaamgar_domain::worker::Worker;
-use kaamgar_store::StoreError;
+use kaamgar_store::{StoreError, WorkerWrite};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -215,17 +215,21 @@ pub async fn save(
                     message: o.lang.s("err_outside_area").into(),
                 });
             } else {
-                match state.store.update_worker(id, &new, state.clock.now()).await {
-                    Ok(_) => {
-                        audit::record(
-                            &state,
-                            (&o).into(),
-                            "worker.edit",
-                            target,
-                            Outcome::Ok,
-                            None,
-                        )
-                        .await?;
+                let record = audit::entry(
+                    &state,
+                    (&o).into(),
+                    "worker.edit",
+                    target.clone(),
+                    Outcome::Ok,
+                    None,
+                );
+                let change = WorkerWrite::Replace(&new);
+                match state
+                    .store
+                    .change_worker_audited(id, &change, state.clock.now(), &record)
+                    .await
+                {
+                    Ok(()) => {
                         state.dashboard.stats.invalidate();
                         return Ok(
                             Redirect::to(&format!("/workers/{id}?done=saved")).into_response()
@@ -284,19 +288,18 @@ pub async fn verify(
         return Err(audit::refuse(&state, &o, "worker.verify", target, DashError::Forbidden).await);
     }
     in_scope(&state, &o, id, "worker.verify").await?;
-    state
-        .store
-        .set_verified(id, true, state.clock.now())
-        .await?;
-    audit::record(
+    let record = audit::entry(
         &state,
         (&o).into(),
         "worker.verify",
         target,
         Outcome::Ok,
         None,
-    )
-    .await?;
+    );
+    state
+        .store
+        .change_worker_audited(id, &WorkerWrite::Verified(true), state.clock.now(), &record)
+        .await?;
     state.dashboard.stats.invalidate();
     Ok(Redirect::to(&format!("/workers/{id}?done=verified")).into_response())
 }
@@ -331,19 +334,23 @@ pub async fn erasure(
         let err = DashError::BadRequest(o.lang.s("err_erasure_form").into());
         return Err(audit::refuse(&state, &o, "worker.erase", target, err).await);
     }
-    state
-        .store
-        .erase_worker(id, reason, state.clock.now())
-        .await?;
-    audit::record(
+    let record = audit::entry(
         &state,
         (&o).into(),
         "worker.erase",
         target,
         Outcome::Ok,
         Some(reason.to_string()),
-    )
-    .await?;
+    );
+    state
+        .store
+        .change_worker_audited(
+            id,
+            &WorkerWrite::Erase { reason },
+            state.clock.now(),
+            &record,
+        )
+        .await?;
     state.dashboard.stats.invalidate();
     Ok(Redirect::to("/workers?erased=1").into_response())
 }
