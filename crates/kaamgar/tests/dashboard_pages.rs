@@ -373,3 +373,30 @@ async fn an_upload_left_queued_or_running_by_a_restart_is_marked_failed_at_start
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_timed_job_that_failed_for_good_is_shown_to_administrators() {
+    each(async |d, store| {
+        let mut tx = store.begin_bot().await.unwrap();
+        tx.schedule("follow_up", 4242, dash_support::T0)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let job = store.due_jobs(dash_support::T0, 10).await.unwrap()[0].id;
+        store
+            .fail_job(job, "database is locked", dash_support::T0, None)
+            .await
+            .unwrap();
+        let page = d.signed_in("admin").await.get("/audit").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("id=\"dead-jobs\""), "{}", page.body);
+        assert!(page.body.contains("request:4242") && page.body.contains("database is locked"));
+        let page = d.signed_in("ravi").await.get("/audit").await;
+        assert_eq!(
+            page.status,
+            StatusCode::FORBIDDEN,
+            "block officers do not read the audit page"
+        );
+    })
+    .await;
+}

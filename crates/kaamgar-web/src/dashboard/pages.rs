@@ -41,13 +41,28 @@ struct Entry {
     ip: String,
 }
 
+/// A timed job set aside after its last attempt.
+#[derive(Debug)]
+struct DeadJob {
+    at: String,
+    kind: String,
+    target: String,
+    attempts: i64,
+    error: String,
+}
+
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
     chrome: Chrome,
     entries: Vec<Entry>,
     next: Option<String>,
+    /// Background jobs that failed for good, newest first (first page only).
+    dead: Vec<DeadJob>,
 }
+
+/// Dead jobs shown above the log.
+const DEAD_JOBS_SHOWN: i64 = 20;
 
 const PAGE_SIZE: i64 = 100;
 
@@ -79,9 +94,28 @@ pub async fn audit_log(
             ip: e.ip.unwrap_or_default(),
         })
         .collect();
+    let dead = if q.before.is_none() {
+        state.store.dead_jobs(DEAD_JOBS_SHOWN).await?
+    } else {
+        Vec::new()
+    };
+    let dead = dead
+        .into_iter()
+        .map(|j| DeadJob {
+            at: when(j.dead_at.unwrap_or(j.due_at)),
+            target: match j.kind.as_str() {
+                "lead_expiry" => format!("offer:{}", j.ref_id),
+                _ => format!("request:{}", j.ref_id),
+            },
+            kind: j.kind,
+            attempts: j.attempts,
+            error: j.last_error.unwrap_or_default(),
+        })
+        .collect();
     Ok(render(&AuditPage {
         chrome: Chrome::new(&o, "audit", &uri),
         entries,
         next,
+        dead,
     }))
 }
