@@ -2,22 +2,14 @@
 
 use crate::app::{self, App};
 use crate::config::{self, Config};
-use crate::import::report::{CsvReport, ReportSink};
-use crate::import::source::Input;
-use crate::import::{self, ImportOptions, Progress};
 use crate::{
-    bench, bench_match, demo, export, importer, lgd, reference, serve, telemetry, understand,
-    xlsx_write,
+    bench, bench_match, demo, export, lgd, reference, serve, telemetry, understand, xlsx_write,
 };
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use kaamgar_domain::worker::ConsentMethod;
 use kaamgar_store::Store;
-use std::io::IsTerminal;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -295,7 +287,17 @@ async fn run(cli: Cli) -> Result<()> {
             source,
             consent,
             as_user,
-        }) => import_workers(cfg, &file, report, source, &consent, as_user.as_deref()).await,
+        }) => {
+            crate::import::command::import_workers(
+                cfg,
+                &file,
+                report,
+                source,
+                &consent,
+                as_user.as_deref(),
+            )
+            .await
+        }
         Command::Workers(WorkersCommand::List {
             trade,
             district,
@@ -445,131 +447,6 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
-}
-
-async fn import_workers(
-    cfg: Config,
-    file: &Path,
-    report: Option<PathBuf>,
-    source: String,
-    consent: &str,
-    as_user: Option<&str>,
-) -> Result<()> {
-    let consent = ConsentMethod::parse(consent).with_context(|| {
-        format!("--consent '{consent}': use survey_form, verbal, whatsapp, web or phone")
-    })?;
-    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
-    let app = App::open(cfg).await?;
-    let report_path = report.unwrap_or_else(|| {
-        let mut p = file.as_os_str().to_owned();
-        p.push(".errors.csv");
-        PathBuf::from(p)
-    });
-    let out = std::fs::File::create(&report_path)
-        .with_context(|| format!("creating the report {}", report_path.display()))?;
-    let mut file_sink = CsvReport::new(std::io::BufWriter::new(out))?;
-    let name = file
-        .file_name()
-        .map_or_else(|| "list".into(), |n| n.to_string_lossy().into_owned());
-    let recorded = import::record::begin(&app, as_user, &name, app::now()).await?;
-    let opts = ImportOptions {
-        file_name: name,
-        source,
-        consent,
-        now: app::now(),
-        only: recorded.only.clone(),
-    };
-    let mut sink = import::record::Tee::new(&mut file_sink)?;
-    let progress = Arc::new(Progress::default());
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {wide_bar} {percent}% {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
-    let ticker = bar.clone().map(|bar| {
-        let progress = progress.clone();
-        tokio::spawn(async move {
-            loop {
-                bar.set_length(progress.total.load(Ordering::Relaxed).max(1));
-                bar.set_position(progress.done.load(Ordering::Relaxed));
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-        })
-    });
-    let result = importer::run(
-        &app,
-        Input::File(std::io::BufReader::new(f)),
-        &opts,
-        &mut sink,
-        progress,
-    )
-    .await;
-    let count = sink.count();
-    import::record::finish(&app, &recorded, &result, sink.stored(), app::now()).await?;
-    if let Some(t) = ticker {
-        t.abort();
-    }
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let outcome = match result {
-        Ok(o) => o,
-        Err(import::ImportError::Rejected(why)) => {
-            let _ = std::fs::remove_file(&report_path);
-            bail!(
-                "{} was not imported (nothing was written): {why}",
-                file.display()
-            );
-        }
-        Err(import::ImportError::Internal(e)) => {
-            return Err(e.context(format!("importing {}", file.display())));
-        }
-    };
-    let s = &outcome.summary;
-    println!(
-        "{}: {} rows read, {} new, {} updated, {} unchanged, {} imported with a warning, {} rejected, {} empty",
-        file.display(),
-        s.rows,
-        s.inserted,
-        s.updated,
-        s.unchanged,
-        s.warned,
-        s.rejected,
-        s.empty
-    );
-    println!(
-        "{}: {} पंक्तियाँ पढ़ी गईं, {} नए, {} बदले गए, {} अपरिवर्तित, {} चेतावनी सहित जोड़े गए, {} अस्वीकृत, {} खाली",
-        file.display(),
-        s.rows,
-        s.inserted,
-        s.updated,
-        s.unchanged,
-        s.warned,
-        s.rejected,
-        s.empty
-    );
-    if !outcome.unrecognised_columns.is_empty() {
-        println!(
-            "columns not imported (not recognised): {}",
-            outcome.unrecognised_columns.join(", ")
-        );
-    }
-    for note in &outcome.skipped_sheets {
-        println!("sheet '{}' skipped: {}", note.sheet, note.note);
-    }
-    if count > 0 {
-        println!(
-            "rejected rows and warnings, with reasons / अस्वीकृत पंक्तियाँ और चेतावनियाँ, कारण सहित: {}",
-            report_path.display()
-        );
-    } else {
-        drop(file_sink);
-        let _ = std::fs::remove_file(&report_path);
-    }
-    Ok(())
 }
 
 async fn demo_data(

@@ -2,6 +2,7 @@
 //! side writes them batch by batch. Memory stays bounded (a few batches in flight), every rejected row is reported,
 //! and nothing is written before a usable header row has been found.
 
+pub mod command;
 pub mod record;
 pub mod report;
 pub mod source;
