@@ -23,5 +23,5 @@ done
 curl -fs -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/trades" >/dev/null \
   || { cat "$dir/serve.log"; echo "kaamgar did not start"; exit 1; }
 schemathesis --config-file tests/api/schemathesis.toml run "http://127.0.0.1:$port/api/v1/openapi.json" \
-  --url "http://127.0.0.1:$port" --checks all --max-examples "$examples" --seed 2020 \
+  --url "http://127.0.0.1:$port" --checks all --max-examples "$examples" --seed "${SCHEMATHESIS_SEED:-2020}" \
   -H "Authorization: Bearer $token" --no-color

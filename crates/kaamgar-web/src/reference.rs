@@ -74,7 +74,8 @@ pub struct BlockOut {
     pub lon: f64,
 }
 
-#[utoipa::path(get, path = "/api/v1/places/blocks", params(BlocksQuery), responses((status = 200, body = Vec<BlockOut>), (status = 400)))]
+#[utoipa::path(get, path = "/api/v1/places/blocks", params(BlocksQuery), responses((status = 200, body = Vec<BlockOut>), (status = 400),
+    (status = 404, description = "no service area is configured", body = crate::error::ErrorBody)))]
 pub async fn blocks(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<BlocksQuery>,
@@ -116,7 +117,8 @@ pub struct NearestQuery {
     pub lon: f64,
 }
 
-#[utoipa::path(get, path = "/api/v1/places/nearest", params(NearestQuery), responses((status = 200, body = PostOfficeOut), (status = 400)))]
+#[utoipa::path(get, path = "/api/v1/places/nearest", params(NearestQuery), responses((status = 200, body = PostOfficeOut), (status = 400),
+    (status = 404, description = "no post office near the point (at sea, or outside India)", body = crate::error::ErrorBody)))]
 pub async fn nearest(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<NearestQuery>,
