@@ -11,6 +11,7 @@ use kaamgar_domain::access::Permission;
 use kaamgar_domain::filter::FilterInput;
 use kaamgar_domain::import::{Field, Header, ImportDefaults, RowMapper, RowOutcome};
 use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker, Worker};
+use kaamgar_store::WorkerWrite;
 use kaamgar_store::{Page, WorkerFilter};
 use serde::{Deserialize, Serialize};
 
@@ -222,13 +223,46 @@ pub(crate) async fn audit_read(
     responses((status = 200, body = Worker), (status = 404), (status = 409), (status = 422)))]
 pub async fn replace(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiScope>,
     crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
     ApiJson(input): ApiJson<WorkerInput>,
 ) -> Result<Json<Worker>, ApiError> {
     let w = validate(&state, &input)?;
-    Ok(Json(
-        state.store.update_worker(id, &w, state.clock.now()).await?,
-    ))
+    change(
+        &state,
+        &caller,
+        id,
+        WorkerWrite::Replace(&w),
+        "worker.edit",
+        None,
+    )
+    .await?;
+    Ok(Json(state.store.get_worker(id).await?))
+}
+
+/// An API change to one worker, written in one transaction with its audit row (the gate does not audit these
+/// routes again: `extract::audited_by_handler`).
+async fn change(
+    state: &AppState,
+    caller: &ApiScope,
+    id: i64,
+    write: WorkerWrite<'_>,
+    action: &str,
+    detail: Option<String>,
+) -> Result<(), ApiError> {
+    let record = crate::dashboard::audit::entry(
+        state,
+        caller.actor(),
+        action,
+        Some(format!("worker:{id}")),
+        crate::dashboard::audit::Outcome::Ok,
+        Some(detail.unwrap_or_else(|| "api".into())),
+    );
+    state
+        .store
+        .change_worker_audited(id, &write, state.clock.now(), &record)
+        .await?;
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -242,6 +276,7 @@ pub struct AvailabilityInput {
     responses((status = 200, body = Worker), (status = 404), (status = 422)))]
 pub async fn set_availability(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiScope>,
     crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
     ApiJson(input): ApiJson<AvailabilityInput>,
 ) -> Result<Json<Worker>, ApiError> {
@@ -252,12 +287,17 @@ pub async fn set_availability(
             message: "use available, busy or inactive".into(),
         }])
     })?;
-    Ok(Json(
-        state
-            .store
-            .set_availability(id, a, state.clock.now())
-            .await?,
-    ))
+    let detail = format!("api: {}", a.as_str());
+    change(
+        &state,
+        &caller,
+        id,
+        WorkerWrite::Availability(a),
+        "worker.availability",
+        Some(detail),
+    )
+    .await?;
+    Ok(Json(state.store.get_worker(id).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -270,23 +310,30 @@ pub struct VerifyInput {
     responses((status = 200, body = Worker), (status = 404)))]
 pub async fn set_verified(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiScope>,
     crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
     ApiJson(input): ApiJson<VerifyInput>,
 ) -> Result<Json<Worker>, ApiError> {
-    Ok(Json(
-        state
-            .store
-            .set_verified(id, input.verified, state.clock.now())
-            .await?,
-    ))
+    let write = WorkerWrite::Verified(input.verified);
+    change(&state, &caller, id, write, "worker.verify", None).await?;
+    Ok(Json(state.store.get_worker(id).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/workers/{id}", params(("id" = i64, Path)), responses((status = 204), (status = 404)))]
 pub async fn remove(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiScope>,
     crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    state.store.remove_worker(id, state.clock.now()).await?;
+    change(
+        &state,
+        &caller,
+        id,
+        WorkerWrite::Remove,
+        "worker.remove",
+        None,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -301,6 +348,7 @@ pub struct ErasureInput {
     responses((status = 204, description = "personal data erased"), (status = 404)))]
 pub async fn erase(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiScope>,
     crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
     ApiJson(input): ApiJson<ErasureInput>,
 ) -> Result<StatusCode, ApiError> {
@@ -311,10 +359,17 @@ pub async fn erase(
             message: "say how the person asked".into(),
         }]));
     }
-    state
-        .store
-        .erase_worker(id, input.reason.trim(), state.clock.now())
-        .await?;
+    let reason = input.reason.trim();
+    let write = WorkerWrite::Erase { reason };
+    change(
+        &state,
+        &caller,
+        id,
+        write,
+        "worker.erase",
+        Some(format!("api: {reason}")),
+    )
+    .await?;
     tracing::info!(worker.id = id, "worker erased on request");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -256,6 +256,23 @@ async fn every_role_endpoint_and_jurisdiction_cell_follows_the_dashboards_rule()
                         "{name} changes a worker in {}",
                         p.block
                     );
+                } else {
+                    // The change and its audit row were written together, once.
+                    let actor = if *name == "service" {
+                        "service token"
+                    } else {
+                        name.as_str()
+                    };
+                    let entry = format!("{actor} worker.availability ok worker:{}", p.worker);
+                    let rows = d.audit().await;
+                    assert!(
+                        rows.iter().any(|r| r.starts_with(&entry)),
+                        "{entry} in {rows:?}"
+                    );
+                    assert!(
+                        !rows.iter().any(|r| r.contains("api.write")),
+                        "audited twice: {rows:?}"
+                    );
                 }
             }
             // Matching returns only workers the caller may see.
