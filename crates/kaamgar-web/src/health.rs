@@ -117,12 +117,17 @@ pub async fn check_host(State(state): State<AppState>, req: Request, next: Next)
     }
 }
 
+/// The host name of an authority (`Host` header or URL part), without port or IPv6 brackets.
+pub fn host_name(authority: &str) -> &str {
+    match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(n, _)| n),
+    }
+}
+
 /// Whether a `Host` header names this service.
 pub fn host_allowed(host: &str, public_host: Option<&str>) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
-    };
+    let name = host_name(host);
     let loopback = name.eq_ignore_ascii_case("localhost")
         || name
             .parse::<std::net::IpAddr>()

@@ -26,7 +26,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
 pub use error::{ApiError, FieldError};
-pub use health::metrics_router;
+pub use health::{host_name, metrics_router};
 pub use imports::{
     ImportCounts, ImportFailure, ImportProgress, ImportRequest, ImportResult, ListImporter,
     SkippedSheet,

@@ -283,10 +283,7 @@ impl Config {
                 format!("KAAMGAR_PUBLIC_URL '{url}' must start with https:// or http://")
             })?;
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host = match authority.strip_prefix('[') {
-            Some(v6) => v6.split(']').next().unwrap_or(""),
-            None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-        };
+        let host = kaamgar_web::host_name(authority);
         if host.is_empty() || host.contains('@') {
             bail!("KAAMGAR_PUBLIC_URL '{url}' has no host");
         }

@@ -15,6 +15,28 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+/// The summary's words, in English and in Hindi: rows, new, updated, unchanged, warned, rejected, empty.
+const SUMMARY_LABELS: [[&str; 7]; 2] = [
+    [
+        "rows read",
+        "new",
+        "updated",
+        "unchanged",
+        "imported with a warning",
+        "rejected",
+        "empty",
+    ],
+    [
+        "पंक्तियाँ पढ़ी गईं",
+        "नए",
+        "बदले गए",
+        "अपरिवर्तित",
+        "चेतावनी सहित जोड़े गए",
+        "अस्वीकृत",
+        "खाली",
+    ],
+];
+
 pub async fn import_workers(
     cfg: Config,
     file: &Path,
@@ -97,28 +119,23 @@ pub async fn import_workers(
         }
     };
     let s = &outcome.summary;
-    println!(
-        "{}: {} rows read, {} new, {} updated, {} unchanged, {} imported with a warning, {} rejected, {} empty",
-        file.display(),
-        s.rows,
-        s.inserted,
-        s.updated,
-        s.unchanged,
-        s.warned,
-        s.rejected,
-        s.empty
-    );
-    println!(
-        "{}: {} पंक्तियाँ पढ़ी गईं, {} नए, {} बदले गए, {} अपरिवर्तित, {} चेतावनी सहित जोड़े गए, {} अस्वीकृत, {} खाली",
-        file.display(),
-        s.rows,
-        s.inserted,
-        s.updated,
-        s.unchanged,
-        s.warned,
-        s.rejected,
-        s.empty
-    );
+    for labels in SUMMARY_LABELS {
+        let counts = [
+            s.rows,
+            s.inserted,
+            s.updated,
+            s.unchanged,
+            s.warned,
+            s.rejected,
+            s.empty,
+        ];
+        let parts: Vec<String> = counts
+            .iter()
+            .zip(labels)
+            .map(|(n, label)| format!("{n} {label}"))
+            .collect();
+        println!("{}: {}", file.display(), parts.join(", "));
+    }
     if !outcome.unrecognised_columns.is_empty() {
         println!(
             "columns not imported (not recognised): {}",
