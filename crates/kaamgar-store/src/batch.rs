@@ -76,6 +76,7 @@ struct BatchContext {
 }
 
 struct Existing {
+    id: i64,
     hash: i64,
     deleted: bool,
     run: Option<i64>,
@@ -214,7 +215,7 @@ impl SqlStore {
 
         let phones: Vec<String> = candidates.iter().map(|r| r.worker.phone.e164()).collect();
         let sql = format!(
-            "SELECT phone, content_hash, deleted_at, import_run, import_line FROM workers WHERE phone {}",
+            "SELECT id, phone, content_hash, deleted_at, import_run, import_line FROM workers WHERE phone {}",
             columns::set_sql(self.backend, 1, "text", phones.len())
         );
         let q = columns::bind_set(self.backend, sqlx::query(AssertSqlSafe(sql)), &phones);
@@ -224,6 +225,7 @@ impl SqlStore {
             existing.insert(
                 r.try_get("phone")?,
                 Existing {
+                    id: r.try_get("id")?,
                     hash: r.try_get("content_hash")?,
                     deleted: deleted.is_some(),
                     run: r.try_get("import_run")?,
@@ -232,7 +234,9 @@ impl SqlStore {
             );
         }
 
-        let mut write: Vec<(&BatchRow, bool)> = Vec::with_capacity(candidates.len());
+        let mut write: Vec<&BatchRow> = Vec::with_capacity(candidates.len());
+        // Unchanged rows only record that this run saw them (id, line): no indexed column is written.
+        let mut seen: Vec<(i64, u64)> = Vec::new();
         for r in candidates {
             if erased.contains(&r.worker.phone) {
                 out.skipped.push(SkippedRow {
@@ -255,25 +259,28 @@ impl SqlStore {
                 }
                 Some(e) if e.hash == r.hash => {
                     out.unchanged += 1;
-                    write.push((r, false));
+                    seen.push((e.id, r.line));
                 }
                 Some(_) => {
                     out.updated += 1;
-                    write.push((r, true));
+                    write.push(r);
                 }
                 None => {
                     out.inserted += 1;
-                    write.push((r, true));
+                    write.push(r);
                 }
             }
+        }
+        if !seen.is_empty() {
+            mark_seen(tx, self.backend, run, &seen).await?;
         }
         if !write.is_empty() {
             let ids = upsert(tx, self.backend, run, &write, now, seq).await?;
             let ids_of = |keep: &dyn Fn(&BatchRow) -> bool| -> Vec<(i64, &NewWorker)> {
                 write
                     .iter()
-                    .filter(|(r, changed)| *changed && keep(r))
-                    .filter_map(|(r, _)| ids.get(&r.worker.phone.e164()).map(|id| (*id, &r.worker)))
+                    .filter(|r| keep(r))
+                    .filter_map(|r| ids.get(&r.worker.phone.e164()).map(|id| (*id, &r.worker)))
                     .collect()
             };
             // New workers have no trade rows yet; only updated ones need theirs replaced.
@@ -323,11 +330,51 @@ fn duplicate(line: u64, first: i64) -> SkippedRow {
     }
 }
 
+/// Records that `run` met these unchanged workers (id, line of the file), for its duplicate check. Only
+/// `import_run` and `import_line` change, which no index holds, so the row is rewritten and no index is.
+async fn mark_seen(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    run: i64,
+    seen: &[(i64, u64)],
+) -> Result<()> {
+    let q = match backend {
+        Backend::Sqlite => {
+            let sql = format!(
+                "UPDATE workers SET import_run = ?, import_line = v.column2 FROM (VALUES {}) AS v \
+                 WHERE workers.id = v.column1",
+                placeholders(backend, seen.len(), 2, 0)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(run);
+            for (id, line) in seen {
+                q = q.bind(*id).bind(*line as i64);
+            }
+            q
+        }
+        Backend::Postgres => {
+            let sql = format!(
+                "UPDATE workers SET import_run = $1, import_line = v.line FROM unnest({}, {}) AS v (id, line) \
+                 WHERE workers.id = v.id",
+                columns::array(2, "bigint"),
+                columns::array(3, "bigint")
+            );
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(run)
+                .bind(columns::join(
+                    seen.iter().map(|(id, _)| Some(id.to_string())),
+                ))
+                .bind(columns::join(seen.iter().map(|(_, l)| Some(l.to_string()))))
+        }
+    };
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
 async fn upsert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: Backend,
     run: i64,
-    rows: &[(&BatchRow, bool)],
+    rows: &[&BatchRow],
     now: i64,
     seq: i64,
 ) -> Result<HashMap<String, i64>> {
@@ -358,7 +405,7 @@ async fn upsert(
             let mut q = sqlx::query(AssertSqlSafe(format!(
                 "INSERT INTO workers ({columns}) VALUES {values} {conflict}"
             )));
-            for (r, _) in rows {
+            for r in rows {
                 q = bind_data(q, &r.worker, r.hash)
                     .bind(r.line as i64)
                     .bind(run)
@@ -371,7 +418,7 @@ async fn upsert(
         Backend::Postgres => {
             let values: Vec<[Value; 24]> = rows
                 .iter()
-                .map(|(r, _)| data_values(&r.worker, r.hash))
+                .map(|r| data_values(&r.worker, r.hash))
                 .collect();
             let mut arrays: Vec<String> = (0..DATA_COLUMNS.len())
                 .map(|c| columns::array(c + 5, values[0][c].pg_type()))
@@ -389,9 +436,7 @@ async fn upsert(
             for c in 0..DATA_COLUMNS.len() {
                 q = q.bind(columns::join(values.iter().map(|v| v[c].as_text())));
             }
-            q.bind(columns::join(
-                rows.iter().map(|(r, _)| Some(r.line.to_string())),
-            ))
+            q.bind(columns::join(rows.iter().map(|r| Some(r.line.to_string()))))
         }
     };
     let mut ids = HashMap::with_capacity(rows.len());

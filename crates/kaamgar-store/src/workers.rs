@@ -202,7 +202,7 @@ impl SqlStore {
     }
 
     pub(crate) async fn list(&self, f: &WorkerFilter, page: Page) -> Result<Vec<Worker>> {
-        let (cond, binds) = filter_sql(f, 1);
+        let (cond, binds) = filter_sql(self.backend, f, 1);
         let n = binds.len();
         let sql = format!(
             "{SELECT_WORKER} WHERE {cond} AND id > ${} ORDER BY id LIMIT ${}",
@@ -224,7 +224,7 @@ impl SqlStore {
     /// Workers matching the filter; with `cap`, counting stops after `cap + 1` (a list page only needs to say
     /// "more than 10,000", and counting a whole registry costs a full scan).
     pub(crate) async fn count(&self, f: &WorkerFilter, cap: Option<i64>) -> Result<i64> {
-        let (cond, binds) = filter_sql(f, 1);
+        let (cond, binds) = filter_sql(self.backend, f, 1);
         let sql = match cap {
             None => format!("SELECT COUNT(*) AS n FROM workers WHERE {cond}"),
             Some(c) => format!(
@@ -404,7 +404,7 @@ pub(crate) async fn insert_trades(
 }
 
 /// WHERE clause and text binds for a filter, numbering placeholders from `start`.
-fn filter_sql(f: &WorkerFilter, start: usize) -> (String, Vec<String>) {
+fn filter_sql(backend: Backend, f: &WorkerFilter, start: usize) -> (String, Vec<String>) {
     let mut cond = vec!["deleted_at IS NULL".to_string()];
     let mut binds: Vec<String> = Vec::new();
     let mut push = |clause: &str, v: String| {
@@ -432,15 +432,19 @@ fn filter_sql(f: &WorkerFilter, start: usize) -> (String, Vec<String>) {
     if let Some(q) = &f.search {
         let digits: String = q.chars().filter(char::is_ascii_digit).collect();
         if digits.len() >= 4 && digits.len() == q.chars().filter(|c| !c.is_whitespace()).count() {
-            push(
-                "phone LIKE ? ESCAPE '\\'",
-                format!("%{}", like_escape(&digits)),
-            );
+            // SQLite scans the unique phone index, which holds the rowid, and looks up only the matches.
+            let clause = match backend {
+                Backend::Sqlite => "id IN (SELECT id FROM workers WHERE phone LIKE ? ESCAPE '\\')",
+                Backend::Postgres => "phone LIKE ? ESCAPE '\\'",
+            };
+            push(clause, format!("%{}", like_escape(&digits)));
         } else {
-            push(
-                "LOWER(name) LIKE ? ESCAPE '\\'",
-                format!("%{}%", like_escape(&q.to_lowercase())),
-            );
+            // SQLite's LIKE already ignores ASCII case (and, like its LOWER, only ASCII's): no function per row.
+            let clause = match backend {
+                Backend::Sqlite => "name LIKE ? ESCAPE '\\'",
+                Backend::Postgres => "LOWER(name) LIKE ? ESCAPE '\\'",
+            };
+            push(clause, format!("%{}%", like_escape(&q.to_lowercase())));
         }
     }
     if let Some(v) = f.verified {

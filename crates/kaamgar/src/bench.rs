@@ -24,6 +24,14 @@ pub fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// Bytes this process has caused to be written to storage so far (Linux `/proc/self/io`), in MiB.
+fn written_mib() -> Option<f64> {
+    let io = std::fs::read_to_string("/proc/self/io").ok()?;
+    let line = io.lines().find(|l| l.starts_with("write_bytes:"))?;
+    let bytes: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(bytes / 1048576.0)
+}
+
 struct Scratch {
     dir: PathBuf,
     pg: Option<(String, String)>,
@@ -88,9 +96,13 @@ pub async fn import(rows: usize, database_url: Option<&str>, xlsx: bool) -> Resu
     };
     let app = App::open(config).await?;
     let rss_before = peak_rss_mib();
+    let written_before = written_mib();
     let first = timed_import(&app, &file).await?;
     let rss_after_first = peak_rss_mib();
+    let written_first = written_mib();
     let second = timed_import(&app, &file).await?;
+    let written_second = written_mib();
+    let diff = |a: Option<f64>, b: Option<f64>| Some(((b? - a?) * 10.0).round() / 10.0);
     let result = serde_json::json!({
         "bench": "import",
         "backend": app.store.backend().name(),
@@ -104,6 +116,8 @@ pub async fn import(rows: usize, database_url: Option<&str>, xlsx: bool) -> Resu
         "reimport_s": second.0,
         "reimport_unchanged": second.1.unchanged,
         "reimport_inserted": second.1.inserted,
+        "first_written_mib": diff(written_before, written_first),
+        "reimport_written_mib": diff(written_first, written_second),
         "peak_rss_mib_before_import": rss_before,
         "peak_rss_mib_after_import": rss_after_first,
         "peak_rss_mib": peak_rss_mib(),
