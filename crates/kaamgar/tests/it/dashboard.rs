@@ -4,8 +4,8 @@
 
 #[path = "dash_support/api_access.rs"]
 mod api_access;
-mod common;
-mod dash_support;
+use crate::common;
+use crate::dash_support;
 
 use axum::http::StatusCode;
 use dash_support::{Dash, PASSWORD, XSS, location, setup};

@@ -1,8 +1,8 @@
 //! The dashboard's pages beyond sign-in and workers, on SQLite and (when configured) PostgreSQL: uploads with their
 //! report, requests, the language switch, security headers and API tokens of accounts.
 
-mod common;
-mod dash_support;
+use crate::common;
+use crate::dash_support;
 
 use axum::http::StatusCode;
 use dash_support::{Dash, PASSWORD, location, setup};

@@ -5,8 +5,8 @@
 //! Needs `chromium` on the PATH and `npm ci` in `tests/browser`. Without them the test is skipped, unless
 //! `KAAMGAR_BROWSER_TESTS=1` (CI sets it), which turns their absence into a failure.
 
-mod common;
-mod dash_support;
+use crate::common;
+use crate::dash_support;
 
 use std::path::PathBuf;
 use std::sync::Arc;

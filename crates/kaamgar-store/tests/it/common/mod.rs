@@ -1,4 +1,4 @@
-//! Helpers shared by the store's test binaries: a fresh store on SQLite, and on PostgreSQL when
+//! Helpers shared by the store's integration tests: a fresh store on SQLite, and on PostgreSQL when
 //! `KAAMGAR_TEST_POSTGRES_URL` is set (each run gets a database of its own, dropped at the end).
 #![allow(dead_code)]
 

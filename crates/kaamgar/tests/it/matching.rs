@@ -2,7 +2,7 @@
 //! workers first, busy workers out within a second also when another process made the change, fairness, and
 //! clear errors for an unknown trade or place and bad limits.
 
-mod common;
+use crate::common;
 
 use common::{call, get, send};
 

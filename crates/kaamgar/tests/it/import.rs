@@ -1,7 +1,7 @@
 //! Importing skill-mapping lists as district offices export them, and every kind of bad input the issue names.
 
-mod common;
-#[path = "import_support/warnings.rs"]
+use crate::common;
+#[path = "import_warnings.rs"]
 mod warnings;
 
 use common::{HINDI_HEADER, apps, csv, import_bytes, sqlite_app};

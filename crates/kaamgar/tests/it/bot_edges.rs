@@ -1,8 +1,8 @@
 //! The bot's edges: media it cannot read, an unreadable stored event, a message refused for a closed window, and the
 //! web chat on the same engine with its bad input.
 
-mod bot_support;
-mod common;
+use crate::bot_support;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

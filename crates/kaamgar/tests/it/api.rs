@@ -1,6 +1,6 @@
 //! The JSON API end to end: the real router over a fresh SQLite registry, requests as clients send them.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

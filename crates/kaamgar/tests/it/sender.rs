@@ -1,6 +1,6 @@
 //! The outbox sender against a fake Graph API (wiremock): what kaamgar sends, and what it does with Meta's answers.
 
-mod common;
+use crate::common;
 
 use kaamgar::whatsapp_sender::{GraphClient, Sender, WINDOW_CLOSED};
 use kaamgar_store::{NewOutbound, Store};

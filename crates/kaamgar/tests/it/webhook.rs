@@ -1,7 +1,7 @@
 //! The WhatsApp webhook as Meta calls it: verification, signed notifications stored once before the 200, and every
 //! kind of bad request refused with nothing stored — on SQLite and (when configured) PostgreSQL.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

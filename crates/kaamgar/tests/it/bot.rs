@@ -1,8 +1,8 @@
 //! The WhatsApp bot end to end: Meta's webhook payloads in, the bot's messages out (read back from the outbox), for
 //! every flow of the issue in Hindi and English; redelivery, restart and floods.
 
-mod bot_support;
-mod common;
+use crate::bot_support;
+use crate::common;
 
 use axum::http::StatusCode;
 use bot_support::*;

@@ -1,7 +1,7 @@
 //! The store conformance suite: every test runs on SQLite, and on PostgreSQL when `KAAMGAR_TEST_POSTGRES_URL` is
 //! set (each run gets a database of its own, dropped at the end).
 
-mod common;
+use crate::common;
 
 use common::{backends, cleanup, worker};
 use kaamgar_domain::worker::Availability;

@@ -1,7 +1,7 @@
 //! The WhatsApp tables of the store, on SQLite and (when configured) PostgreSQL: the inbox stores each inbound
 //! event once and hands events out in order per contact; the outbox hands each due message to one sender.
 
-mod common;
+use crate::common;
 
 use common::{backends, cleanup};
 use kaamgar_store::{NewInboxEvent, NewOutbound, Store};
