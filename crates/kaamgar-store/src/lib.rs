@@ -103,6 +103,17 @@ pub struct WorkerChange {
     pub worker: Option<Worker>,
 }
 
+/// An offer as the matching index's fairness sees it: when it was made, and whether and when it was declined or
+/// left unanswered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeadRecord {
+    pub offer_id: i64,
+    pub worker_id: i64,
+    pub offered_at: i64,
+    /// When the worker declined it or let it expire.
+    pub refused_at: Option<i64>,
+}
+
 /// What the matching index needs of a worker, from the change feed without the rest of the record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchRow {
@@ -191,6 +202,9 @@ pub trait Store: AccountStore + DashboardStore + Send + Sync + std::fmt::Debug {
     async fn changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<WorkerChange>>;
     /// The same feed with only what the matching index needs (much cheaper to read).
     async fn match_changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<MatchRow>>;
+    /// Offers made or answered at `since` or later (offer time, then id), for the matching index's fairness.
+    /// `None` reads the last `memory` seconds before the newest offer: what an index built at start needs.
+    async fn lead_history(&self, since: Option<i64>, memory: i64) -> Result<Vec<LeadRecord>>;
 
     async fn begin_import(&self, file_name: &str, now: i64) -> Result<i64>;
     /// Upserts one batch of list rows by phone in one transaction.

@@ -3,15 +3,16 @@
 
 use crate::{
     BatchOutcome, BatchRow, ChangeCursor, ImportRunRecord, ImportSummary, InboxEvent,
-    IngestOutcome, LgdData, MatchRow, NewInboxEvent, NewOutbound, OutboundJob, OutboundRecord,
-    Page, Result, Store, StoreError, WorkerChange, WorkerFilter,
+    IngestOutcome, LeadRecord, LgdData, MatchRow, NewInboxEvent, NewOutbound, OutboundJob,
+    OutboundRecord, Page, Result, Store, StoreError, WorkerChange, WorkerFilter,
 };
 use async_trait::async_trait;
 use kaamgar_domain::places::{LgdBlock, LgdDistrict};
+use kaamgar_domain::request::OfferStatus;
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Executor, Row};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -240,6 +241,42 @@ impl Store for SqlStore {
     }
     async fn match_changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<MatchRow>> {
         self.match_changes(after, limit).await
+    }
+    async fn lead_history(&self, since: Option<i64>, memory: i64) -> Result<Vec<LeadRecord>> {
+        let since = match since {
+            Some(t) => t,
+            None => {
+                let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(offered_at) FROM offers")
+                    .fetch_one(&self.read)
+                    .await?;
+                match newest {
+                    Some(t) => t.saturating_sub(memory),
+                    None => return Ok(Vec::new()),
+                }
+            }
+        };
+        let rows = sqlx::query(
+            "SELECT id, worker_id, offered_at, status, answered_at FROM offers \
+             WHERE offered_at >= $1 OR answered_at >= $1 ORDER BY offered_at, id",
+        )
+        .bind(since)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                let answered: Option<i64> = r.try_get("answered_at")?;
+                let refused = [OfferStatus::Declined, OfferStatus::Expired]
+                    .iter()
+                    .any(|o| o.as_str() == status);
+                Ok(LeadRecord {
+                    offer_id: r.try_get("id")?,
+                    worker_id: r.try_get("worker_id")?,
+                    offered_at: r.try_get("offered_at")?,
+                    refused_at: answered.filter(|_| refused),
+                })
+            })
+            .collect()
     }
     async fn begin_import(&self, file_name: &str, now: i64) -> Result<i64> {
         self.start_run(file_name, now).await

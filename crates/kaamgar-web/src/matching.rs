@@ -7,11 +7,12 @@ use crate::{ApiError, AppState, extract::ApiQuery};
 use axum::Json;
 use axum::extract::State;
 use kaamgar_domain::matching::{
-    LeadOutcome, MAX_LIMIT, MatchError, MatchIndex, MatchQuery, MatchWorker, in_india,
+    LEAD_MEMORY_SECS, LeadOutcome, MAX_LIMIT, MatchError, MatchIndex, MatchQuery, MatchWorker,
+    in_india,
 };
 use kaamgar_domain::trade::{TradeCatalogue, TradeMatch};
 use kaamgar_domain::understand::Understander;
-use kaamgar_store::{ChangeCursor, MatchRow, Store, StoreError};
+use kaamgar_store::{ChangeCursor, LeadRecord, MatchRow, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -21,12 +22,53 @@ use std::time::{Duration, Instant};
 pub const FRESH: Duration = Duration::from_millis(500);
 /// Changes read per round trip while catching up.
 const PAGE: i64 = 5_000;
+/// Offers and answers this many seconds older than the newest one seen are read again on each refresh, so an
+/// offer that another server committed a little late (with an earlier time) is still counted, and counted once.
+const LEAD_SLACK_SECS: i64 = 120;
+
+/// Which offers the index's fairness has taken in.
+#[derive(Debug, Default)]
+struct LeadsSeen {
+    /// The newest offer or answer time taken in; `None` until the history is first read.
+    newest: Option<i64>,
+    /// Offers taken in that are still inside the re-read window (offer id → offer time).
+    recent: HashMap<i64, i64>,
+}
+
+impl LeadsSeen {
+    /// Takes in one read of the history that started at `since` (`None`: the first read, everything is new).
+    fn apply(&mut self, idx: &mut MatchIndex, since: Option<i64>, records: &[LeadRecord]) -> usize {
+        let mut applied = 0;
+        for r in records {
+            // An offer made before `since` was read by an earlier refresh; it is here for its answer.
+            let new_offer =
+                since.is_none_or(|s| r.offered_at >= s) && !self.recent.contains_key(&r.offer_id);
+            if new_offer {
+                idx.record_offer(r.worker_id, r.offered_at);
+                self.recent.insert(r.offer_id, r.offered_at);
+                applied += 1;
+            }
+            if let Some(at) = r.refused_at {
+                // Taking a refusal in again changes nothing (the latest one counts).
+                idx.record_outcome(r.worker_id, LeadOutcome::Declined, at);
+            }
+            let newest = r.refused_at.map_or(r.offered_at, |a| a.max(r.offered_at));
+            self.newest = Some(self.newest.map_or(newest, |n| n.max(newest)));
+        }
+        if let Some(n) = self.newest {
+            self.recent.retain(|_, at| *at >= n - LEAD_SLACK_SECS);
+        }
+        applied
+    }
+}
 
 #[derive(Debug)]
 pub struct Matcher {
     index: RwLock<MatchIndex>,
     /// The last change applied.
     cursor: Mutex<ChangeCursor>,
+    /// Fairness comes from the offers stored, so servers sharing a database, and a restarted one, agree.
+    leads: Mutex<LeadsSeen>,
     last_refresh: Mutex<Option<Instant>>,
     /// One refresh at a time; others wait for it rather than read the same changes again.
     refreshing: tokio::sync::Mutex<()>,
@@ -39,6 +81,7 @@ impl Matcher {
         Matcher {
             index: RwLock::new(MatchIndex::new()),
             cursor: Mutex::new(ChangeCursor::start()),
+            leads: Mutex::new(LeadsSeen::default()),
             last_refresh: Mutex::new(None),
             refreshing: tokio::sync::Mutex::new(()),
             trade_ids: trades
@@ -50,7 +93,8 @@ impl Matcher {
         }
     }
 
-    /// Applies every change since the last one applied. Returns how many were applied.
+    /// Applies every change since the last one applied, then the offers and answers since the last ones taken
+    /// in. Returns how many worker changes were applied.
     pub async fn refresh(&self, store: &dyn Store) -> Result<usize, StoreError> {
         let _one = self.refreshing.lock().await;
         let mut applied = 0;
@@ -87,8 +131,30 @@ impl Matcher {
                 .unwrap_or_else(|e| e.into_inner())
                 .compact();
         }
+        self.refresh_leads(store).await?;
         *self.last_refresh.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
         Ok(applied)
+    }
+
+    /// Takes in the offers made and answered since the newest one taken in (at the first call, the last
+    /// [`LEAD_MEMORY_SECS`] of them).
+    async fn refresh_leads(&self, store: &dyn Store) -> Result<usize, StoreError> {
+        let since = self
+            .leads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .newest
+            .map(|n| n - LEAD_SLACK_SECS);
+        let records = store.lead_history(since, LEAD_MEMORY_SECS).await?;
+        if records.is_empty() {
+            return Ok(0);
+        }
+        let mut idx = self.index.write().unwrap_or_else(|e| e.into_inner());
+        Ok(self
+            .leads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .apply(&mut idx, since, &records))
     }
 
     fn worker_of(&self, r: &MatchRow) -> MatchWorker {
@@ -170,20 +236,6 @@ impl Matcher {
             now,
         };
         Ok(self.query(&q)?.results)
-    }
-
-    pub fn record_offer(&self, worker: i64, now: i64) {
-        self.index
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .record_offer(worker, now);
-    }
-
-    pub fn record_outcome(&self, worker: i64, outcome: LeadOutcome, now: i64) {
-        self.index
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .record_outcome(worker, outcome, now);
     }
 
     pub fn len(&self) -> usize {

@@ -32,6 +32,9 @@ pub const RADII_KM: [f64; 5] = [3.0, 10.0, 30.0, 60.0, 120.0];
 const BAND_KM: f64 = 3.0;
 /// Half-life of the recent-leads count, seconds (7 days).
 const OFFER_HALF_LIFE: f64 = 7.0 * 86_400.0;
+/// How far back the lead history is read when the index is built: 16 half-lives, after which an offer weighs
+/// less than 1/65,000 of a fresh one (far below the quarter-lead steps the ranking compares).
+pub const LEAD_MEMORY_SECS: i64 = 16 * 7 * 86_400;
 /// How long a decline or a missed lead costs a band, seconds (3 days).
 const DECLINE_PENALTY_SECS: i64 = 3 * 86_400;
 /// Highest number of results a query may ask for.
@@ -326,13 +329,18 @@ impl MatchIndex {
         }
     }
 
-    /// Records that a lead was offered to a worker.
-    pub fn record_offer(&mut self, id: i64, now: i64) {
+    /// Records that a lead was offered to a worker at `at`. Offers may arrive out of order (several servers write
+    /// them): an earlier one adds its decayed weight as of the latest, so the order of arrival does not matter.
+    pub fn record_offer(&mut self, id: i64, at: i64) {
         if let Some(s) = self.slot_of.get(id) {
             let f = &mut self.fairness[s as usize];
-            let now = since_epoch(now);
-            f.recent = decayed(f.recent, f.last_offer, now) + 1.0;
-            f.last_offer = now;
+            let at = since_epoch(at);
+            if at >= f.last_offer {
+                f.recent = decayed(f.recent, f.last_offer, at) + 1.0;
+                f.last_offer = at;
+            } else {
+                f.recent += decayed(1.0, at, f.last_offer);
+            }
         }
     }
 
@@ -341,7 +349,8 @@ impl MatchIndex {
         if let Some(s) = self.slot_of.get(id)
             && outcome != LeadOutcome::Accepted
         {
-            self.fairness[s as usize].last_decline = since_epoch(now);
+            let f = &mut self.fairness[s as usize];
+            f.last_decline = f.last_decline.max(since_epoch(now));
         }
     }
 

@@ -84,6 +84,55 @@ fn a_decline_de_prioritises_for_a_few_days_only() {
 }
 
 #[test]
+fn offers_and_declines_arriving_out_of_order_rank_as_in_order() {
+    let workers = || {
+        (0..4)
+            .map(|i| worker(i, 25.955 + i as f64 * 0.0001, 84.809, &[1]))
+            .collect::<Vec<_>>()
+    };
+    let t = EPOCH + 5_000_000;
+    let offers = [
+        (0, t),
+        (1, t + 3_600),
+        (0, t + 86_400),
+        (2, t + 200_000),
+        (1, t + 400_000),
+    ];
+    let mut in_order = MatchIndex::build(workers());
+    for (w, at) in offers {
+        in_order.record_offer(w, at);
+    }
+    in_order.record_outcome(3, LeadOutcome::Declined, t + 10);
+    in_order.record_outcome(3, LeadOutcome::NoAnswer, t + 500_000);
+    let mut shuffled = MatchIndex::build(workers());
+    for i in [4, 1, 3, 0, 2] {
+        shuffled.record_offer(offers[i].0, offers[i].1);
+    }
+    shuffled.record_outcome(3, LeadOutcome::NoAnswer, t + 500_000);
+    shuffled.record_outcome(3, LeadOutcome::Declined, t + 10);
+    for now in [t + 400_001, t + 600_000, t + 2_000_000] {
+        let ids = |idx: &MatchIndex| -> Vec<i64> {
+            idx.query(&q(4, now))
+                .unwrap()
+                .results
+                .iter()
+                .map(|r| r.worker_id)
+                .collect()
+        };
+        assert_eq!(ids(&in_order), ids(&shuffled), "at {now}");
+    }
+    // The later decline counts, not the one that arrived last.
+    assert_eq!(
+        in_order.query(&q(4, t + 500_100)).unwrap().results[3].worker_id,
+        3
+    );
+    assert_eq!(
+        shuffled.query(&q(4, t + 500_100)).unwrap().results[3].worker_id,
+        3
+    );
+}
+
+#[test]
 fn bad_queries_are_refused() {
     let idx = MatchIndex::new();
     let mut bad = q(5, 0);

@@ -3,6 +3,10 @@
 -- PostgreSQL keeps it: its phone index does not carry the row id (see ../postgres/0007_speed_and_fairness.sql).
 DROP INDEX workers_district_phone;
 
+-- The matching index rebuilds its fairness from the offers: those made or answered since a time.
+CREATE INDEX offers_offered ON offers (offered_at);
+CREATE INDEX offers_answered ON offers (answered_at) WHERE answered_at IS NOT NULL;
+
 -- A worker's trades as a table clustered on its key (WITHOUT ROWID): an imported trade is written to two
 -- B-trees instead of three (rowid table, key index, trade index).
 CREATE TABLE worker_trades_new (

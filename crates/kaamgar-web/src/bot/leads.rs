@@ -1,13 +1,12 @@
 //! Leads: the citizen picks a worker, the worker is offered the request (buttons inside the 24-hour window, the
 //! approved template outside it), accepts — both get the other's number and the exchange is recorded — or declines
 //! or lets it expire, and the next worker is asked. The next day's follow-up asks the citizen whether the work was
-//! done. Every offer and its outcome also feed the matcher's fairness.
+//! done. Every offer and its outcome are stored, and the matcher's fairness is read back from them.
 
 use super::send::lang_of;
 use super::{BotError, BotService, Turn};
 use kaamgar_domain::conversation::notices::{self, CandidateView, RequestView, plain};
 use kaamgar_domain::conversation::{Me, Msg};
-use kaamgar_domain::matching::LeadOutcome;
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
 use kaamgar_domain::whatsapp::policy::window_open;
 use kaamgar_domain::worker::Availability;
@@ -151,7 +150,6 @@ impl BotService {
         } else {
             self.send_to(turn, &wc, &template, None)?;
         }
-        turn.fairness.push((worker, None));
         tracing::info!(
             request.id = r.id,
             offer.id = offer,
@@ -242,8 +240,6 @@ impl BotService {
             turn.tx
                 .set_offer(o.id, OfferStatus::Declined, turn.now)
                 .await?;
-            turn.fairness
-                .push((o.worker_id, Some(LeadOutcome::Declined)));
             self.send_to(turn, contact, &plain(lang, Msg::LeadDeclinedAck, &[]), None)?;
             let name = self.worker_name(turn, Some(o.worker_id)).await?;
             return self.offer_next(turn, r, Some((name, false))).await;
@@ -262,8 +258,6 @@ impl BotService {
         turn.tx
             .schedule(FOLLOW_UP, r.id, turn.now + self.cfg.follow_up_secs)
             .await?;
-        turn.fairness
-            .push((o.worker_id, Some(LeadOutcome::Accepted)));
         let w = turn.tx.worker(o.worker_id).await?;
         let (name, phone, trade) = w
             .map(|w| {
@@ -326,7 +320,6 @@ impl BotService {
             tx: self.store.begin_bot().await?,
             now,
             out: Vec::new(),
-            fairness: Vec::new(),
         };
         match j.kind.as_str() {
             LEAD_EXPIRY => self.expire(&mut turn, j.ref_id).await?,
@@ -349,8 +342,6 @@ impl BotService {
         turn.tx
             .set_offer(o.id, OfferStatus::Expired, turn.now)
             .await?;
-        turn.fairness
-            .push((o.worker_id, Some(LeadOutcome::NoAnswer)));
         if let Some(w) = turn.tx.worker(o.worker_id).await? {
             let wc = self.worker_contact(turn, &w).await?;
             if wc.channel != "whatsapp" || window_open(wc.last_inbound_at, turn.now) {

@@ -12,7 +12,6 @@ use crate::matching::Matcher;
 use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::conversation::notices::Templates;
 use kaamgar_domain::conversation::{Bot, Conversation, Input, Me, Msg, WorkerFacts, notices};
-use kaamgar_domain::matching::LeadOutcome;
 use kaamgar_domain::places::PlaceDirectory;
 use kaamgar_domain::trade::TradeCatalogue;
 use kaamgar_domain::understand::Understander;
@@ -90,13 +89,11 @@ impl std::fmt::Debug for BotService {
     }
 }
 
-/// One event's work in progress: the transaction, the messages queued and the fairness notes for the matcher
-/// (applied only after the commit).
+/// One event's work in progress: the transaction and the messages queued.
 pub(crate) struct Turn {
     pub tx: Box<dyn BotTx>,
     pub now: i64,
     pub out: Vec<NewOutbound>,
-    pub fairness: Vec<(i64, Option<LeadOutcome>)>,
 }
 
 /// What one handled event produced (the terminal prints it).
@@ -225,7 +222,6 @@ impl BotService {
             tx: self.store.begin_bot().await?,
             now,
             out: Vec::new(),
-            fairness: Vec::new(),
         };
         let mut contact = turn.tx.contact(key).await?.unwrap_or_else(|| ContactRow {
             key: key.to_string(),
@@ -303,23 +299,12 @@ impl BotService {
         turn: Turn,
         inbox_id: Option<i64>,
     ) -> Result<Handled, BotError> {
-        let Turn {
-            mut tx,
-            now,
-            out,
-            fairness,
-        } = turn;
+        let Turn { mut tx, now, out } = turn;
         tx.enqueue(&out, now).await?;
         if let Some(id) = inbox_id {
             tx.finish_inbound(id, now).await?;
         }
         tx.commit().await?;
-        for (worker, outcome) in fairness {
-            match outcome {
-                None => self.matcher.record_offer(worker, now),
-                Some(o) => self.matcher.record_outcome(worker, o, now),
-            }
-        }
         if out.iter().any(|m| !m.is_local()) {
             self.outbound.notify_one();
         }

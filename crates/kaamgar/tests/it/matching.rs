@@ -201,3 +201,102 @@ async fn unknown_trades_and_places_and_bad_limits_are_refused_with_a_message() {
     assert_eq!(v["near"]["district"], "Saran", "{v}");
     t.cleanup().await;
 }
+
+/// The plumbers near Marhaura in ranking order, as a matcher sees them at `now`.
+fn ranking(m: &kaamgar_web::matching::Matcher, now: i64) -> Vec<i64> {
+    m.find("plumber", 25.96, 84.86, 5, now)
+        .unwrap()
+        .iter()
+        .map(|r| r.worker_id)
+        .collect()
+}
+
+/// Offers `worker` one lead at `at` (a request of its own), refused at `refused` if given.
+async fn offer(store: &dyn kaamgar_store::Store, worker: i64, at: i64, refused: Option<i64>) {
+    let mut tx = store.begin_bot().await.unwrap();
+    let request = tx
+        .create_request(
+            &kaamgar_store::NewRequest {
+                citizen: format!("web:citizen-{at}"),
+                citizen_phone: None,
+                channel: "web".into(),
+                trade: "plumber".into(),
+                place_name: "Marhaura".into(),
+                district: "Saran".into(),
+                block: Some("Marhaura".into()),
+                lat: 25.96,
+                lon: 84.86,
+                message: "plumber chahiye".into(),
+            },
+            at,
+        )
+        .await
+        .unwrap();
+    let id = tx.create_offer(request, worker, 1, at).await.unwrap();
+    if let Some(t) = refused {
+        tx.set_offer(id, kaamgar_domain::request::OfferStatus::Declined, t)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_restarted_server_rotates_leads_exactly_as_the_running_one() {
+    for t in common::apps().await {
+        let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
+        for i in 0..5 {
+            let (s, w) = call(
+                &r,
+                send(
+                    "POST",
+                    "/api/v1/workers",
+                    &worker(
+                        &format!("Plumber {i}"),
+                        &format!("98765 1000{i}"),
+                        "plumber",
+                        "841418",
+                        5,
+                    ),
+                ),
+            )
+            .await;
+            assert_eq!(s, StatusCode::CREATED, "{w}");
+        }
+        let store = t.app.store.as_ref();
+        let running = kaamgar_web::matching::Matcher::new(&t.app.trades);
+        running.refresh(store).await.unwrap();
+        let t0 = 1_780_000_000;
+        let fresh = ranking(&running, t0);
+        assert_eq!(fresh.len(), 5);
+
+        // Leads go to the first in the ranking, one after another; one worker declines. The running server takes
+        // each offer in as it is stored, the way the bot's refresh before each lead does.
+        let mut now = t0;
+        for round in 0..7 {
+            let first = ranking(&running, now)[0];
+            let refused = (round == 2).then_some(now + 600);
+            offer(store, first, now, refused).await;
+            running.refresh(store).await.unwrap();
+            now += 3_600;
+        }
+        let restarted = kaamgar_web::matching::Matcher::new(&t.app.trades);
+        restarted.refresh(store).await.unwrap();
+        for at in [now, now + 86_400, now + 4 * 86_400, now + 30 * 86_400] {
+            assert_eq!(ranking(&restarted, at), ranking(&running, at), "at {at}");
+        }
+        assert_ne!(ranking(&running, now), fresh, "leads moved the ranking");
+
+        // Both keep rotating the same way as more leads come (one of them written by "another server").
+        for _ in 0..5 {
+            let (a, b) = (ranking(&running, now), ranking(&restarted, now));
+            assert_eq!(a, b);
+            offer(store, a[0], now, None).await;
+            running.refresh(store).await.unwrap();
+            restarted.refresh(store).await.unwrap();
+            now += 1_800;
+        }
+        assert_eq!(ranking(&restarted, now), ranking(&running, now));
+        t.cleanup().await;
+    }
+}
