@@ -64,18 +64,19 @@ pub enum ImportError {
 pub use kaamgar_web::ImportProgress as Progress;
 
 enum Msg {
-    Header {
-        unrecognised: Vec<String>,
-    },
+    Header { unrecognised: Vec<String> },
     SheetSkipped(SheetNote),
-    Batch {
-        sheet: Option<String>,
-        rows: Vec<BatchRow>,
-        errors: Vec<RowError>,
-        empty: u64,
-        seen: u64,
-    },
+    Batch(Batch),
     Failed(ImportError),
+}
+
+/// One batch of a sheet as the reader hands it to the writer.
+struct Batch {
+    sheet: Option<String>,
+    rows: Vec<BatchRow>,
+    errors: Vec<RowError>,
+    empty: u64,
+    seen: u64,
 }
 
 /// Imports one list. `report` receives every rejected row.
@@ -131,48 +132,9 @@ pub async fn import_list(
                 }
             }
             Msg::SheetSkipped(note) => skipped_sheets.push(note),
-            Msg::Batch {
-                sheet,
-                rows,
-                errors,
-                empty,
-                seen,
-            } => {
+            Msg::Batch(batch) => {
                 let Some(run) = run else { continue };
-                summary.rows += seen;
-                summary.empty += empty;
-                let lines_of = |severity: Severity| {
-                    errors
-                        .iter()
-                        .filter(|e| e.severity == severity)
-                        .map(|e| e.line)
-                        .collect::<std::collections::BTreeSet<_>>()
-                        .len() as u64
-                };
-                summary.rejected += lines_of(Severity::Rejected);
-                summary.warned += lines_of(Severity::Warning);
-                for e in &errors {
-                    report
-                        .write(sheet.as_deref(), e)
-                        .context("writing the error report")?;
-                }
-                let t = std::time::Instant::now();
-                let out = store
-                    .import_batch(run, &rows, opts.now)
-                    .await
-                    .context("writing a batch of workers")?;
-                db_time += t.elapsed();
-                summary.inserted += out.inserted;
-                summary.updated += out.updated;
-                summary.unchanged += out.unchanged;
-                summary.rejected += out.skipped.len() as u64;
-                for s in out.skipped {
-                    let e =
-                        RowError::rejected(s.line, String::new(), String::new(), s.code, s.reason);
-                    report
-                        .write(sheet.as_deref(), &e)
-                        .context("writing the error report")?;
-                }
+                db_time += write_batch(store, run, opts.now, batch, &mut summary, report).await?;
             }
             Msg::Failed(e) => {
                 failure = Some(e);
@@ -204,22 +166,80 @@ pub async fn import_list(
         return Err(e);
     }
     let Some(run) = run else {
-        let why = skipped_sheets
-            .iter()
-            .map(|s| format!("{}: {}", s.sheet, s.note))
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(ImportError::Rejected(if why.is_empty() {
-            "the file is empty".into()
-        } else {
-            why
-        }));
+        return Err(nothing_to_import(&skipped_sheets));
     };
     Ok(ImportOutcome {
         run,
         summary,
         unrecognised_columns: unrecognised,
         skipped_sheets,
+    })
+}
+
+/// Counts one batch into `summary`, reports its problems and writes its workers. Returns the time spent in the
+/// store.
+async fn write_batch(
+    store: &dyn Store,
+    run: i64,
+    now: i64,
+    batch: Batch,
+    summary: &mut ImportSummary,
+    report: &mut dyn ReportSink,
+) -> Result<std::time::Duration, ImportError> {
+    let Batch {
+        sheet,
+        rows,
+        errors,
+        empty,
+        seen,
+    } = batch;
+    summary.rows += seen;
+    summary.empty += empty;
+    let lines_of = |severity: Severity| {
+        errors
+            .iter()
+            .filter(|e| e.severity == severity)
+            .map(|e| e.line)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len() as u64
+    };
+    summary.rejected += lines_of(Severity::Rejected);
+    summary.warned += lines_of(Severity::Warning);
+    for e in &errors {
+        report
+            .write(sheet.as_deref(), e)
+            .context("writing the error report")?;
+    }
+    let t = std::time::Instant::now();
+    let out = store
+        .import_batch(run, &rows, now)
+        .await
+        .context("writing a batch of workers")?;
+    let spent = t.elapsed();
+    summary.inserted += out.inserted;
+    summary.updated += out.updated;
+    summary.unchanged += out.unchanged;
+    summary.rejected += out.skipped.len() as u64;
+    for s in out.skipped {
+        let e = RowError::rejected(s.line, String::new(), String::new(), s.code, s.reason);
+        report
+            .write(sheet.as_deref(), &e)
+            .context("writing the error report")?;
+    }
+    Ok(spent)
+}
+
+/// The error for a file that had no sheet with a header: why each sheet was skipped, or that it is empty.
+fn nothing_to_import(skipped_sheets: &[SheetNote]) -> ImportError {
+    let why = skipped_sheets
+        .iter()
+        .map(|s| format!("{}: {}", s.sheet, s.note))
+        .collect::<Vec<_>>()
+        .join("; ");
+    ImportError::Rejected(if why.is_empty() {
+        "the file is empty".into()
+    } else {
+        why
     })
 }
 
@@ -447,13 +467,13 @@ impl<'a> SheetState<'a> {
     }
 
     fn flush(&mut self) -> bool {
-        let msg = Msg::Batch {
+        let msg = Msg::Batch(Batch {
             sheet: self.sheet.clone(),
             rows: std::mem::take(&mut self.rows),
             errors: std::mem::take(&mut self.errors),
             empty: std::mem::take(&mut self.empty),
             seen: std::mem::take(&mut self.seen),
-        };
+        });
         self.send(msg)
     }
 

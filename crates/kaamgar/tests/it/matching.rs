@@ -17,6 +17,28 @@ fn worker(name: &str, phone: &str, trade: &str, pin: &str, experience: u8) -> Va
     })
 }
 
+/// Registers a worker through the API and returns their id.
+async fn register(
+    r: &axum::Router,
+    name: &str,
+    phone: &str,
+    trade: &str,
+    pin: &str,
+    experience: u8,
+) -> i64 {
+    let (s, w) = call(
+        r,
+        send(
+            "POST",
+            "/api/v1/workers",
+            &worker(name, phone, trade, pin, experience),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    w["id"].as_i64().unwrap()
+}
+
 fn ids(v: &Value) -> Vec<i64> {
     v["results"]
         .as_array()
@@ -41,23 +63,17 @@ async fn the_nearest_available_workers_come_first_and_a_busy_one_stops_being_off
         .iter()
         .enumerate()
         {
-            let (s, w) = call(
-                &r,
-                send(
-                    "POST",
-                    "/api/v1/workers",
-                    &worker(
-                        &format!("Worker {i}"),
-                        &format!("98765 0000{i}"),
-                        trade,
-                        pin,
-                        5,
-                    ),
-                ),
-            )
-            .await;
-            assert_eq!(s, StatusCode::CREATED, "{w}");
-            made.push(w["id"].as_i64().unwrap());
+            made.push(
+                register(
+                    &r,
+                    &format!("Worker {i}"),
+                    &format!("98765 0000{i}"),
+                    trade,
+                    pin,
+                    5,
+                )
+                .await,
+            );
         }
         let (s, m) = call(&r, get("/api/v1/match?trade=plumber&near=Marhaura&limit=5")).await;
         assert_eq!(s, StatusCode::OK, "{m}");
@@ -108,16 +124,7 @@ async fn a_change_made_by_another_process_reaches_this_index_within_a_second() {
             .matcher
             .spawn_follower(b_state.store.clone(), Duration::from_millis(250));
         let b = kaamgar_web::router(b_state);
-        let (_, w) = call(
-            &a,
-            send(
-                "POST",
-                "/api/v1/workers",
-                &worker("Ramesh", "98765 11111", "welder", "841418", 3),
-            ),
-        )
-        .await;
-        let id = w["id"].as_i64().unwrap();
+        let id = register(&a, "Ramesh", "98765 11111", "welder", "841418", 3).await;
         tokio::time::sleep(Duration::from_millis(1000)).await;
         let (_, m) = call(&b, get("/api/v1/match?trade=welder&near=Marhaura")).await;
         assert_eq!(ids(&m), [id], "{m}");
@@ -246,22 +253,8 @@ async fn a_restarted_server_rotates_leads_exactly_as_the_running_one() {
     for t in common::apps().await {
         let r = kaamgar_web::router(kaamgar::serve::state(&t.app).unwrap());
         for i in 0..5 {
-            let (s, w) = call(
-                &r,
-                send(
-                    "POST",
-                    "/api/v1/workers",
-                    &worker(
-                        &format!("Plumber {i}"),
-                        &format!("98765 1000{i}"),
-                        "plumber",
-                        "841418",
-                        5,
-                    ),
-                ),
-            )
-            .await;
-            assert_eq!(s, StatusCode::CREATED, "{w}");
+            let name = format!("Plumber {i}");
+            register(&r, &name, &format!("98765 1000{i}"), "plumber", "841418", 5).await;
         }
         let store = t.app.store.as_ref();
         let running = kaamgar_web::matching::Matcher::new(&t.app.trades);
