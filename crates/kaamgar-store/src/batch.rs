@@ -275,7 +275,13 @@ impl SqlStore {
             mark_seen(tx, self.backend, run, &seen).await?;
         }
         if !write.is_empty() {
-            let ids = upsert(tx, self.backend, run, &write, now, seq).await?;
+            let ids = match self.backend {
+                Backend::Postgres => upsert(tx, self.backend, run, &write, now, seq, None).await?,
+                Backend::Sqlite => {
+                    self.write_sqlite(tx, &existing, &write, run, now, seq)
+                        .await?
+                }
+            };
             let ids_of = |keep: &dyn Fn(&BatchRow) -> bool| -> Vec<(i64, &NewWorker)> {
                 write
                     .iter()
@@ -294,6 +300,43 @@ impl SqlStore {
 }
 
 impl SqlStore {
+    /// Writes new and changed rows on SQLite without reading rows back. This connection has held the write lock
+    /// since `next_seq`, so new workers take the ids after the largest one; changed workers keep theirs. A
+    /// `RETURNING` row would cost a copy of its values and a wake-up of this task for each of them.
+    async fn write_sqlite(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        existing: &HashMap<String, Existing>,
+        write: &[&BatchRow],
+        run: i64,
+        now: i64,
+        seq: i64,
+    ) -> Result<HashMap<String, i64>> {
+        let mut ids = HashMap::with_capacity(write.len());
+        let (changed, new): (Vec<&BatchRow>, Vec<&BatchRow>) = write
+            .iter()
+            .partition(|r| existing.contains_key(&r.worker.phone.e164()));
+        for r in &changed {
+            let phone = r.worker.phone.e164();
+            if let Some(e) = existing.get(&phone) {
+                ids.insert(phone, e.id);
+            }
+        }
+        if !changed.is_empty() {
+            upsert(tx, self.backend, run, &changed, now, seq, None).await?;
+        }
+        if !new.is_empty() {
+            let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM workers")
+                .fetch_one(&mut **tx)
+                .await?;
+            upsert(tx, self.backend, run, &new, now, seq, Some(last + 1)).await?;
+            for (i, r) in new.iter().enumerate() {
+                ids.insert(r.worker.phone.e164(), last + 1 + i as i64);
+            }
+        }
+        Ok(ids)
+    }
+
     /// The phones among these rows whose owners asked to be erased.
     async fn erased_among(
         &self,
@@ -370,6 +413,9 @@ async fn mark_seen(
     Ok(())
 }
 
+/// Inserts or updates workers by phone. On PostgreSQL the statement returns each row's id (phone → id). On SQLite
+/// nothing is returned: with `first_id` the rows are new and take the ids from it on, in order; without it they are
+/// known workers whose ids the caller has.
 async fn upsert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: Backend,
@@ -377,6 +423,7 @@ async fn upsert(
     rows: &[&BatchRow],
     now: i64,
     seq: i64,
+    first_id: Option<i64>,
 ) -> Result<HashMap<String, i64>> {
     // Consent keeps the earliest time on record; everything else takes the list's value.
     let updates: Vec<String> = DATA_COLUMNS
@@ -395,17 +442,23 @@ async fn upsert(
     let conflict = format!(
         "ON CONFLICT (phone) DO UPDATE SET {}, import_run = excluded.import_run, import_line = excluded.import_line, \
          updated_at = CASE WHEN workers.content_hash <> excluded.content_hash THEN excluded.updated_at ELSE workers.updated_at END, \
-         seq = CASE WHEN workers.content_hash <> excluded.content_hash THEN excluded.seq ELSE workers.seq END \
-         RETURNING id, phone",
+         seq = CASE WHEN workers.content_hash <> excluded.content_hash THEN excluded.seq ELSE workers.seq END",
         updates.join(", ")
     );
     let q = match backend {
         Backend::Sqlite => {
-            let values = placeholders(backend, rows.len(), DATA_COLUMNS.len() + 5, 0);
+            let (id_column, id_value) = match first_id {
+                Some(_) => ("id, ", 1),
+                None => ("", 0),
+            };
+            let values = placeholders(backend, rows.len(), DATA_COLUMNS.len() + 5 + id_value, 0);
             let mut q = sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO workers ({columns}) VALUES {values} {conflict}"
+                "INSERT INTO workers ({id_column}{columns}) VALUES {values} {conflict}"
             )));
-            for r in rows {
+            for (i, r) in rows.iter().enumerate() {
+                if let Some(first) = first_id {
+                    q = q.bind(first + i as i64);
+                }
                 q = bind_data(q, &r.worker, r.hash)
                     .bind(r.line as i64)
                     .bind(run)
@@ -413,7 +466,8 @@ async fn upsert(
                     .bind(now)
                     .bind(seq);
             }
-            q
+            q.execute(&mut **tx).await?;
+            return Ok(HashMap::new());
         }
         Backend::Postgres => {
             let values: Vec<[Value; 24]> = rows
@@ -425,7 +479,8 @@ async fn upsert(
                 .collect();
             arrays.push(columns::array(DATA_COLUMNS.len() + 5, "bigint"));
             let sql = format!(
-                "INSERT INTO workers ({columns}) SELECT u.*, $1, $2, $3, $4 FROM unnest({}) AS u {conflict}",
+                "INSERT INTO workers ({columns}) SELECT u.*, $1, $2, $3, $4 FROM unnest({}) AS u {conflict} \
+                 RETURNING id, phone",
                 arrays.join(", ")
             );
             let mut q = sqlx::query(AssertSqlSafe(sql))

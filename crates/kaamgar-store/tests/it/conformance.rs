@@ -536,3 +536,59 @@ async fn an_officials_change_and_its_audit_row_are_written_together_or_not_at_al
     }
     cleanup(bs).await;
 }
+
+#[tokio::test]
+async fn imported_values_read_back_exactly_whatever_their_characters_and_precision() {
+    let bs = backends().await;
+    for b in &bs {
+        let s = &b.store;
+        let mut odd = worker(
+            "9123400001",
+            "राम \"राजू\" प्रसाद \\ सिंह",
+            "plumber",
+            "Marhaura",
+        );
+        odd.place.lat = 25.978_123_456_789_01;
+        odd.place.lon = 84.0;
+        odd.place.village = Some("मढ़ौरा, [टोला] {2}".into());
+        odd.place.panchayat = None;
+        odd.age = None;
+        odd.other_trades = vec!["electrician".into(), "mason".into()];
+        odd.source = "सूची ''2020'' -- ; DROP".into();
+        let plain = worker("9123400002", "Sita", "tailor", "Sonepur");
+        let rows = vec![
+            BatchRow::new(2, odd.clone()),
+            BatchRow::new(3, plain.clone()),
+        ];
+        let run = s.begin_import("odd.csv", 1).await.unwrap();
+        let out = s.import_batch(run, &rows, 1).await.unwrap();
+        assert_eq!(out.inserted, 2, "{}", b.name);
+        let all = s
+            .list_workers(
+                &WorkerFilter::default(),
+                Page {
+                    after: 0,
+                    limit: 10,
+                },
+            )
+            .await
+            .unwrap();
+        let got = |phone: &str| {
+            all.iter()
+                .find(|w| w.data.phone.e164() == phone)
+                .map(|w| w.data.clone())
+                .unwrap()
+        };
+        assert_eq!(got("+919123400001"), odd, "{}", b.name);
+        assert_eq!(got("+919123400002"), plain, "{}", b.name);
+        let run2 = s.begin_import("odd.csv", 3).await.unwrap();
+        let re = s.import_batch(run2, &rows, 3).await.unwrap();
+        assert_eq!(
+            (re.unchanged, re.updated),
+            (2, 0),
+            "{}: the hash survives the trip",
+            b.name
+        );
+    }
+    cleanup(bs).await;
+}
