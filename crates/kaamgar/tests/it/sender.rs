@@ -100,3 +100,68 @@ async fn messages_reach_the_graph_api_and_meta_answers_decide_their_fate() {
     );
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_message_whose_outcome_cannot_be_recorded_does_not_stop_the_others_and_is_sent_later() {
+    use sqlx::Connection;
+    let t = common::sqlite_app().await;
+    let graph = MockServer::start().await;
+    for to in ["919800000011", "919800000012", "919800000013"] {
+        Mock::given(method("POST"))
+            .and(wiremock::matchers::body_partial_json(json!({ "to": to })))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"messaging_product":"whatsapp","messages":[{"id":format!("wamid.{to}")}]}),
+            ))
+            .mount(&graph)
+            .await;
+    }
+    let store: Arc<dyn Store> = t.app.store.clone();
+    let ids = store
+        .enqueue_outbound(
+            &[
+                msg("919800000011", "one"),
+                msg("919800000012", "two"),
+                msg("919800000013", "three"),
+            ],
+            1000,
+        )
+        .await
+        .unwrap();
+    // The database refuses to record the second message as sent (as a full disk or a lost connection would).
+    let url = format!("sqlite://{}", t.dir.path().join("k.db").display());
+    let mut raw = sqlx::sqlite::SqliteConnection::connect(&url).await.unwrap();
+    let trigger = format!(
+        "CREATE TRIGGER refuse_one BEFORE UPDATE OF state ON outbox \
+         WHEN NEW.id = {} AND NEW.state = 'sent' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+        ids[1]
+    );
+    sqlx::query(sqlx::AssertSqlSafe(trigger))
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let client = GraphClient::new(&format!("{}/v23.0", graph.uri()), "test-token").unwrap();
+    let sender = Sender::new(store.clone(), client, 1000.0);
+    assert_eq!(sender.run_once(1000).await.unwrap(), 3);
+    let state = |id: i64| {
+        let store = store.clone();
+        async move { store.outbound(id).await.unwrap().state }
+    };
+    assert_eq!(state(ids[0]).await, "sent");
+    assert_eq!(state(ids[1]).await, "sending", "stays claimed");
+    assert_eq!(
+        state(ids[2]).await,
+        "sent",
+        "the batch went on after the failure"
+    );
+
+    // Once the database accepts writes again, the stuck message is requeued and sent.
+    sqlx::query("DROP TRIGGER refuse_one")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+    assert_eq!(store.requeue_stuck_outbound(1001).await.unwrap(), 1);
+    assert_eq!(sender.run_once(1002).await.unwrap(), 1);
+    assert_eq!(state(ids[1]).await, "sent");
+    t.cleanup().await;
+}
