@@ -40,6 +40,18 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
+/// A sign-in session to open. Only digests of the session token are stored.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub user_id: i64,
+    pub csrf: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+    /// The digest of a session cookie brought to the sign-in: that session ends (a new sign-in never reuses one).
+    pub replaces: Option<&'a str>,
+}
+
 /// One line of the audit log. `outcome` is `ok`, `denied` or `invalid`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
@@ -64,18 +76,14 @@ pub trait AccountStore: Send + Sync {
     /// Disables an account and ends its sessions and tokens.
     async fn disable_user(&self, id: i64, now: i64) -> Result<()>;
 
-    async fn create_session(
-        &self,
-        token_hash: &str,
-        user_id: i64,
-        csrf: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<()>;
+    /// Opens a session, ends the one it replaces (a cookie brought to the sign-in) and writes the audit row, in
+    /// one transaction.
+    async fn create_session(&self, s: &NewSession<'_>, audit: &AuditEntry) -> Result<()>;
     /// The session if it exists, has not expired and its user is enabled.
     async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRow>>;
     async fn touch_session(&self, token_hash: &str, now: i64) -> Result<()>;
-    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Ends a session; with an audit row (signing out) both are written in one transaction.
+    async fn delete_session(&self, token_hash: &str, audit: Option<&AuditEntry>) -> Result<()>;
     async fn delete_expired_sessions(&self, now: i64) -> Result<u64>;
 
     async fn create_api_token(
@@ -216,25 +224,27 @@ impl AccountStore for SqlStore {
         Ok(())
     }
 
-    async fn create_session(
-        &self,
-        token_hash: &str,
-        user_id: i64,
-        csrf: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<()> {
+    async fn create_session(&self, s: &NewSession<'_>, audit: &AuditEntry) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        if let Some(old) = s.replaces {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf, created_at, seen_at, expires_at) \
              VALUES ($1, $2, $3, $4, $4, $5)",
         )
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(csrf)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&self.write)
+        .bind(s.token_hash)
+        .bind(s.user_id)
+        .bind(s.csrf)
+        .bind(s.now)
+        .bind(s.expires_at)
+        .execute(&mut *tx)
         .await?;
+        insert_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -270,11 +280,16 @@ impl AccountStore for SqlStore {
         Ok(())
     }
 
-    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+    async fn delete_session(&self, token_hash: &str, audit: Option<&AuditEntry>) -> Result<()> {
+        let mut tx = self.write.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
+        if let Some(a) = audit {
+            insert_audit(&mut *tx, a).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -88,7 +88,14 @@ pub trait DashboardStore: Send + Sync {
     async fn worker_counts(&self, area: &Area) -> Result<Vec<WorkerCount>>;
     /// Requests created at or after `since`.
     async fn request_points(&self, area: &Area, since: i64) -> Result<Vec<RequestPoint>>;
-    async fn create_upload(&self, u: &NewUpload, now: i64) -> Result<i64>;
+    /// Records an upload (queued) and its audit row in one transaction; the audit row's target is set to
+    /// `upload:{id}`.
+    async fn create_upload(
+        &self,
+        u: &NewUpload,
+        now: i64,
+        audit: &crate::AuditEntry,
+    ) -> Result<i64>;
     async fn finish_upload(&self, id: i64, end: &UploadEnd<'_>, now: i64) -> Result<()>;
     /// A queued upload's turn has come.
     async fn start_upload(&self, id: i64) -> Result<()>;
@@ -203,8 +210,14 @@ impl DashboardStore for SqlStore {
             .collect()
     }
 
-    async fn create_upload(&self, u: &NewUpload, now: i64) -> Result<i64> {
-        let id = sqlx::query_scalar(
+    async fn create_upload(
+        &self,
+        u: &NewUpload,
+        now: i64,
+        audit: &crate::AuditEntry,
+    ) -> Result<i64> {
+        let mut tx = self.write.begin().await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO uploads (user_id, district, block, file_name, status, created_at, origin) \
              VALUES ($1, $2, $3, $4, 'queued', $5, $6) RETURNING id",
         )
@@ -214,8 +227,14 @@ impl DashboardStore for SqlStore {
         .bind(&u.file_name)
         .bind(now)
         .bind(u.origin)
-        .fetch_one(&self.write)
+        .fetch_one(&mut *tx)
         .await?;
+        let audit = crate::AuditEntry {
+            target: Some(format!("upload:{id}")),
+            ..audit.clone()
+        };
+        crate::accounts::insert_audit(&mut *tx, &audit).await?;
+        tx.commit().await?;
         Ok(id)
     }
 

@@ -20,7 +20,7 @@ use async_trait::async_trait;
 use kaamgar_domain::places::{LgdBlock, LgdDistrict};
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 
-pub use accounts::{AccountStore, AuditEntry, NewUser, SessionRow, UserRow};
+pub use accounts::{AccountStore, AuditEntry, NewSession, NewUser, SessionRow, UserRow};
 pub use batch::{BATCH_ROWS, BatchOutcome, BatchRow, ImportSummary, SkippedRow};
 pub use bot::{BotTx, ContactRow, JobRow, NewRequest, OfferRow, RequestRow};
 pub use bot_reads::{ChatLine, RequestFilter};
@@ -176,6 +176,13 @@ pub trait Store: AccountStore + DashboardStore + Send + Sync + std::fmt::Debug {
     async fn ping(&self) -> Result<()>;
 
     async fn create_worker(&self, w: &NewWorker, now: i64) -> Result<Worker>;
+    /// Creates a worker and writes its audit row (target `worker:{id}`) in one transaction.
+    async fn create_worker_audited(
+        &self,
+        w: &NewWorker,
+        now: i64,
+        audit: &AuditEntry,
+    ) -> Result<Worker>;
     async fn get_worker(&self, id: i64) -> Result<Worker>;
     async fn update_worker(&self, id: i64, w: &NewWorker, now: i64) -> Result<Worker>;
     async fn set_availability(&self, id: i64, a: Availability, now: i64) -> Result<Worker>;

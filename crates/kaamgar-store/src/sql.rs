@@ -192,7 +192,15 @@ impl Store for SqlStore {
     }
 
     async fn create_worker(&self, w: &NewWorker, now: i64) -> Result<Worker> {
-        self.insert_worker(w, now).await
+        self.insert_worker(w, now, None).await
+    }
+    async fn create_worker_audited(
+        &self,
+        w: &NewWorker,
+        now: i64,
+        audit: &crate::AuditEntry,
+    ) -> Result<Worker> {
+        self.insert_worker(w, now, Some(audit)).await
     }
     async fn get_worker(&self, id: i64) -> Result<Worker> {
         self.fetch_worker(id).await

@@ -40,10 +40,23 @@ impl SqlStore {
         }
     }
 
-    pub(crate) async fn insert_worker(&self, w: &NewWorker, now: i64) -> Result<Worker> {
+    /// Inserts one worker; with an audit row, both in one transaction (the row's target becomes `worker:{id}`).
+    pub(crate) async fn insert_worker(
+        &self,
+        w: &NewWorker,
+        now: i64,
+        audit: Option<&crate::AuditEntry>,
+    ) -> Result<Worker> {
         self.ensure_not_erased(w).await?;
         let mut tx = self.write.begin().await?;
         let id = insert_worker_in(&mut tx, self.backend, w, now).await?;
+        if let Some(a) = audit {
+            let a = crate::AuditEntry {
+                target: Some(format!("worker:{id}")),
+                ..a.clone()
+            };
+            crate::accounts::insert_audit(&mut *tx, &a).await?;
+        }
         tx.commit().await?;
         self.fetch_worker(id).await
     }

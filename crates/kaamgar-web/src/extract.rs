@@ -134,15 +134,6 @@ pub fn api_rule(method: &axum::http::Method, route: &str) -> Result<Option<Permi
         .ok_or(())
 }
 
-/// Routes whose handlers write their change and its audit row in one transaction; the gate does not audit them
-/// again.
-pub fn audited_by_handler(route: &str) -> bool {
-    route
-        .strip_prefix("/api/v1")
-        .unwrap_or(route)
-        .starts_with("/workers/{id}")
-}
-
 /// The token of `Authorization: Bearer <token>`; the scheme's case does not matter (RFC 9110).
 pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     let value = headers
@@ -241,25 +232,10 @@ pub async fn require_token(
         }
         .into_response();
     }
-    let target = format!("{} {}", req.method(), req.uri().path());
-    let audited_here = !audited_by_handler(&route);
-    req.extensions_mut().insert(caller.clone());
-    let response = next.run(req).await;
-    if !reads && audited_here && response.status().is_success() {
-        let r = crate::dashboard::audit::record(
-            &state,
-            caller.actor(),
-            "api.write",
-            Some(target.chars().take(200).collect()),
-            crate::dashboard::audit::Outcome::Ok,
-            None,
-        )
-        .await;
-        if let Err(e) = r {
-            tracing::warn!(error = ?e, "recording an API write in the audit log failed");
-        }
-    }
-    response
+    // Every write route records its change and the audit row in one transaction (its handler does), so nothing
+    // is audited here after the fact.
+    req.extensions_mut().insert(caller);
+    next.run(req).await
 }
 
 /// Compares without an early exit, so response time does not reveal how much of a token matched.

@@ -1,12 +1,15 @@
 //! List upload through the API. The upload is the raw request body (CSV or XLSX); the answer is a summary and the
 //! rejected rows, or the full rejected-row report as CSV with `?report=csv`.
 
+use crate::extract::ApiScope;
 use crate::{ApiError, AppState};
 use async_trait::async_trait;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{Extension, FromRequest};
+use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kaamgar_domain::access::Scope;
@@ -25,8 +28,6 @@ pub trait ListImporter: Send + Sync {
 pub struct ImportRequest {
     pub file_name: String,
     pub body: Bytes,
-    /// The result carries the whole rejected-row report as CSV.
-    pub want_csv: bool,
     /// Rows placed outside this jurisdiction are rejected.
     pub only: Option<Scope>,
     /// Updated while the import runs (for the dashboard's progress bar).
@@ -100,34 +101,15 @@ pub struct ImportQuery {
 }
 
 #[utoipa::path(post, path = "/api/v1/imports", params(ImportQuery),
-    request_body(content = Vec<u8>, description = "the list file: CSV (any common encoding) or XLSX", content_type = "text/csv"),
+    request_body(content = Vec<u8>, description = "the list file: CSV (any common encoding) or XLSX, as the body, or as the part `file` of a multipart/form-data body", content_type = "text/csv"),
     responses((status = 200, description = "the import's summary, or with `report=csv` the report as CSV",
         content((ImportResult = "application/json"), (String = "text/csv"))), (status = 413, description = "file too large"), (status = 415, description = "not a spreadsheet content type"), (status = 422, description = "file cannot be imported; nothing was written")))]
 pub async fn upload(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
+    Extension(caller): Extension<ApiScope>,
     crate::extract::ApiQuery(q): crate::extract::ApiQuery<ImportQuery>,
-    body: Result<Bytes, BytesRejection>,
+    req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
-    if !is_spreadsheet_type(&headers) {
-        return Err(ApiError::UnsupportedMediaType(format!(
-            "send the list as the body with Content-Type one of: {}",
-            SPREADSHEET_TYPES.join(", ")
-        )));
-    }
-    let body = body.map_err(|e| match e {
-        BytesRejection::FailedToBufferBody(_) => ApiError::PayloadTooLarge(format!(
-            "the file is larger than {} MB; split the list by block",
-            state.max_upload_bytes / (1024 * 1024)
-        )),
-        other => ApiError::bad_request("invalid_body", other.body_text()),
-    })?;
-    if body.is_empty() {
-        return Err(ApiError::Unprocessable {
-            code: "import_empty",
-            message: "the uploaded file is empty".into(),
-        });
-    }
     let want_csv = match q.report.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
@@ -138,21 +120,42 @@ pub async fn upload(
             ));
         }
     };
-    let name = q.file_name.unwrap_or_else(|| "upload".into());
+    let (part_name, body) = list_body(&state, req).await?;
+    if body.is_empty() {
+        return Err(ApiError::Unprocessable {
+            code: "import_empty",
+            message: "the uploaded file is empty".into(),
+        });
+    }
+    let name: String = q
+        .file_name
+        .or(part_name)
+        .unwrap_or_else(|| "upload".into())
+        .chars()
+        .take(200)
+        .collect();
     let gate = &state.dashboard.imports;
     let ticket = gate.enter().ok_or_else(|| ApiError::Unavailable {
         code: "import_busy",
         message: "several lists are being imported; try again in a few minutes".into(),
     })?;
+    let id =
+        crate::upload_record::record_upload(&state, caller.actor(), "api", &caller.scope, &name)
+            .await?;
     let _turn = ticket.turn().await;
+    if let Err(e) = state.store.start_upload(id).await {
+        tracing::warn!(upload.id = id, error = %e, "recording the start of an upload failed");
+    }
     let req = ImportRequest {
         file_name: name,
         body,
-        want_csv,
-        only: None,
+        only: (caller.scope != Scope::All).then(|| caller.scope.clone()),
         progress: Arc::default(),
     };
-    match state.importer.import(req).await {
+    let result = state.importer.import(req).await;
+    crate::upload_record::record_end(&state, id, &result).await;
+    state.dashboard.stats.invalidate();
+    match result {
         Ok(mut result) => match result.report_csv.take() {
             Some(csv) if want_csv => Ok((
                 [
@@ -173,6 +176,65 @@ pub async fn upload(
         }),
         Err(ImportFailure::Internal(detail)) => Err(ApiError::Internal(detail)),
     }
+}
+
+/// The list of an upload request: the whole body under a spreadsheet content type, or the part `file` of a
+/// `multipart/form-data` body (with its file name). Other content types are refused before the body is read.
+async fn list_body(
+    state: &AppState,
+    req: axum::extract::Request,
+) -> Result<(Option<String>, Bytes), ApiError> {
+    let too_large = || {
+        ApiError::PayloadTooLarge(format!(
+            "the file is larger than {} MB; split the list by block",
+            state.max_upload_bytes / (1024 * 1024)
+        ))
+    };
+    if is_multipart(req.headers()) {
+        let mut form = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::bad_request("invalid_body", e.body_text()))?;
+        loop {
+            let field = match form.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+                Err(e) => return Err(ApiError::bad_request("invalid_body", e.body_text())),
+            };
+            if field.name() != Some("file") {
+                continue;
+            }
+            let name = field.file_name().map(str::to_string);
+            return match field.bytes().await {
+                Ok(b) => Ok((name, b)),
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(too_large()),
+                Err(e) => Err(ApiError::bad_request("invalid_body", e.body_text())),
+            };
+        }
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "the multipart body has no part named file",
+        ));
+    }
+    if !is_spreadsheet_type(req.headers()) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "send the list as the body with Content-Type one of: {}, or as the part file of multipart/form-data",
+            SPREADSHEET_TYPES.join(", ")
+        )));
+    }
+    let body = Bytes::from_request(req, state).await.map_err(|e| match e {
+        BytesRejection::FailedToBufferBody(_) => too_large(),
+        other => ApiError::bad_request("invalid_body", other.body_text()),
+    })?;
+    Ok((None, body))
+}
+
+fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("multipart/form-data"))
 }
 
 /// Content types a list upload may carry. A form's `text/plain` or `application/x-www-form-urlencoded` is refused,

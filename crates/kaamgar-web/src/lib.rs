@@ -14,6 +14,7 @@ mod openapi;
 mod reference;
 mod requests;
 mod router;
+pub mod upload_record;
 mod whatsapp;
 mod workers;
 

@@ -155,10 +155,23 @@ pub(crate) fn worker_from_fields(
     responses((status = 201, body = Worker), (status = 409, description = "phone already registered"), (status = 422, description = "invalid fields")))]
 pub async fn create(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiScope>,
     ApiJson(input): ApiJson<WorkerInput>,
 ) -> Result<impl IntoResponse, ApiError> {
     let w = validate(&state, &input)?;
-    let created = state.store.create_worker(&w, state.clock.now()).await?;
+    // The worker and its audit row are written together; the store names the new id as the target.
+    let record = crate::dashboard::audit::entry(
+        &state,
+        caller.actor(),
+        "worker.create",
+        None,
+        crate::dashboard::audit::Outcome::Ok,
+        Some("api".into()),
+    );
+    let created = state
+        .store
+        .create_worker_audited(&w, state.clock.now(), &record)
+        .await?;
     tracing::info!(worker.id = created.id, worker.phone = %created.data.phone.masked(), "worker registered");
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -240,8 +253,7 @@ pub async fn replace(
     Ok(Json(state.store.get_worker(id).await?))
 }
 
-/// An API change to one worker, written in one transaction with its audit row (the gate does not audit these
-/// routes again: `extract::audited_by_handler`).
+/// An API change to one worker, written in one transaction with its audit row.
 async fn change(
     state: &AppState,
     caller: &ApiScope,

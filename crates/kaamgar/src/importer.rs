@@ -1,7 +1,8 @@
 //! The list import use case as the CLI and the HTTP API call it.
 
 use crate::app::{App, now};
-use crate::import::report::{CsvReport, MemoryReport, ReportSink};
+use crate::import::record::Tee;
+use crate::import::report::{MemoryReport, ReportSink};
 use crate::import::source::Input;
 use crate::import::{ImportError, ImportOptions, ImportOutcome, Progress, import_list};
 use async_trait::async_trait;
@@ -45,7 +46,6 @@ impl ListImporter for ApiImporter {
         let ImportRequest {
             file_name,
             body,
-            want_csv,
             only,
             progress,
         } = req;
@@ -57,24 +57,18 @@ impl ListImporter for ApiImporter {
             only,
         };
         let input = Input::Memory(Cursor::new(body.to_vec()));
-        let (outcome, errors, total, csv) = if want_csv {
-            let mut report =
-                CsvReport::with_limit(Vec::new(), crate::import::report::STORED_REPORT_ROWS)
-                    .map_err(|e| ImportFailure::Internal(e.to_string()))?;
-            let outcome = run(&self.app, input, &opts, &mut report, progress).await;
-            let total = report.count();
-            (outcome, Vec::new(), total, report.into_inner())
-        } else {
-            let mut report = MemoryReport::new(API_ERRORS_SHOWN);
-            let outcome = run(&self.app, input, &opts, &mut report, progress).await;
-            let total = report.count();
-            let errors = report
-                .errors
-                .iter()
-                .filter_map(|e| serde_json::to_value(e).ok())
-                .collect();
-            (outcome, errors, total, None)
-        };
+        // The first problems for a JSON answer, and the capped CSV report that is stored with the upload.
+        let mut shown = MemoryReport::new(API_ERRORS_SHOWN);
+        let mut report =
+            Tee::new(&mut shown).map_err(|e| ImportFailure::Internal(e.to_string()))?;
+        let outcome = run(&self.app, input, &opts, &mut report, progress).await;
+        let total = report.count();
+        let csv = report.stored().map(String::into_bytes);
+        let errors = shown
+            .errors
+            .iter()
+            .filter_map(|e| serde_json::to_value(e).ok())
+            .collect();
         let o = outcome.map_err(|e| match e {
             ImportError::Rejected(m) => ImportFailure::Rejected(m),
             ImportError::Internal(e) => ImportFailure::Internal(format!("{e:#}")),

@@ -146,7 +146,7 @@ async fn official_from(state: &AppState, parts: &Parts) -> Result<Option<Officia
         return Ok(None);
     };
     if now - s.seen_at > IDLE_SECS {
-        state.store.delete_session(&hash).await?;
+        state.store.delete_session(&hash, None).await?;
         return Ok(None);
     }
     let Some((role, scope)) = access_of(&s.user) else {

@@ -14,29 +14,36 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use kaamgar_store::NewSession;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// Failed sign-ins counted over this window…
 const WINDOW_SECS: i64 = 15 * 60;
-/// …at most this many for one account name…
-const PER_NAME: usize = 5;
-/// …and this many from one address.
+/// …at most this many for one account name from one address: someone guessing from their own address stops
+/// here, and the official signing in from another address is not locked out by it…
+const PER_NAME_AND_ADDRESS: usize = 5;
+/// …this many for one account name from all addresses together (guessing spread over many addresses)…
+const PER_NAME: usize = 50;
+/// …and this many from one address, whatever the names.
 const PER_ADDRESS: usize = 20;
 
-/// Counts failed sign-ins per account name and per address. Kept in memory: with several `serve` processes each
-/// counts its own, which multiplies the limit by the number of processes.
+/// Counts failed sign-ins per account name and address, per account name and per address. Kept in memory: with
+/// several `serve` processes each counts its own, which multiplies the limits by the number of processes.
 #[derive(Debug, Default)]
 pub struct SignInGuard {
     failures: Mutex<HashMap<String, Vec<i64>>>,
 }
 
 impl SignInGuard {
-    fn keys(name: &str, ip: Option<&str>) -> [(String, usize); 2] {
+    fn keys(name: &str, ip: Option<&str>) -> [(String, usize); 3] {
+        let name = name.to_lowercase();
+        let ip = ip.unwrap_or("?");
         [
-            (format!("n:{}", name.to_lowercase()), PER_NAME),
-            (format!("a:{}", ip.unwrap_or("?")), PER_ADDRESS),
+            (format!("na:{name}\u{0}{ip}"), PER_NAME_AND_ADDRESS),
+            (format!("n:{name}"), PER_NAME),
+            (format!("a:{ip}"), PER_ADDRESS),
         ]
     }
 
@@ -80,7 +87,8 @@ impl SignInGuard {
     /// A reserved attempt succeeded: the name starts afresh and the address gets its attempt back.
     pub fn succeeded(&self, name: &str, ip: Option<&str>) {
         if let Ok(mut map) = self.failures.lock() {
-            let [(name_key, _), (address_key, _)] = Self::keys(name, ip);
+            let [(pair_key, _), (name_key, _), (address_key, _)] = Self::keys(name, ip);
+            map.remove(&pair_key);
             map.remove(&name_key);
             if let Some(v) = map.get_mut(&address_key) {
                 v.pop();
@@ -238,19 +246,29 @@ pub async fn sign_in(
     state.dashboard.guard.succeeded(&name, v.ip.as_deref());
     let token = new_token("kgs").map_err(|e| DashError::Internal(e.to_string()))?;
     let csrf = new_token("csr").map_err(|e| DashError::Internal(e.to_string()))?;
-    // A session cookie brought to the sign-in is never reused: the new session has a new id.
-    if let Some(old) = session::cookie(&headers, SESSION_COOKIE) {
-        state.store.delete_session(&token_digest(old)).await?;
-    }
-    state
-        .store
-        .create_session(&token_digest(&token), user.id, &csrf, now, now + MAX_SECS)
-        .await?;
+    // A session cookie brought to the sign-in is never reused: the new session has a new id. The old session
+    // ends, the new one starts and the sign-in is recorded in one transaction.
+    let replaced = session::cookie(&headers, SESSION_COOKIE).map(token_digest);
+    let new_hash = token_digest(&token);
     let actor = Actor {
         user_id: Some(user.id),
         ..actor
     };
-    audit::record(&state, actor, "signin", None, Outcome::Ok, None).await?;
+    let record = audit::entry(&state, actor, "signin", None, Outcome::Ok, None);
+    state
+        .store
+        .create_session(
+            &NewSession {
+                token_hash: &new_hash,
+                user_id: user.id,
+                csrf: &csrf,
+                now,
+                expires_at: now + MAX_SECS,
+                replaces: replaced.as_deref(),
+            },
+            &record,
+        )
+        .await?;
     let mut resp = Redirect::to(&safe_next(f.next.as_deref())).into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
@@ -274,8 +292,11 @@ pub async fn sign_out(
     if !o.csrf_ok(&f.csrf) {
         return Err(audit::refuse(&state, &o, "signout", None, DashError::Csrf).await);
     }
-    state.store.delete_session(&o.token_hash).await?;
-    audit::record(&state, (&o).into(), "signout", None, Outcome::Ok, None).await?;
+    let record = audit::entry(&state, (&o).into(), "signout", None, Outcome::Ok, None);
+    state
+        .store
+        .delete_session(&o.token_hash, Some(&record))
+        .await?;
     let mut resp = Redirect::to("/").into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
@@ -329,30 +350,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn five_failures_lock_a_name_for_the_rest_of_the_window() {
+    fn five_failures_lock_a_name_from_that_address_for_the_rest_of_the_window() {
         let g = SignInGuard::default();
         for i in 0..5 {
             assert_eq!(g.reserve("asha", Some("10.0.0.1"), 1000 + i), Ok(()));
         }
-        let wait = g.reserve("ASHA", Some("10.0.0.9"), 1010).unwrap_err();
+        let wait = g.reserve("ASHA", Some("10.0.0.1"), 1010).unwrap_err();
         assert!(wait > 800 && wait <= WINDOW_SECS, "{wait}");
-        assert_eq!(g.reserve("ravi", Some("10.0.0.9"), 1010), Ok(()));
-        assert_eq!(g.reserve("asha", None, 1000 + WINDOW_SECS + 10), Ok(()));
-        g.succeeded("asha", None);
-        assert_eq!(g.reserve("asha", Some("10.0.0.1"), 1010), Ok(()));
+        assert_eq!(g.reserve("ravi", Some("10.0.0.1"), 1010), Ok(()));
+        assert_eq!(
+            g.reserve("asha", Some("10.0.0.1"), 1000 + WINDOW_SECS + 10),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn someone_guessing_a_name_does_not_lock_its_official_out_from_their_own_address() {
+        let g = SignInGuard::default();
+        for i in 0..10 {
+            let _ = g.reserve("asha", Some("203.0.113.7"), 1000 + i);
+        }
+        assert!(g.reserve("asha", Some("203.0.113.7"), 1011).is_err());
+        assert_eq!(g.reserve("asha", Some("10.20.30.40"), 1012), Ok(()));
+        g.succeeded("asha", Some("10.20.30.40"));
+        assert_eq!(g.reserve("asha", Some("10.20.30.40"), 1013), Ok(()));
     }
 
     #[test]
     fn attempts_in_parallel_are_counted_before_their_passwords_are_checked() {
-        // Sixty attempts arrive before any password check has finished: only five get through.
+        // Sixty attempts arrive before any password check has finished: five from one address get through, and
+        // spread over sixty addresses no more than the name's own limit.
         let g = SignInGuard::default();
-        let allowed = (0..60)
+        let one_address = (0..60)
+            .filter(|_| g.reserve("asha", Some("10.0.0.1"), 1000).is_ok())
+            .count();
+        assert_eq!(one_address, PER_NAME_AND_ADDRESS);
+        let g = SignInGuard::default();
+        let many = (0..60)
             .filter(|i| {
-                g.reserve("asha", Some(&format!("10.0.0.{i}")), 1000)
+                g.reserve("asha", Some(&format!("10.0.1.{i}")), 1000)
                     .is_ok()
             })
             .count();
-        assert_eq!(allowed, PER_NAME);
+        assert_eq!(many, PER_NAME);
     }
 
     #[test]

@@ -6,13 +6,13 @@ use super::audit::{self, Outcome};
 use super::i18n::num;
 use super::session::Official;
 use super::{Chrome, DashError, render};
-use crate::{AppState, ImportFailure, ImportProgress, ImportRequest};
+use crate::{AppState, ImportProgress, ImportRequest};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kaamgar_domain::access::{Permission, Scope};
-use kaamgar_store::{Area, ImportSummary, NewUpload, UploadEnd, UploadRow};
+use kaamgar_store::{Area, UploadRow};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -269,35 +269,18 @@ pub async fn upload(
     let Some(ticket) = state.dashboard.imports.enter() else {
         return list_page(&state, &o, &uri, Some(o.lang.s("err_upload_busy").into())).await;
     };
-    let now = state.clock.now();
-    let area = Area::of(&o.scope);
-    let id = state
-        .store
-        .create_upload(
-            &NewUpload {
-                user_id: Some(o.id),
-                origin: "dashboard",
-                district: area.district,
-                block: area.block,
-                file_name: up.file_name.clone(),
-            },
-            now,
-        )
-        .await?;
-    audit::record(
+    let id = crate::upload_record::record_upload(
         &state,
         (&o).into(),
-        "upload",
-        Some(format!("upload:{id}")),
-        Outcome::Ok,
-        Some(up.file_name.clone()),
+        "dashboard",
+        &o.scope,
+        &up.file_name,
     )
     .await?;
     let progress = state.dashboard.uploads.start(id);
     let req = ImportRequest {
         file_name: up.file_name,
         body: up.body,
-        want_csv: true,
         only: (o.scope != Scope::All).then(|| o.scope.clone()),
         progress,
     };
@@ -309,42 +292,7 @@ pub async fn upload(
             tracing::warn!(upload.id = id, error = %e, "recording the start of an upload failed");
         }
         let result = st.importer.import(req).await;
-        let (end_status, run, summary, message, report) = match result {
-            Ok(mut r) => {
-                let s = &r.summary;
-                let summary = ImportSummary {
-                    rows: s.rows,
-                    inserted: s.inserted,
-                    updated: s.updated,
-                    unchanged: s.unchanged,
-                    rejected: s.rejected,
-                    warned: s.warned,
-                    empty: s.empty,
-                };
-                let report = r
-                    .report_csv
-                    .take()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned());
-                ("done", Some(r.run), summary, None, report)
-            }
-            Err(ImportFailure::Rejected(m)) => {
-                ("rejected", None, ImportSummary::default(), Some(m), None)
-            }
-            Err(ImportFailure::Internal(m)) => {
-                tracing::error!(upload.id = id, error = %m, "upload failed");
-                ("failed", None, ImportSummary::default(), None, None)
-            }
-        };
-        let end = UploadEnd {
-            status: end_status,
-            run_id: run,
-            summary,
-            message: message.as_deref(),
-            report: report.as_deref(),
-        };
-        if let Err(e) = st.store.finish_upload(id, &end, st.clock.now()).await {
-            tracing::error!(upload.id = id, error = %e, "recording the end of an upload failed");
-        }
+        crate::upload_record::record_end(&st, id, &result).await;
         st.dashboard.uploads.end(id);
         st.dashboard.stats.invalidate();
     });

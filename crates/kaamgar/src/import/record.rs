@@ -47,22 +47,29 @@ pub async fn begin(
         }
         None => (None, "command line".to_string(), Scope::All),
     };
-    // A list of the whole service area is shown to its district's officials when the area is one district.
-    let area = app.places.area();
-    let only_district = (area.len() == 1)
-        .then(|| app.places.district(area[0]).map(|d| d.name.clone()))
-        .flatten();
+    let area = kaamgar_web::upload_record::upload_area(&app.places, &scope);
+    let entry = AuditEntry {
+        at: now,
+        user_id,
+        actor: actor.clone(),
+        action: "upload".into(),
+        target: None,
+        outcome: "ok".into(),
+        detail: Some(format!("{file_name} (cli)")),
+        ip: None,
+    };
     let id = app
         .store
         .create_upload(
             &NewUpload {
                 user_id,
                 origin: "cli",
-                district: scope.district().map(str::to_string).or(only_district),
-                block: scope.block().map(str::to_string),
+                district: area.district,
+                block: area.block,
                 file_name: file_name.to_string(),
             },
             now,
+            &entry,
         )
         .await
         .context("recording the upload")?;
@@ -70,19 +77,6 @@ pub async fn begin(
         .start_upload(id)
         .await
         .context("recording the upload")?;
-    app.store
-        .audit(&AuditEntry {
-            at: now,
-            user_id,
-            actor: actor.clone(),
-            action: "upload".into(),
-            target: Some(format!("upload:{id}")),
-            outcome: "ok".into(),
-            detail: Some(format!("{file_name} (command line)")),
-            ip: None,
-        })
-        .await
-        .context("writing the audit log")?;
     Ok(Recorded {
         id,
         user_id,

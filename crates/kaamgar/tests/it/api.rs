@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{call, get, send, sqlite_app};
 use http_body_util::BodyExt;
+use kaamgar_store::{AccountStore, DashboardStore};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -27,6 +28,13 @@ async fn a_worker_is_registered_read_listed_and_cannot_be_registered_twice() {
     assert_eq!(created["trade"], "tailor");
     assert_eq!(created["place"]["district"], "Saran");
     let id = created["id"].as_i64().unwrap();
+    let audit = t.app.store.audit_log(i64::MAX, 10, None).await.unwrap();
+    assert!(
+        audit.iter().any(|(_, e)| e.action == "worker.create"
+            && e.target == Some(format!("worker:{id}"))
+            && e.outcome == "ok"),
+        "the new worker and its audit row are written together: {audit:?}"
+    );
 
     let (status, got) = call(&r, get(&format!("/api/v1/workers/{id}"))).await;
     assert_eq!(
@@ -180,11 +188,7 @@ async fn a_list_is_uploaded_through_the_api_and_garbage_is_refused() {
     );
     assert_eq!(body["errors"][0]["line"], 3);
     // A plain form's content type (what a page on another site can post) is refused before anything is read.
-    for form_type in [
-        "text/plain",
-        "application/x-www-form-urlencoded",
-        "multipart/form-data; boundary=x",
-    ] {
+    for form_type in ["text/plain", "application/x-www-form-urlencoded"] {
         let req = Request::post("/api/v1/imports")
             .header(header::AUTHORIZATION, common::BEARER)
             .header(header::CONTENT_TYPE, form_type)
@@ -196,6 +200,64 @@ async fn a_list_is_uploaded_through_the_api_and_garbage_is_refused() {
             "{form_type}"
         );
     }
+    // The list as the part `file` of a multipart form, as `curl -F file=@list.csv` sends it.
+    let multipart = |boundary: &str, parts: &str| {
+        Request::post("/api/v1/imports")
+            .header(header::AUTHORIZATION, common::BEARER)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(parts.replace("\n", "\r\n")))
+            .unwrap()
+    };
+    let form = "--XyZ\nContent-Disposition: form-data; name=\"note\"\n\nसोनपुर\n\
+                --XyZ\nContent-Disposition: form-data; name=\"file\"; filename=\"sonepur.csv\"\n\
+                Content-Type: text/csv\n\nname,mobile,trade,block\nSita,9876500001,darzi,Sonepur\n--XyZ--\n";
+    let (status, body) = call(&r, multipart("XyZ", form)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["summary"]["inserted"].as_u64(), Some(1), "{body}");
+    for broken in [
+        "--XyZ\nContent-Disposition: form-data; name=\"note\"\n\nno file\n--XyZ--\n",
+        "--XyZ\nContent-Disposition: form-data; name=\"file\"\n\nunterminated",
+        "not multipart at all",
+    ] {
+        let (status, body) = call(&r, multipart("XyZ", broken)).await;
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (StatusCode::BAD_REQUEST, &json!("invalid_body")),
+            "{broken}: {body}"
+        );
+    }
+    // Each import is an upload of origin `api`, recorded together with its audit row.
+    let uploads = t
+        .app
+        .store
+        .list_uploads(&kaamgar_store::Area::default(), 10)
+        .await
+        .unwrap();
+    let names: Vec<(&str, &str, &str)> = uploads
+        .iter()
+        .map(|u| (u.origin.as_str(), u.file_name.as_str(), u.status.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("api", "sonepur.csv", "done"),
+            ("api", "marhaura.csv", "done")
+        ]
+    );
+    let audit = t.app.store.audit_log(i64::MAX, 100, None).await.unwrap();
+    for u in &uploads {
+        let target = format!("upload:{}", u.id);
+        assert!(
+            audit
+                .iter()
+                .any(|(_, e)| e.action == "upload" && e.target.as_deref() == Some(&target)),
+            "{target}"
+        );
+    }
+    assert!(uploads[0].has_report || uploads[0].summary.rejected == 0);
     let req = Request::post("/api/v1/imports")
         .header(header::AUTHORIZATION, common::BEARER)
         .header(header::CONTENT_TYPE, "application/octet-stream")

@@ -347,6 +347,16 @@ async fn an_upload_left_queued_or_running_by_a_restart_is_marked_failed_at_start
                     file_name: "marhaura.xlsx".into(),
                 },
                 dash_support::T0,
+                &kaamgar_store::AuditEntry {
+                    at: dash_support::T0,
+                    user_id: Some(admin.id),
+                    actor: "admin".into(),
+                    action: "upload".into(),
+                    target: None,
+                    outcome: "ok".into(),
+                    detail: None,
+                    ip: None,
+                },
             )
             .await
             .unwrap();
