@@ -14,7 +14,7 @@ use std::collections::HashMap;
 /// batch is still small enough to be lost and redone cheaply when an import is killed.
 pub const BATCH_ROWS: usize = 10_000;
 
-/// Rows per statement on SQLite: 29 binds a row stays under its 32,766-variable limit. PostgreSQL statements carry
+/// Rows per statement on SQLite: 30 binds a row (with the id of a new worker) stays under its 32,766-variable limit. PostgreSQL statements carry
 /// one parameter per column (see `columns`), so a whole batch goes in one statement.
 const SQLITE_STATEMENT_ROWS: usize = 1000;
 

@@ -1,5 +1,6 @@
-//! List upload through the API. The upload is the raw request body (CSV or XLSX); the answer is a summary and the
-//! rejected rows, or the full rejected-row report as CSV with `?report=csv`.
+//! List upload through the API. The list (CSV or XLSX) is the request body, or the part `file` of a multipart form;
+//! the answer is a summary and the first rejected rows, or the rejected-row report as CSV with `?report=csv`. Each
+//! upload is recorded like a dashboard upload (origin `api`).
 
 use crate::extract::ApiScope;
 use crate::{ApiError, AppState};
@@ -101,7 +102,8 @@ pub struct ImportQuery {
 }
 
 #[utoipa::path(post, path = "/api/v1/imports", params(ImportQuery),
-    request_body(content = Vec<u8>, description = "the list file: CSV (any common encoding) or XLSX, as the body, or as the part `file` of a multipart/form-data body", content_type = "text/csv"),
+    request_body(description = "the list file: CSV (any common encoding) or XLSX, as the body, or as the part `file` of a multipart/form-data body",
+        content((Vec<u8> = "text/csv"), (UploadForm = "multipart/form-data"))),
     responses((status = 200, description = "the import's summary, or with `report=csv` the report as CSV",
         content((ImportResult = "application/json"), (String = "text/csv"))), (status = 413, description = "file too large"), (status = 415, description = "not a spreadsheet content type"), (status = 422, description = "file cannot be imported; nothing was written")))]
 pub async fn upload(
@@ -142,19 +144,28 @@ pub async fn upload(
     let id =
         crate::upload_record::record_upload(&state, caller.actor(), "api", &caller.scope, &name)
             .await?;
-    let _turn = ticket.turn().await;
-    if let Err(e) = state.store.start_upload(id).await {
-        tracing::warn!(upload.id = id, error = %e, "recording the start of an upload failed");
-    }
     let req = ImportRequest {
         file_name: name,
         body,
         only: (caller.scope != Scope::All).then(|| caller.scope.clone()),
         progress: Arc::default(),
     };
-    let result = state.importer.import(req).await;
-    crate::upload_record::record_end(&state, id, &result).await;
-    state.dashboard.stats.invalidate();
+    // The import runs in a task of its own, so a client that gives up (or the request timeout) does not leave the
+    // recorded upload queued: it is imported and its end recorded all the same, and it is listed with the uploads.
+    let st = state.clone();
+    let import = tokio::spawn(async move {
+        let _turn = ticket.turn().await;
+        if let Err(e) = st.store.start_upload(id).await {
+            tracing::warn!(upload.id = id, error = %e, "recording the start of an upload failed");
+        }
+        let result = st.importer.import(req).await;
+        crate::upload_record::record_end(&st, id, &result).await;
+        st.dashboard.stats.invalidate();
+        result
+    });
+    let result = import
+        .await
+        .map_err(|e| ApiError::Internal(format!("the import task stopped: {e}")))?;
     match result {
         Ok(mut result) => match result.report_csv.take() {
             Some(csv) if want_csv => Ok((
@@ -237,8 +248,22 @@ fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
         .is_some_and(|t| t.trim().eq_ignore_ascii_case("multipart/form-data"))
 }
 
-/// Content types a list upload may carry. A form's `text/plain` or `application/x-www-form-urlencoded` is refused,
-/// so no page on another site can post a list with a plain form.
+/// A list sent as a multipart form (`curl -F file=@list.csv`). Only the OpenAPI document uses this type: the handler
+/// reads the form part by part (`list_body`).
+#[derive(Debug, utoipa::ToSchema)]
+#[expect(
+    dead_code,
+    reason = "describes the form in the OpenAPI document; never built"
+)]
+pub struct UploadForm {
+    /// The list file, CSV or XLSX; its file name is kept with the upload.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// Content types a list upload may carry besides `multipart/form-data`. Every call needs a bearer token, which no
+/// page on another site can add to a form it posts; a plain form's `text/plain` or urlencoded body is refused all
+/// the same, so a list never arrives as form text.
 pub const SPREADSHEET_TYPES: [&str; 6] = [
     "text/csv",
     "application/csv",

@@ -592,3 +592,61 @@ async fn imported_values_read_back_exactly_whatever_their_characters_and_precisi
     }
     cleanup(bs).await;
 }
+
+#[tokio::test]
+async fn a_large_batch_of_new_and_changed_workers_keeps_each_worker_s_own_trades() {
+    let bs = backends().await;
+    let trades = ["plumber", "electrician", "mason", "tailor", "carpenter"];
+    let row = |i: u64, shift: usize| {
+        let mut w = worker(
+            &format!("93{:08}", i),
+            &format!("W{i}"),
+            trades[(i as usize + shift) % 5],
+            "Marhaura",
+        );
+        if i.is_multiple_of(2) {
+            w.other_trades = vec![trades[(i as usize + shift + 2) % 5].into()];
+        }
+        w
+    };
+    for b in &bs {
+        let s = &b.store;
+        // Workers already registered, some of whom the list changes; a removed one leaves its row behind.
+        for i in [7u64, 1100, 1499] {
+            s.create_worker(&row(i, 1), 1).await.unwrap();
+        }
+        let gone = s.create_worker(&row(5000, 0), 1).await.unwrap();
+        s.remove_worker(gone.id, 2).await.unwrap();
+        // 1,500 rows: more than one statement's worth, new and changed workers mixed in both.
+        let rows: Vec<BatchRow> = (0..1500).map(|i| BatchRow::new(i + 2, row(i, 0))).collect();
+        let run = s.begin_import("big.csv", 3).await.unwrap();
+        let out = s.import_batch(run, &rows, 3).await.unwrap();
+        assert_eq!((out.inserted, out.updated), (1497, 3), "{}", b.name);
+        for t in trades {
+            let filter = WorkerFilter {
+                trade: Some(t.into()),
+                ..WorkerFilter::default()
+            };
+            let found = s
+                .list_workers(
+                    &filter,
+                    Page {
+                        after: 0,
+                        limit: 2000,
+                    },
+                )
+                .await
+                .unwrap();
+            let expected = (0..1500u64)
+                .map(|i| row(i, 0))
+                .filter(|w| w.trade == t || w.other_trades.iter().any(|o| o == t))
+                .count();
+            assert_eq!(found.len(), expected, "{}: {t}", b.name);
+            for w in &found {
+                let i: u64 = w.data.phone.e164()[5..].parse().unwrap();
+                assert_eq!(w.data, row(i, 0), "{}: {t}", b.name);
+            }
+        }
+    }
+    cleanup(bs).await;
+}

@@ -1,5 +1,6 @@
-//! Signing in and out, and the language switch. Sign-in is limited per name and per address, checks the password
-//! off the async runtime (argon2), costs the same time for an unknown name, and opens a fresh session.
+//! Signing in and out, and the language switch. Sign-in is limited per name and address, per name and per address,
+//! checks the password off the async runtime (argon2), costs the same time for an unknown name, and opens a fresh
+//! session.
 
 use super::audit::{self, Actor, Outcome};
 use super::i18n::Lang;
@@ -77,7 +78,8 @@ impl SignInGuard {
             let v = map.entry(k).or_default();
             v.retain(|t| now - t < WINDOW_SECS);
             v.push(now);
-            if v.len() > limit * 2 {
+            // Only the last `limit` failures decide a wait: the vector stays bounded.
+            if v.len() > limit {
                 v.remove(0);
             }
         }
@@ -243,7 +245,6 @@ pub async fn sign_in(
             ));
         }
     };
-    state.dashboard.guard.succeeded(&name, v.ip.as_deref());
     let token = new_token("kgs").map_err(|e| DashError::Internal(e.to_string()))?;
     let csrf = new_token("csr").map_err(|e| DashError::Internal(e.to_string()))?;
     // A session cookie brought to the sign-in is never reused: the new session has a new id. The old session
@@ -269,6 +270,7 @@ pub async fn sign_in(
             &record,
         )
         .await?;
+    state.dashboard.guard.succeeded(&name, v.ip.as_deref());
     let mut resp = Redirect::to(&safe_next(f.next.as_deref())).into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
