@@ -6,6 +6,7 @@ pub mod conversation;
 pub mod filter;
 pub mod gazetteer;
 pub mod import;
+pub mod jobs;
 pub mod matching;
 pub mod phone;
 pub mod places;

@@ -71,20 +71,6 @@ pub struct OfferRow {
     pub answered_at: Option<i64>,
 }
 
-/// A timed job: `lead_expiry` (ref: offer id) or `follow_up` (ref: request id).
-#[derive(Debug, Clone, PartialEq)]
-pub struct JobRow {
-    pub id: i64,
-    pub kind: String,
-    pub ref_id: i64,
-    pub due_at: i64,
-    /// Failed runs so far.
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    /// When it was set aside after its last failed attempt.
-    pub dead_at: Option<i64>,
-}
-
 /// One event's changes, applied together on [`BotTx::commit`].
 #[async_trait]
 pub trait BotTx: Send {
@@ -116,8 +102,9 @@ pub trait BotTx: Send {
         citizen: &str,
         now: i64,
     ) -> Result<()>;
-    /// Schedules (or moves) the job `kind` for `ref_id`.
-    async fn schedule(&mut self, kind: &str, ref_id: i64, due_at: i64) -> Result<()>;
+    /// Schedules (or moves) a job, with this event's other changes.
+    async fn schedule(&mut self, job: kaamgar_domain::jobs::Job, due_at: i64) -> Result<()>;
+    /// Marks a job done, with the changes its run made.
     async fn finish_job(&mut self, id: i64, now: i64) -> Result<()>;
     async fn enqueue(&mut self, msgs: &[NewOutbound], now: i64) -> Result<()>;
     /// Marks the inbound event processed.
@@ -461,27 +448,12 @@ impl BotTx for SqlBotTx {
         Ok(())
     }
 
-    async fn schedule(&mut self, kind: &str, ref_id: i64, due_at: i64) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO bot_jobs (kind, ref_id, due_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (kind, ref_id) DO UPDATE SET due_at = $3, done_at = NULL, attempts = 0, \
-             last_error = NULL, dead_at = NULL",
-        )
-        .bind(kind)
-        .bind(ref_id)
-        .bind(due_at)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
+    async fn schedule(&mut self, job: kaamgar_domain::jobs::Job, due_at: i64) -> Result<()> {
+        crate::jobs::schedule_in(&mut self.tx, job, due_at).await
     }
 
     async fn finish_job(&mut self, id: i64, now: i64) -> Result<()> {
-        sqlx::query("UPDATE bot_jobs SET done_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
+        crate::jobs::finish_in(&mut self.tx, id, now).await
     }
 
     async fn enqueue(&mut self, msgs: &[NewOutbound], now: i64) -> Result<()> {

@@ -1,7 +1,7 @@
-//! Reads and small writes around the bot outside an event's transaction: due jobs, abandoning an event that keeps
+//! Reads and small writes around the bot outside an event's transaction: abandoning an event that keeps
 //! failing, a contact's transcript (the web chat), and service requests for officials.
 
-use crate::bot::{JobRow, OfferRow, RequestRow, SqlBotTx, offer_from, request_from};
+use crate::bot::{OfferRow, RequestRow, SqlBotTx, offer_from, request_from};
 use crate::{BotTx, Result, SqlStore, StoreError};
 use kaamgar_domain::request::RequestStatus;
 use sqlx::{AssertSqlSafe, Row};
@@ -35,55 +35,6 @@ impl SqlStore {
             backend: self.backend,
             phone_key,
         }))
-    }
-
-    pub(crate) async fn due(&self, now: i64, limit: i64) -> Result<Vec<JobRow>> {
-        let rows = sqlx::query(
-            "SELECT id, kind, ref_id, due_at, attempts, last_error, dead_at FROM bot_jobs \
-             WHERE done_at IS NULL AND dead_at IS NULL AND due_at <= $1 ORDER BY due_at, id LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter().map(job_from).collect()
-    }
-
-    /// Jobs set aside after their last attempt, newest first.
-    pub(crate) async fn dead(&self, limit: i64) -> Result<Vec<JobRow>> {
-        let rows = sqlx::query(
-            "SELECT id, kind, ref_id, due_at, attempts, last_error, dead_at FROM bot_jobs \
-             WHERE dead_at IS NOT NULL ORDER BY dead_at DESC, id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter().map(job_from).collect()
-    }
-
-    /// Records a failed run: due again at `retry_at`, or set aside (dead) when there is none.
-    pub(crate) async fn fail(
-        &self,
-        id: i64,
-        error: &str,
-        now: i64,
-        retry_at: Option<i64>,
-    ) -> Result<()> {
-        let error: String = error.chars().take(1000).collect();
-        let q = match retry_at {
-            Some(at) => sqlx::query(
-                "UPDATE bot_jobs SET attempts = attempts + 1, last_error = $1, due_at = $2 WHERE id = $3",
-            )
-            .bind(error)
-            .bind(at),
-            None => sqlx::query(
-                "UPDATE bot_jobs SET attempts = attempts + 1, last_error = $1, dead_at = $2 WHERE id = $3",
-            )
-            .bind(error)
-            .bind(now),
-        };
-        q.bind(id).execute(&self.write).await?;
-        Ok(())
     }
 
     /// Gives up on an event after repeated failures: it is kept with its error (for officials) and stops
@@ -185,16 +136,4 @@ impl SqlStore {
             offers.iter().map(offer_from).collect::<Result<_>>()?,
         ))
     }
-}
-
-fn job_from(r: &sqlx::any::AnyRow) -> Result<JobRow> {
-    Ok(JobRow {
-        id: r.try_get("id")?,
-        kind: r.try_get("kind")?,
-        ref_id: r.try_get("ref_id")?,
-        due_at: r.try_get("due_at")?,
-        attempts: r.try_get("attempts")?,
-        last_error: r.try_get("last_error")?,
-        dead_at: r.try_get("dead_at")?,
-    })
 }

@@ -9,6 +9,7 @@ mod columns;
 mod dashboard;
 mod erasures;
 mod inbox;
+mod jobs;
 mod lgd;
 mod outbox;
 mod rows;
@@ -22,13 +23,14 @@ use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 
 pub use accounts::{AccountStore, AuditEntry, NewSession, NewUser, SessionRow, UserRow};
 pub use batch::{BATCH_ROWS, BatchOutcome, BatchRow, ImportSummary, SkippedRow};
-pub use bot::{BotTx, ContactRow, JobRow, NewRequest, OfferRow, RequestRow};
+pub use bot::{BotTx, ContactRow, NewRequest, OfferRow, RequestRow};
 pub use bot_reads::{ChatLine, RequestFilter};
 pub use dashboard::{
     Area, DashboardStore, NewUpload, RequestPoint, UploadEnd, UploadRow, WorkerCount,
 };
 pub use erasures::PhoneKey;
 pub use inbox::{InboxEvent, IngestOutcome, NewInboxEvent};
+pub use jobs::{JobRow, JobStore};
 pub use outbox::{NewOutbound, OutboundJob, OutboundRecord, WINDOW_CLOSED};
 pub use sql::{Backend, SqlStore, redact};
 
@@ -170,7 +172,7 @@ pub struct ImportRunRecord {
 }
 
 #[async_trait]
-pub trait Store: AccountStore + DashboardStore + Send + Sync + std::fmt::Debug {
+pub trait Store: AccountStore + DashboardStore + JobStore + Send + Sync + std::fmt::Debug {
     fn backend(&self) -> Backend;
     async fn migrate(&self) -> Result<()>;
     async fn ping(&self) -> Result<()>;
@@ -263,12 +265,6 @@ pub trait Store: AccountStore + DashboardStore + Send + Sync + std::fmt::Debug {
 
     /// Starts the transaction that handles one bot event.
     async fn begin_bot(&self) -> Result<Box<dyn BotTx>>;
-    /// Timed jobs due by `now`, oldest first.
-    async fn due_jobs(&self, now: i64, limit: i64) -> Result<Vec<JobRow>>;
-    /// Records a job's failed run: due again at `retry_at`, or set aside (dead) when `None`.
-    async fn fail_job(&self, id: i64, error: &str, now: i64, retry_at: Option<i64>) -> Result<()>;
-    /// Jobs set aside after their last attempt, newest first.
-    async fn dead_jobs(&self, limit: i64) -> Result<Vec<JobRow>>;
     /// Stops retrying an event that keeps failing; it is kept with its error.
     async fn abandon_inbound(&self, id: i64, error: &str, now: i64) -> Result<()>;
     /// The last `limit` lines of a contact's conversation, oldest first.

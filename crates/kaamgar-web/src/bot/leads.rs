@@ -7,13 +7,11 @@ use super::send::lang_of;
 use super::{BotError, BotService, Turn};
 use kaamgar_domain::conversation::notices::{self, CandidateView, RequestView, plain};
 use kaamgar_domain::conversation::{Me, Msg};
+use kaamgar_domain::jobs::{self, Job, JobKind};
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
 use kaamgar_domain::whatsapp::policy::window_open;
 use kaamgar_domain::worker::Availability;
 use kaamgar_store::{ContactRow, NewRequest, RequestRow};
-
-const LEAD_EXPIRY: &str = "lead_expiry";
-const FOLLOW_UP: &str = "follow_up";
 
 impl BotService {
     pub(crate) fn view(&self, r: &RequestRow) -> RequestView {
@@ -138,7 +136,10 @@ impl BotService {
         r.status = RequestStatus::Offered;
         turn.tx.save_request(&r, turn.now).await?;
         turn.tx
-            .schedule(LEAD_EXPIRY, offer, turn.now + self.cfg.lead_timeout_secs)
+            .schedule(
+                Job::new(JobKind::LeadExpiry, offer),
+                turn.now + self.cfg.lead_timeout_secs,
+            )
             .await?;
         let lang = lang_of(&wc);
         let view = self.view(&r);
@@ -256,7 +257,10 @@ impl BotService {
             .record_exchange(r.id, o.worker_id, &r.new.citizen, turn.now)
             .await?;
         turn.tx
-            .schedule(FOLLOW_UP, r.id, turn.now + self.cfg.follow_up_secs)
+            .schedule(
+                Job::new(JobKind::FollowUp, r.id),
+                turn.now + self.cfg.follow_up_secs,
+            )
             .await?;
         let w = turn.tx.worker(o.worker_id).await?;
         let (name, phone, trade) = w
@@ -288,20 +292,28 @@ impl BotService {
     }
 
     /// Runs the timed jobs that are due, each in its own transaction. A job that fails is rolled back and retried
-    /// with backoff, then set aside after [`JOB_ATTEMPTS`]; it never holds up the jobs behind it.
+    /// with backoff, then set aside after [`jobs::MAX_ATTEMPTS`]; it never holds up the jobs behind it. A kind this
+    /// version does not know is set aside at once.
     pub(crate) async fn run_jobs(
         &self,
         now: i64,
         sink: &mut Vec<kaamgar_store::NewOutbound>,
     ) -> Result<usize, BotError> {
-        let jobs = self.store.due_jobs(now, 64).await?;
-        let n = jobs.len();
-        for j in jobs {
-            match self.run_job(&j, now).await {
+        let claimed = self.store.claim_jobs(now, jobs::LEASE_SECS, 64).await?;
+        let n = claimed.len();
+        for j in claimed {
+            let Some(job) = j.job() else {
+                tracing::warn!(job.id = j.id, job.kind = %j.kind, "a job of an unknown kind is set aside");
+                self.store
+                    .fail_job(j.id, "unknown job kind", now, None)
+                    .await?;
+                continue;
+            };
+            match self.run_job(j.id, job, now).await {
                 Ok(messages) => sink.extend(messages),
                 Err(e) => {
                     let error = e.to_string();
-                    let retry_at = job_retry_at(j.attempts + 1, now);
+                    let retry_at = jobs::retry_at(j.attempts + 1, now);
                     tracing::warn!(job.id = j.id, job.kind = %j.kind, job.attempts = j.attempts + 1,
                         dead = retry_at.is_none(), error = %error, "a timed job failed");
                     self.store.fail_job(j.id, &error, now, retry_at).await?;
@@ -313,7 +325,8 @@ impl BotService {
 
     async fn run_job(
         &self,
-        j: &kaamgar_store::JobRow,
+        id: i64,
+        job: Job,
         now: i64,
     ) -> Result<Vec<kaamgar_store::NewOutbound>, BotError> {
         let mut turn = Turn {
@@ -321,12 +334,11 @@ impl BotService {
             now,
             out: Vec::new(),
         };
-        match j.kind.as_str() {
-            LEAD_EXPIRY => self.expire(&mut turn, j.ref_id).await?,
-            FOLLOW_UP => self.follow_up(&mut turn, j.ref_id).await?,
-            other => tracing::warn!(job.kind = other, "unknown job kind; dropped"),
+        match job.kind {
+            JobKind::LeadExpiry => self.expire(&mut turn, job.subject).await?,
+            JobKind::FollowUp => self.follow_up(&mut turn, job.subject).await?,
         }
-        turn.tx.finish_job(j.id, now).await?;
+        turn.tx.finish_job(id, now).await?;
         Ok(self.commit(turn, None).await?.messages)
     }
 
@@ -386,27 +398,5 @@ impl BotService {
         } else {
             self.send_to(turn, &c, &template, None)
         }
-    }
-}
-
-/// Runs of a timed job before it is set aside as dead.
-pub const JOB_ATTEMPTS: i64 = 6;
-
-/// When a job that has failed `attempts` times runs again: 30 s doubling (30 s … 8 min), or never after
-/// [`JOB_ATTEMPTS`].
-pub fn job_retry_at(attempts: i64, now: i64) -> Option<i64> {
-    (attempts < JOB_ATTEMPTS).then(|| now + (30i64 << (attempts - 1).clamp(0, 10)))
-}
-
-#[cfg(test)]
-mod job_tests {
-    use super::*;
-
-    #[test]
-    fn a_failing_job_backs_off_and_is_set_aside_after_its_last_attempt() {
-        assert_eq!(job_retry_at(1, 1000), Some(1030));
-        assert_eq!(job_retry_at(2, 1000), Some(1060));
-        assert_eq!(job_retry_at(5, 1000), Some(1000 + 480));
-        assert_eq!(job_retry_at(JOB_ATTEMPTS, 1000), None);
     }
 }

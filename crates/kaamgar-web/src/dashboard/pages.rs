@@ -103,10 +103,9 @@ pub async fn audit_log(
         .into_iter()
         .map(|j| DeadJob {
             at: when(j.dead_at.unwrap_or(j.due_at)),
-            target: match j.kind.as_str() {
-                "lead_expiry" => format!("offer:{}", j.ref_id),
-                _ => format!("request:{}", j.ref_id),
-            },
+            target: j
+                .job()
+                .map_or_else(|| format!("{}:{}", j.kind, j.subject), |job| job.target()),
             kind: j.kind,
             attempts: j.attempts,
             error: j.last_error.unwrap_or_default(),

@@ -388,11 +388,11 @@ async fn an_upload_left_queued_or_running_by_a_restart_is_marked_failed_at_start
 async fn a_timed_job_that_failed_for_good_is_shown_to_administrators() {
     each(async |d, store| {
         let mut tx = store.begin_bot().await.unwrap();
-        tx.schedule("follow_up", 4242, dash_support::T0)
-            .await
-            .unwrap();
+        let follow_up =
+            kaamgar_domain::jobs::Job::new(kaamgar_domain::jobs::JobKind::FollowUp, 4242);
+        tx.schedule(follow_up, dash_support::T0).await.unwrap();
         tx.commit().await.unwrap();
-        let job = store.due_jobs(dash_support::T0, 10).await.unwrap()[0].id;
+        let job = store.claim_jobs(dash_support::T0, 60, 10).await.unwrap()[0].id;
         store
             .fail_job(job, "database is locked", dash_support::T0, None)
             .await

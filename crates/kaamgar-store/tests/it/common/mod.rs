@@ -31,16 +31,18 @@ pub fn test_key() -> kaamgar_store::PhoneKey {
 }
 
 pub async fn backends() -> Vec<Backend> {
+    backends_at(None).await
+}
+
+/// Fresh stores migrated up to `version` (all migrations with `None`); the phone key is adopted only when fully
+/// migrated.
+pub async fn backends_at(version: Option<i64>) -> Vec<Backend> {
     let n = DB_COUNTER.fetch_add(1, Ordering::SeqCst);
     let dir = std::env::temp_dir().join(format!("kaamgar-store-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("t.db").display());
     let mut store = SqlStore::connect(&url).await.expect("sqlite connects");
-    store.migrate().await.expect("sqlite migrates");
-    store
-        .adopt_phone_key(test_key())
-        .await
-        .expect("key adopted");
+    prepare(&mut store, version).await;
     let mut out = vec![Backend {
         store,
         name: "sqlite",
@@ -53,11 +55,7 @@ pub async fn backends() -> Vec<Backend> {
             .await
             .expect("KAAMGAR_TEST_POSTGRES_URL must be reachable");
         let mut store = SqlStore::connect(&url).await.expect("postgres connects");
-        store.migrate().await.expect("postgres migrates");
-        store
-            .adopt_phone_key(test_key())
-            .await
-            .expect("key adopted");
+        prepare(&mut store, version).await;
         out.push(Backend {
             store,
             name: "postgres",
@@ -66,6 +64,19 @@ pub async fn backends() -> Vec<Backend> {
         });
     }
     out
+}
+
+async fn prepare(store: &mut SqlStore, version: Option<i64>) {
+    match version {
+        Some(v) => store.migrate_to(v).await.expect("migrates"),
+        None => {
+            store.migrate().await.expect("migrates");
+            store
+                .adopt_phone_key(test_key())
+                .await
+                .expect("key adopted");
+        }
+    }
 }
 
 pub async fn cleanup(backends: Vec<Backend>) {
