@@ -68,6 +68,145 @@ impl RequestStatus {
     }
 }
 
+/// Who asks for a change of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor<'a> {
+    /// A citizen, by their contact key (the request's own citizen or anybody else).
+    Citizen(&'a str),
+    /// A worker, by their registry id.
+    Worker(i64),
+    /// kaamgar itself: matching, lead timeouts, follow-ups.
+    System,
+}
+
+/// A change of a request, with what it records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A worker is being asked (the citizen picked one, or the next one is asked).
+    Offer,
+    /// The asked worker said yes.
+    Accept { worker: i64 },
+    /// Every worker asked said no: the request ends.
+    Decline,
+    /// Nobody was found or answered: the request ends, with the reason when there is one.
+    Expire { note: Option<&'static str> },
+    /// The citizen withdrew it or said the work was not done: it ends, with the reason.
+    Cancel { note: &'static str },
+    /// The citizen says the work was done.
+    Done,
+    /// The citizen says the accepted work was not done: it ends as cancelled (`not_done`).
+    NotDone,
+    /// The citizen's rating of the work: the request ends.
+    Rate { stars: u8 },
+}
+
+impl Change {
+    /// Whether a request in `status` may take this change: the transition table, and the answers to the follow-up
+    /// only for accepted work.
+    pub fn allowed_from(self, status: RequestStatus) -> bool {
+        status.can_become(self.target())
+            && (!matches!(self, Change::NotDone) || status == RequestStatus::Accepted)
+    }
+
+    /// The status the change leads to.
+    pub fn target(self) -> RequestStatus {
+        match self {
+            Change::Offer => RequestStatus::Offered,
+            Change::Accept { .. } => RequestStatus::Accepted,
+            Change::Decline => RequestStatus::Declined,
+            Change::Expire { .. } => RequestStatus::Expired,
+            Change::Cancel { .. } | Change::NotDone => RequestStatus::Cancelled,
+            Change::Done => RequestStatus::Done,
+            Change::Rate { .. } => RequestStatus::Rated,
+        }
+    }
+}
+
+/// Why a change was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("a request that is {from} cannot become {to}", from = .from.as_str(), to = .to.as_str())]
+    Illegal {
+        from: RequestStatus,
+        to: RequestStatus,
+    },
+    #[error("this request is not theirs to change")]
+    NotTheirs,
+}
+
+/// What a request's lifecycle holds: its status and the facts its changes record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub status: RequestStatus,
+    /// The worker who accepted.
+    pub worker: Option<i64>,
+    pub rating: Option<i64>,
+    /// Why it ended, when that is not plain from the status (`no_workers`, `cancelled_by_citizen`, `not_done`).
+    pub note: Option<String>,
+    pub accepted_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+impl Lifecycle {
+    /// Makes `change` as `by` on the request of `citizen` (its contact key), or refuses it: an illegal transition,
+    /// or an actor who may not make it (only the request's citizen cancels, confirms and rates it; only the worker
+    /// named accepts; only the citizen or kaamgar offers it; only kaamgar declares it declined or expired).
+    /// Nothing changes when it is refused.
+    pub fn apply(
+        &mut self,
+        citizen: &str,
+        by: Actor<'_>,
+        change: Change,
+        now: i64,
+    ) -> Result<(), Refused> {
+        let to = change.target();
+        if !change.allowed_from(self.status) {
+            return Err(Refused::Illegal {
+                from: self.status,
+                to,
+            });
+        }
+        let own = matches!(by, Actor::Citizen(c) if c == citizen);
+        let allowed = match change {
+            Change::Offer => own || by == Actor::System,
+            Change::Accept { worker } => by == Actor::Worker(worker),
+            Change::Decline | Change::Expire { .. } => by == Actor::System,
+            Change::Cancel { .. } | Change::NotDone | Change::Done | Change::Rate { .. } => own,
+        };
+        if !allowed {
+            return Err(Refused::NotTheirs);
+        }
+        self.status = to;
+        match change {
+            Change::Offer | Change::Done => {}
+            Change::Accept { worker } => {
+                self.worker = Some(worker);
+                self.accepted_at = Some(now);
+            }
+            Change::Decline => self.closed_at = Some(now),
+            Change::Expire { note } => {
+                if let Some(n) = note {
+                    self.note = Some(n.to_string());
+                }
+                self.closed_at = Some(now);
+            }
+            Change::Cancel { note } => {
+                self.note = Some(note.to_string());
+                self.closed_at = Some(now);
+            }
+            Change::NotDone => {
+                self.note = Some("not_done".into());
+                self.closed_at = Some(now);
+            }
+            Change::Rate { stars } => {
+                self.rating = Some(i64::from(stars));
+                self.closed_at = Some(now);
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -130,6 +269,123 @@ mod tests {
             "an accepted request is not offered again"
         );
         assert!(Expired.can_become(Open), "search again");
+    }
+
+    fn open() -> Lifecycle {
+        Lifecycle {
+            status: Open,
+            worker: None,
+            rating: None,
+            note: None,
+            accepted_at: None,
+            closed_at: None,
+        }
+    }
+
+    #[test]
+    fn a_request_goes_from_offer_to_rating_and_records_each_fact() {
+        let mut l = open();
+        l.apply("wa:1", Actor::Citizen("wa:1"), Change::Offer, 10)
+            .unwrap();
+        l.apply("wa:1", Actor::Worker(7), Change::Accept { worker: 7 }, 20)
+            .unwrap();
+        assert_eq!(
+            (l.status, l.worker, l.accepted_at),
+            (Accepted, Some(7), Some(20))
+        );
+        l.apply("wa:1", Actor::Citizen("wa:1"), Change::Done, 30)
+            .unwrap();
+        l.apply(
+            "wa:1",
+            Actor::Citizen("wa:1"),
+            Change::Rate { stars: 4 },
+            40,
+        )
+        .unwrap();
+        assert_eq!(
+            (l.status, l.rating, l.closed_at),
+            (Rated, Some(4), Some(40))
+        );
+    }
+
+    #[test]
+    fn only_the_requests_own_people_change_it_and_a_refusal_changes_nothing() {
+        let mut l = open();
+        l.apply("wa:1", Actor::System, Change::Offer, 10).unwrap();
+        let before = l.clone();
+        for (by, change) in [
+            (Actor::Citizen("wa:2"), Change::Cancel { note: "x" }),
+            (Actor::Worker(8), Change::Accept { worker: 7 }),
+            (Actor::Citizen("wa:1"), Change::Accept { worker: 7 }),
+            (Actor::Citizen("wa:1"), Change::Expire { note: None }),
+            (Actor::Worker(7), Change::Decline),
+            (Actor::Citizen("wa:2"), Change::Offer),
+        ] {
+            assert_eq!(
+                l.apply("wa:1", by, change, 11),
+                Err(Refused::NotTheirs),
+                "{by:?} {change:?}"
+            );
+            assert_eq!(l, before);
+        }
+    }
+
+    #[test]
+    fn every_change_follows_the_transition_table_whoever_asks() {
+        let changes = [
+            Change::Offer,
+            Change::Accept { worker: 7 },
+            Change::Decline,
+            Change::Expire {
+                note: Some("no_workers"),
+            },
+            Change::Cancel {
+                note: "cancelled_by_citizen",
+            },
+            Change::NotDone,
+            Change::Done,
+            Change::Rate { stars: 5 },
+        ];
+        let actors = [Actor::System, Actor::Citizen("wa:1"), Actor::Worker(7)];
+        for from in RequestStatus::ALL {
+            for change in changes {
+                let legal = actors.iter().any(|by| {
+                    let mut l = Lifecycle {
+                        status: from,
+                        ..open()
+                    };
+                    l.apply("wa:1", *by, change, 1).is_ok()
+                });
+                assert_eq!(legal, change.allowed_from(from), "{from:?} {change:?}");
+                assert!(!legal || from.can_become(change.target()));
+                if !legal {
+                    let mut l = Lifecycle {
+                        status: from,
+                        ..open()
+                    };
+                    assert_eq!(
+                        l.apply("wa:1", Actor::System, change, 1),
+                        Err(Refused::Illegal {
+                            from,
+                            to: change.target()
+                        })
+                    );
+                }
+            }
+        }
+        let mut l = open();
+        assert!(
+            l.apply("wa:1", Actor::Citizen("wa:1"), Change::Rate { stars: 5 }, 1)
+                .is_err()
+        );
+        assert!(
+            l.apply("wa:1", Actor::Citizen("wa:1"), Change::NotDone, 1)
+                .is_err()
+        );
+        assert_eq!(
+            l.status, Open,
+            "an open request is neither rated nor answered as not done"
+        );
     }
 
     #[test]

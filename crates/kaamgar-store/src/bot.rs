@@ -8,7 +8,7 @@ use crate::workers::insert_worker_in;
 use crate::{Backend, NewOutbound, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use kaamgar_domain::PhoneNumber;
-use kaamgar_domain::request::{OfferStatus, RequestStatus};
+use kaamgar_domain::request::{Actor, Change, Lifecycle, OfferStatus, Refused, RequestStatus};
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
@@ -58,6 +58,29 @@ pub struct RequestRow {
     pub updated_at: i64,
     pub accepted_at: Option<i64>,
     pub closed_at: Option<i64>,
+}
+
+impl RequestRow {
+    /// Changes the request through its lifecycle ([`Lifecycle::apply`]): the only way its status changes. A refused
+    /// change leaves the row as it was.
+    pub fn apply(&mut self, by: Actor<'_>, change: Change, now: i64) -> Result<(), Refused> {
+        let mut life = Lifecycle {
+            status: self.status,
+            worker: self.worker_id,
+            rating: self.rating,
+            note: self.note.clone(),
+            accepted_at: self.accepted_at,
+            closed_at: self.closed_at,
+        };
+        life.apply(&self.new.citizen, by, change, now)?;
+        self.status = life.status;
+        self.worker_id = life.worker;
+        self.rating = life.rating;
+        self.note = life.note;
+        self.accepted_at = life.accepted_at;
+        self.closed_at = life.closed_at;
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,7 @@ use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::conversation::notices::{self, plain};
 use kaamgar_domain::conversation::{Bot, Conversation, Effect, Me, Msg, Spot};
 use kaamgar_domain::places::{Place, Precision};
-use kaamgar_domain::request::{OfferStatus, RequestStatus};
+use kaamgar_domain::request::{Actor, Change, OfferStatus};
 use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker, clean_name};
 use kaamgar_store::{ContactRow, NewRequest, StoreError};
 
@@ -75,14 +75,14 @@ impl BotService {
                     Some(id) => turn.tx.request(id).await?,
                     None => turn.tx.searching_request_of(&contact.key).await?,
                 };
-                match r.filter(|r| {
-                    r.new.citizen == contact.key && r.status.can_become(RequestStatus::Cancelled)
-                }) {
+                let cancel = Change::Cancel {
+                    note: "cancelled_by_citizen",
+                };
+                let by = Actor::Citizen(&contact.key);
+                match r.filter(|r| r.clone().apply(by, cancel, turn.now).is_ok()) {
                     Some(mut r) => {
                         self.withdraw_open_offers(turn, r.id).await?;
-                        r.status = RequestStatus::Cancelled;
-                        r.note = Some("cancelled_by_citizen".into());
-                        r.closed_at = Some(turn.now);
+                        r.apply(by, cancel, turn.now)?;
                         turn.tx.save_request(&r, turn.now).await?;
                         self.send_to(turn, contact, &plain(lang, Msg::Cancelled, &[]), None)?;
                     }
@@ -118,20 +118,20 @@ impl BotService {
                 let Some(mut r) = turn.tx.request(request).await? else {
                     return Ok(());
                 };
-                if r.new.citizen != contact.key || r.status != RequestStatus::Accepted {
+                let view = self.view(&r);
+                let change = if done { Change::Done } else { Change::NotDone };
+                // Not theirs, or answered already: thanked, nothing changes.
+                if r.apply(Actor::Citizen(&contact.key), change, turn.now)
+                    .is_err()
+                {
                     conv.stage = Default::default();
                     return self.send_to(turn, contact, &plain(lang, Msg::RatingThanks, &[]), None);
                 }
-                let view = self.view(&r);
                 if done {
-                    r.status = RequestStatus::Done;
                     turn.tx.save_request(&r, turn.now).await?;
                     let name = self.worker_name(turn, r.worker_id).await?;
                     self.send_to(turn, contact, &notices::ask_rating(lang, r.id, &name), None)?;
                 } else {
-                    r.status = RequestStatus::Cancelled;
-                    r.note = Some("not_done".into());
-                    r.closed_at = Some(turn.now);
                     turn.tx.save_request(&r, turn.now).await?;
                     self.send_to(
                         turn,
@@ -143,12 +143,13 @@ impl BotService {
             }
             Effect::Rate { request, stars } => {
                 if let Some(mut r) = turn.tx.request(request).await?
-                    && r.new.citizen == contact.key
-                    && r.status == RequestStatus::Done
+                    && r.apply(
+                        Actor::Citizen(&contact.key),
+                        Change::Rate { stars },
+                        turn.now,
+                    )
+                    .is_ok()
                 {
-                    r.status = RequestStatus::Rated;
-                    r.rating = Some(i64::from(stars));
-                    r.closed_at = Some(turn.now);
                     turn.tx.save_request(&r, turn.now).await?;
                     if let Some(w) = r.worker_id {
                         turn.tx.add_rating(w, stars, turn.now).await?;
@@ -177,9 +178,10 @@ impl BotService {
         let view = self.view(&r);
         let ids: Vec<i64> = found.iter().map(|c| c.worker_id).collect();
         if found.is_empty() {
-            r.status = RequestStatus::Expired;
-            r.note = Some("no_workers".into());
-            r.closed_at = Some(turn.now);
+            let expire = Change::Expire {
+                note: Some("no_workers"),
+            };
+            r.apply(Actor::System, expire, turn.now)?;
             turn.tx.save_request(&r, turn.now).await?;
             self.send_to(
                 turn,

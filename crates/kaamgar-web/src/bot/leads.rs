@@ -8,7 +8,7 @@ use super::{BotError, BotService, Turn};
 use kaamgar_domain::conversation::notices::{self, CandidateView, RequestView, plain};
 use kaamgar_domain::conversation::{Me, Msg};
 use kaamgar_domain::jobs::{self, Job, JobKind};
-use kaamgar_domain::request::{OfferStatus, RequestStatus};
+use kaamgar_domain::request::{Actor, Change, OfferStatus, RequestStatus};
 use kaamgar_domain::whatsapp::policy::window_open;
 use kaamgar_domain::worker::Availability;
 use kaamgar_store::{ContactRow, NewRequest, RequestRow};
@@ -96,7 +96,10 @@ impl BotService {
         if offers.iter().any(|o| o.worker_id == worker) {
             return self.offer_next(turn, r, None).await;
         }
-        match self.offer_to(turn, &r, worker).await? {
+        match self
+            .offer_to(turn, &r, worker, Actor::Citizen(&contact.key))
+            .await?
+        {
             Some(name) => {
                 let minutes = self.lead_minutes();
                 self.send_to(turn, contact, &notices::asked(lang, &name, minutes), None)
@@ -106,12 +109,14 @@ impl BotService {
         }
     }
 
-    /// Offers the request to one worker; `None` when they can no longer take leads.
+    /// Offers the request to one worker, as `by` (the citizen who picked them, or kaamgar asking the next one);
+    /// `None` when they can no longer take leads.
     async fn offer_to(
         &self,
         turn: &mut Turn,
         r: &RequestRow,
         worker: i64,
+        by: Actor<'_>,
     ) -> Result<Option<String>, BotError> {
         let Some(w) = turn.tx.worker(worker).await? else {
             return Ok(None);
@@ -133,7 +138,7 @@ impl BotService {
             .create_offer(r.id, worker, rank + 1, turn.now)
             .await?;
         let mut r = r.clone();
-        r.status = RequestStatus::Offered;
+        r.apply(by, Change::Offer, turn.now)?;
         turn.tx.save_request(&r, turn.now).await?;
         turn.tx
             .schedule(
@@ -183,7 +188,7 @@ impl BotService {
             queue = more.iter().map(|c| c.worker_id).collect();
         }
         for next in queue {
-            if let Some(name) = self.offer_to(turn, &r, next).await? {
+            if let Some(name) = self.offer_to(turn, &r, next, Actor::System).await? {
                 if let (Some(c), Some((prev, no_answer))) = (&citizen, &before) {
                     let msg = notices::next_asked(lang_of(c), prev, &name, *no_answer);
                     self.send_to(turn, c, &msg, None)?;
@@ -196,12 +201,12 @@ impl BotService {
         }
         // Offers made in the loop above would have returned; the ones read at the start are all there are.
         let any_declined = offers.iter().any(|o| o.status == OfferStatus::Declined);
-        r.status = if any_declined {
-            RequestStatus::Declined
+        let end = if any_declined {
+            Change::Decline
         } else {
-            RequestStatus::Expired
+            Change::Expire { note: None }
         };
-        r.closed_at = Some(turn.now);
+        r.apply(Actor::System, end, turn.now)?;
         turn.tx.save_request(&r, turn.now).await?;
         if let Some(c) = &citizen {
             let msg = notices::nobody_left(lang_of(c), &self.trades, &self.view(&r));
@@ -249,9 +254,10 @@ impl BotService {
             .set_offer(o.id, OfferStatus::Accepted, turn.now)
             .await?;
         self.withdraw_open_offers(turn, r.id).await?;
-        r.status = RequestStatus::Accepted;
-        r.worker_id = Some(o.worker_id);
-        r.accepted_at = Some(turn.now);
+        let accept = Change::Accept {
+            worker: o.worker_id,
+        };
+        r.apply(Actor::Worker(o.worker_id), accept, turn.now)?;
         turn.tx.save_request(&r, turn.now).await?;
         turn.tx
             .record_exchange(r.id, o.worker_id, &r.new.citizen, turn.now)

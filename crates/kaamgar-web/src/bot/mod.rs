@@ -63,6 +63,10 @@ pub enum BotError {
     Outbound(#[from] kaamgar_domain::whatsapp::outbound::OutboundError),
     #[error("stored event is not readable: {0}")]
     Payload(String),
+    /// A change the request's lifecycle refuses where the bot expected it to be allowed: a bug, so the event is
+    /// rolled back and retried, then set aside.
+    #[error(transparent)]
+    Lifecycle(#[from] kaamgar_domain::request::Refused),
 }
 
 pub struct BotService {
