@@ -84,115 +84,6 @@ struct Existing {
 }
 
 impl SqlStore {
-    pub(crate) async fn start_run(&self, file_name: &str, now: i64) -> Result<i64> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO import_runs (file_name, started_at, status) VALUES ($1, $2, 'running') RETURNING id",
-        )
-        .bind(file_name.chars().take(255).collect::<String>())
-        .bind(now)
-        .fetch_one(&self.write)
-        .await?;
-        Ok(id)
-    }
-
-    pub(crate) async fn end_run(
-        &self,
-        run: i64,
-        status: &str,
-        s: &ImportSummary,
-        now: i64,
-    ) -> Result<()> {
-        let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        sqlx::query(
-            "UPDATE import_runs SET finished_at = $1, status = $2, rows_total = $3, rows_inserted = $4, \
-             rows_updated = $5, rows_unchanged = $6, rows_rejected = $7, rows_empty = $8, rows_warned = $9 WHERE id = $10",
-        )
-        .bind(now)
-        .bind(status.to_string())
-        .bind(as_i64(s.rows))
-        .bind(as_i64(s.inserted))
-        .bind(as_i64(s.updated))
-        .bind(as_i64(s.unchanged))
-        .bind(as_i64(s.rejected))
-        .bind(as_i64(s.empty))
-        .bind(as_i64(s.warned))
-        .bind(run)
-        .execute(&self.write)
-        .await?;
-        Ok(())
-    }
-
-    pub(crate) async fn fetch_run(&self, run: i64) -> Result<ImportRunRecord> {
-        let r = sqlx::query(
-            "SELECT id, file_name, status, rows_total, rows_inserted, rows_updated, rows_unchanged, rows_rejected, \
-             rows_empty, rows_warned FROM import_runs WHERE id = $1",
-        )
-        .bind(run)
-        .fetch_optional(&self.read)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let n =
-            |c: &str| -> Result<u64> { Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0)) };
-        Ok(ImportRunRecord {
-            id: r.try_get("id")?,
-            file_name: r.try_get("file_name")?,
-            status: r.try_get("status")?,
-            summary: ImportSummary {
-                rows: n("rows_total")?,
-                inserted: n("rows_inserted")?,
-                updated: n("rows_updated")?,
-                unchanged: n("rows_unchanged")?,
-                rejected: n("rows_rejected")?,
-                warned: n("rows_warned")?,
-                empty: n("rows_empty")?,
-            },
-        })
-    }
-
-    pub(crate) async fn upsert_batch(
-        &self,
-        run: i64,
-        rows: &[BatchRow],
-        now: i64,
-    ) -> Result<BatchOutcome> {
-        let mut out = BatchOutcome::default();
-        // Repeats inside this batch: the first line wins.
-        let mut first_line: HashMap<String, u64> = HashMap::new();
-        let mut candidates: Vec<&BatchRow> = Vec::with_capacity(rows.len());
-        for r in rows {
-            let phone = r.worker.phone.e164();
-            if let Some(first) = first_line.get(&phone) {
-                out.skipped.push(duplicate(r.line, *first as i64));
-            } else {
-                first_line.insert(phone, r.line);
-                candidates.push(r);
-            }
-        }
-        if candidates.is_empty() {
-            return Ok(out);
-        }
-        let mut tx = self.write.begin().await?;
-        let seq = SqlStore::next_seq(&mut tx).await?;
-        let any_erased: Option<i64> = sqlx::query_scalar("SELECT 1 FROM erasures LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-        let statement_rows = match self.backend {
-            Backend::Sqlite => SQLITE_STATEMENT_ROWS,
-            Backend::Postgres => BATCH_ROWS,
-        };
-        for chunk in candidates.chunks(statement_rows) {
-            let ctx = BatchContext {
-                run,
-                now,
-                seq,
-                check_erasures: any_erased.is_some(),
-            };
-            self.write_chunk(&mut tx, &ctx, chunk, &mut out).await?;
-        }
-        tx.commit().await?;
-        Ok(out)
-    }
-
     /// Classifies one statement's worth of rows against what is stored and writes them.
     async fn write_chunk(
         &self,
@@ -502,4 +393,111 @@ async fn upsert(
         );
     }
     Ok(ids)
+}
+
+#[async_trait::async_trait]
+impl crate::ImportStore for SqlStore {
+    async fn begin_import(&self, file_name: &str, now: i64) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO import_runs (file_name, started_at, status) VALUES ($1, $2, 'running') RETURNING id",
+        )
+        .bind(file_name.chars().take(255).collect::<String>())
+        .bind(now)
+        .fetch_one(&self.write)
+        .await?;
+        Ok(id)
+    }
+
+    async fn import_batch(&self, run: i64, rows: &[BatchRow], now: i64) -> Result<BatchOutcome> {
+        let mut out = BatchOutcome::default();
+        // Repeats inside this batch: the first line wins.
+        let mut first_line: HashMap<String, u64> = HashMap::new();
+        let mut candidates: Vec<&BatchRow> = Vec::with_capacity(rows.len());
+        for r in rows {
+            let phone = r.worker.phone.e164();
+            if let Some(first) = first_line.get(&phone) {
+                out.skipped.push(duplicate(r.line, *first as i64));
+            } else {
+                first_line.insert(phone, r.line);
+                candidates.push(r);
+            }
+        }
+        if candidates.is_empty() {
+            return Ok(out);
+        }
+        let mut tx = self.write.begin().await?;
+        let seq = SqlStore::next_seq(&mut tx).await?;
+        let any_erased: Option<i64> = sqlx::query_scalar("SELECT 1 FROM erasures LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let statement_rows = match self.backend {
+            Backend::Sqlite => SQLITE_STATEMENT_ROWS,
+            Backend::Postgres => BATCH_ROWS,
+        };
+        for chunk in candidates.chunks(statement_rows) {
+            let ctx = BatchContext {
+                run,
+                now,
+                seq,
+                check_erasures: any_erased.is_some(),
+            };
+            self.write_chunk(&mut tx, &ctx, chunk, &mut out).await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn finish_import(
+        &self,
+        run: i64,
+        status: &str,
+        s: &ImportSummary,
+        now: i64,
+    ) -> Result<()> {
+        let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        sqlx::query(
+            "UPDATE import_runs SET finished_at = $1, status = $2, rows_total = $3, rows_inserted = $4, \
+             rows_updated = $5, rows_unchanged = $6, rows_rejected = $7, rows_empty = $8, rows_warned = $9 WHERE id = $10",
+        )
+        .bind(now)
+        .bind(status.to_string())
+        .bind(as_i64(s.rows))
+        .bind(as_i64(s.inserted))
+        .bind(as_i64(s.updated))
+        .bind(as_i64(s.unchanged))
+        .bind(as_i64(s.rejected))
+        .bind(as_i64(s.empty))
+        .bind(as_i64(s.warned))
+        .bind(run)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn import_run(&self, run: i64) -> Result<ImportRunRecord> {
+        let r = sqlx::query(
+            "SELECT id, file_name, status, rows_total, rows_inserted, rows_updated, rows_unchanged, rows_rejected, \
+             rows_empty, rows_warned FROM import_runs WHERE id = $1",
+        )
+        .bind(run)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let n =
+            |c: &str| -> Result<u64> { Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0)) };
+        Ok(ImportRunRecord {
+            id: r.try_get("id")?,
+            file_name: r.try_get("file_name")?,
+            status: r.try_get("status")?,
+            summary: ImportSummary {
+                rows: n("rows_total")?,
+                inserted: n("rows_inserted")?,
+                updated: n("rows_updated")?,
+                unchanged: n("rows_unchanged")?,
+                rejected: n("rows_rejected")?,
+                warned: n("rows_warned")?,
+                empty: n("rows_empty")?,
+            },
+        })
+    }
 }

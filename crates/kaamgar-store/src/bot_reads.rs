@@ -1,9 +1,9 @@
-//! Reads and small writes around the bot outside an event's transaction: abandoning an event that keeps
-//! failing, a contact's transcript (the web chat), and service requests for officials.
+//! `ConversationStore`: the transaction of one bot event, a contact's transcript (the web chat), service requests
+//! for officials, and the offers the matching index reads its fairness from.
 
 use crate::bot::{OfferRow, RequestRow, SqlBotTx, offer_from, request_from};
-use crate::{BotTx, Result, SqlStore, StoreError};
-use kaamgar_domain::request::RequestStatus;
+use crate::{BotTx, LeadRecord, Result, SqlStore, StoreError};
+use kaamgar_domain::request::{OfferStatus, RequestStatus};
 use sqlx::{AssertSqlSafe, Row};
 
 /// One line of a conversation: what the person sent (the stored inbound event) or what the bot sent (the Graph
@@ -26,8 +26,46 @@ pub struct RequestFilter {
     pub before: Option<i64>,
 }
 
-impl SqlStore {
-    pub(crate) async fn begin_bot_tx(&self) -> Result<Box<dyn BotTx>> {
+#[async_trait::async_trait]
+impl crate::ConversationStore for SqlStore {
+    async fn lead_history(&self, since: Option<i64>, memory: i64) -> Result<Vec<LeadRecord>> {
+        let since = match since {
+            Some(t) => t,
+            None => {
+                let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(offered_at) FROM offers")
+                    .fetch_one(&self.read)
+                    .await?;
+                match newest {
+                    Some(t) => t.saturating_sub(memory),
+                    None => return Ok(Vec::new()),
+                }
+            }
+        };
+        let rows = sqlx::query(
+            "SELECT id, worker_id, offered_at, status, answered_at FROM offers \
+             WHERE offered_at >= $1 OR answered_at >= $1 ORDER BY offered_at, id",
+        )
+        .bind(since)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                let answered: Option<i64> = r.try_get("answered_at")?;
+                let refused = [OfferStatus::Declined, OfferStatus::Expired]
+                    .iter()
+                    .any(|o| o.as_str() == status);
+                Ok(LeadRecord {
+                    offer_id: r.try_get("id")?,
+                    worker_id: r.try_get("worker_id")?,
+                    offered_at: r.try_get("offered_at")?,
+                    refused_at: answered.filter(|_| refused),
+                })
+            })
+            .collect()
+    }
+
+    async fn begin_bot(&self) -> Result<Box<dyn BotTx>> {
         let phone_key = self.phone_key()?.clone();
         let tx = self.write.begin().await?;
         Ok(Box::new(SqlBotTx {
@@ -37,21 +75,7 @@ impl SqlStore {
         }))
     }
 
-    /// Gives up on an event after repeated failures: it is kept with its error (for officials) and stops
-    /// blocking the contact's later messages.
-    pub(crate) async fn abandon(&self, id: i64, error: &str, now: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE inbox SET processed_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3",
-        )
-        .bind(now)
-        .bind(error)
-        .bind(id)
-        .execute(&self.write)
-        .await?;
-        Ok(())
-    }
-
-    pub(crate) async fn chat_lines(&self, contact: &str, limit: i64) -> Result<Vec<ChatLine>> {
+    async fn chat_lines(&self, contact: &str, limit: i64) -> Result<Vec<ChatLine>> {
         let rows = sqlx::query(
             "SELECT id, at, from_bot, payload FROM (\
              SELECT id, received_at AS at, 0 AS from_bot, payload FROM inbox WHERE contact = $1 AND kind = 'message' \
@@ -77,7 +101,7 @@ impl SqlStore {
         Ok(lines)
     }
 
-    pub(crate) async fn list_requests(
+    async fn list_requests(
         &self,
         f: &RequestFilter,
         after: i64,
@@ -114,7 +138,7 @@ impl SqlStore {
         rows.iter().map(request_from).collect()
     }
 
-    pub(crate) async fn request_with_offers(&self, id: i64) -> Result<(RequestRow, Vec<OfferRow>)> {
+    async fn request_with_offers(&self, id: i64) -> Result<(RequestRow, Vec<OfferRow>)> {
         let sql = format!(
             "SELECT {} FROM service_requests WHERE id = $1",
             crate::bot::REQUEST_COLUMNS

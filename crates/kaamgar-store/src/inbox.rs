@@ -34,8 +34,11 @@ pub struct IngestOutcome {
     pub fresh: Vec<bool>,
 }
 
-impl SqlStore {
-    pub(crate) async fn ingest(&self, events: &[NewInboxEvent], now: i64) -> Result<IngestOutcome> {
+impl SqlStore {}
+
+#[async_trait::async_trait]
+impl crate::InboxStore for SqlStore {
+    async fn ingest_inbound(&self, events: &[NewInboxEvent], now: i64) -> Result<IngestOutcome> {
         let mut out = IngestOutcome::default();
         let mut tx = self.write.begin().await?;
         for e in events {
@@ -63,7 +66,7 @@ impl SqlStore {
     }
 
     /// The oldest unprocessed event of each contact that has any, oldest first.
-    pub(crate) async fn pending(&self, limit: i64) -> Result<Vec<InboxEvent>> {
+    async fn pending_inbound(&self, limit: i64) -> Result<Vec<InboxEvent>> {
         let rows = sqlx::query(
             "SELECT id, kind, contact, payload, attempts FROM inbox i WHERE processed_at IS NULL AND id = \
              (SELECT MIN(id) FROM inbox j WHERE j.contact = i.contact AND j.processed_at IS NULL) \
@@ -85,7 +88,7 @@ impl SqlStore {
             .collect()
     }
 
-    pub(crate) async fn finish(&self, id: i64, error: Option<&str>, now: i64) -> Result<()> {
+    async fn finish_inbound(&self, id: i64, error: Option<&str>, now: i64) -> Result<()> {
         match error {
             None => {
                 sqlx::query(
@@ -106,6 +109,20 @@ impl SqlStore {
                 .await?;
             }
         }
+        Ok(())
+    }
+
+    /// Gives up on an event after repeated failures: it is kept with its error (for officials) and stops
+    /// blocking the contact's later messages.
+    async fn abandon_inbound(&self, id: i64, error: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE inbox SET processed_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3",
+        )
+        .bind(now)
+        .bind(error)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 }

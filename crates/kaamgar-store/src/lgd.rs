@@ -19,8 +19,41 @@ pub struct LgdData {
     pub blocks: Vec<(u32, u32, String)>,
 }
 
-impl SqlStore {
-    pub(crate) async fn write_lgd(&self, d: &LgdData) -> Result<()> {
+impl SqlStore {}
+
+fn to_u32(v: i64) -> u32 {
+    u32::try_from(v).unwrap_or(0)
+}
+
+async fn insert_all(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    table: &str,
+    rows: &[(u32, u32, String)],
+    three: bool,
+) -> Result<()> {
+    let cols = if three { 3 } else { 2 };
+    for chunk in rows.chunks(2000) {
+        let sql = format!(
+            "INSERT INTO {table} VALUES {}",
+            placeholders(backend, chunk.len(), cols, 0)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (code, parent, name) in chunk {
+            q = q.bind(i64::from(*code));
+            if three {
+                q = q.bind(i64::from(*parent));
+            }
+            q = q.bind(name.clone());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl crate::PlacesStore for SqlStore {
+    async fn replace_lgd(&self, d: &LgdData) -> Result<()> {
         let mut tx = self.write.begin().await?;
         for t in [
             "lgd_blocks",
@@ -72,7 +105,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn read_lgd(&self) -> Result<(Vec<LgdDistrict>, Vec<LgdBlock>)> {
+    async fn lgd(&self) -> Result<(Vec<LgdDistrict>, Vec<LgdBlock>)> {
         let rows = sqlx::query(
             "SELECT d.code AS code, d.name AS name, d.state_code AS state_code, s.name AS state_name \
              FROM lgd_districts d JOIN lgd_states s ON s.code = d.state_code ORDER BY d.code",
@@ -107,34 +140,4 @@ impl SqlStore {
         }
         Ok((districts, blocks))
     }
-}
-
-fn to_u32(v: i64) -> u32 {
-    u32::try_from(v).unwrap_or(0)
-}
-
-async fn insert_all(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    backend: Backend,
-    table: &str,
-    rows: &[(u32, u32, String)],
-    three: bool,
-) -> Result<()> {
-    let cols = if three { 3 } else { 2 };
-    for chunk in rows.chunks(2000) {
-        let sql = format!(
-            "INSERT INTO {table} VALUES {}",
-            placeholders(backend, chunk.len(), cols, 0)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (code, parent, name) in chunk {
-            q = q.bind(i64::from(*code));
-            if three {
-                q = q.bind(i64::from(*parent));
-            }
-            q = q.bind(name.clone());
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
 }

@@ -14,6 +14,14 @@ mod lgd;
 mod outbox;
 mod rows;
 pub mod scratch;
+
+/// Every store trait, for code that calls the store through the concrete `SqlStore` (tests, benchmarks).
+pub mod prelude {
+    pub use crate::{
+        AccountStore, ConversationStore, DashboardStore, ImportStore, InboxStore, JobStore,
+        OutboxStore, PlacesStore, RegistryStore, Store,
+    };
+}
 mod sql;
 mod workers;
 
@@ -171,12 +179,31 @@ pub struct ImportRunRecord {
     pub summary: ImportSummary,
 }
 
+/// The whole store: every capability's narrow trait, and what belongs to the database as a whole. Code that needs
+/// one capability can take that trait alone.
 #[async_trait]
-pub trait Store: AccountStore + DashboardStore + JobStore + Send + Sync + std::fmt::Debug {
+pub trait Store:
+    RegistryStore
+    + ImportStore
+    + InboxStore
+    + OutboxStore
+    + ConversationStore
+    + PlacesStore
+    + AccountStore
+    + DashboardStore
+    + JobStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+{
     fn backend(&self) -> Backend;
     async fn migrate(&self) -> Result<()>;
     async fn ping(&self) -> Result<()>;
+}
 
+/// The worker registry: single workers, lists, removal and erasure, and the change feed read models follow.
+#[async_trait]
+pub trait RegistryStore: Send + Sync {
     async fn create_worker(&self, w: &NewWorker, now: i64) -> Result<Worker>;
     /// Creates a worker and writes its audit row (target `worker:{id}`) in one transaction.
     async fn create_worker_audited(
@@ -211,10 +238,11 @@ pub trait Store: AccountStore + DashboardStore + JobStore + Send + Sync + std::f
     async fn changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<WorkerChange>>;
     /// The same feed with only what the matching index needs (much cheaper to read).
     async fn match_changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<MatchRow>>;
-    /// Offers made or answered at `since` or later (offer time, then id), for the matching index's fairness.
-    /// `None` reads the last `memory` seconds before the newest offer: what an index built at start needs.
-    async fn lead_history(&self, since: Option<i64>, memory: i64) -> Result<Vec<LeadRecord>>;
+}
 
+/// Bulk imports of skill-mapping lists.
+#[async_trait]
+pub trait ImportStore: Send + Sync {
     async fn begin_import(&self, file_name: &str, now: i64) -> Result<i64>;
     /// Upserts one batch of list rows by phone in one transaction.
     async fn import_batch(&self, run: i64, rows: &[BatchRow], now: i64) -> Result<BatchOutcome>;
@@ -226,14 +254,24 @@ pub trait Store: AccountStore + DashboardStore + JobStore + Send + Sync + std::f
         now: i64,
     ) -> Result<()>;
     async fn import_run(&self, run: i64) -> Result<ImportRunRecord>;
+}
 
+/// The WhatsApp inbox: events stored once each before Meta gets its 200, handed out in order per contact.
+#[async_trait]
+pub trait InboxStore: Send + Sync {
     /// Stores inbound WhatsApp events in one transaction, once each: a redelivered event is counted, not stored.
     async fn ingest_inbound(&self, events: &[NewInboxEvent], now: i64) -> Result<IngestOutcome>;
     /// The next unprocessed event of each contact, oldest first.
     async fn pending_inbound(&self, limit: i64) -> Result<Vec<InboxEvent>>;
     /// Marks an event processed, or records a failed attempt with its error (it stays pending).
     async fn finish_inbound(&self, id: i64, error: Option<&str>, now: i64) -> Result<()>;
+    /// Stops retrying an event that keeps failing; it is kept with its error.
+    async fn abandon_inbound(&self, id: i64, error: &str, now: i64) -> Result<()>;
+}
 
+/// The outbox: messages queued with the change that caused them, claimed by senders, and their fate.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
     /// Queues messages to send, in one transaction; returns their ids.
     async fn enqueue_outbound(&self, msgs: &[NewOutbound], now: i64) -> Result<Vec<i64>>;
     /// Takes up to `limit` due messages for sending (no two senders get the same one), oldest first.
@@ -262,11 +300,13 @@ pub trait Store: AccountStore + DashboardStore + JobStore + Send + Sync + std::f
     /// Puts messages claimed before `claimed_before` and never finished (a sender died) back in the queue.
     async fn requeue_stuck_outbound(&self, claimed_before: i64) -> Result<u64>;
     async fn outbound(&self, id: i64) -> Result<OutboundRecord>;
+}
 
+/// Conversations: the bot's transaction per event, transcripts, service requests and their offers.
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
     /// Starts the transaction that handles one bot event.
     async fn begin_bot(&self) -> Result<Box<dyn BotTx>>;
-    /// Stops retrying an event that keeps failing; it is kept with its error.
-    async fn abandon_inbound(&self, id: i64, error: &str, now: i64) -> Result<()>;
     /// The last `limit` lines of a contact's conversation, oldest first.
     async fn chat_lines(&self, contact: &str, limit: i64) -> Result<Vec<ChatLine>>;
     async fn list_requests(
@@ -276,7 +316,14 @@ pub trait Store: AccountStore + DashboardStore + JobStore + Send + Sync + std::f
         limit: i64,
     ) -> Result<Vec<RequestRow>>;
     async fn request_with_offers(&self, id: i64) -> Result<(RequestRow, Vec<OfferRow>)>;
+    /// Offers made or answered at `since` or later (offer time, then id), for the matching index's fairness.
+    /// `None` reads the last `memory` seconds before the newest offer: what an index built at start needs.
+    async fn lead_history(&self, since: Option<i64>, memory: i64) -> Result<Vec<LeadRecord>>;
+}
 
+/// Reference data about places: the LGD codes of districts and blocks.
+#[async_trait]
+pub trait PlacesStore: Send + Sync {
     async fn replace_lgd(&self, data: &lgd::LgdData) -> Result<()>;
     async fn lgd(&self) -> Result<(Vec<LgdDistrict>, Vec<LgdBlock>)>;
 }

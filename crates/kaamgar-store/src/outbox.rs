@@ -48,8 +48,36 @@ pub struct OutboundRecord {
     pub error: Option<String>,
 }
 
-impl SqlStore {
-    pub(crate) async fn enqueue(&self, msgs: &[NewOutbound], now: i64) -> Result<Vec<i64>> {
+impl SqlStore {}
+
+/// Meta's error for a free-form message outside the 24-hour customer-service window.
+pub const WINDOW_CLOSED: i64 = 131047;
+
+/// Queues one message inside a caller's transaction.
+pub(crate) async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    m: &NewOutbound,
+    now: i64,
+) -> Result<i64> {
+    let state = if m.is_local() { "local" } else { "queued" };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO outbox (contact, phone_number_id, request, fallback, state, next_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(&m.contact)
+    .bind(&m.phone_number_id)
+    .bind(&m.request)
+    .bind(&m.fallback)
+    .bind(state)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+#[async_trait::async_trait]
+impl crate::OutboxStore for SqlStore {
+    async fn enqueue_outbound(&self, msgs: &[NewOutbound], now: i64) -> Result<Vec<i64>> {
         let mut tx = self.write.begin().await?;
         let mut ids = Vec::with_capacity(msgs.len());
         for m in msgs {
@@ -59,20 +87,7 @@ impl SqlStore {
         Ok(ids)
     }
 
-    /// Sends the fallback template instead (the window was closed); false when there is none.
-    pub(crate) async fn use_fallback(&self, id: i64, now: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE outbox SET request = fallback, fallback = NULL, state = 'queued', next_at = $1, wamid = NULL, \
-             delivery = NULL WHERE id = $2 AND fallback IS NOT NULL",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&self.write)
-        .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    pub(crate) async fn claim(&self, limit: i64, now: i64) -> Result<Vec<OutboundJob>> {
+    async fn claim_outbound(&self, limit: i64, now: i64) -> Result<Vec<OutboundJob>> {
         let lock = match self.backend() {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
@@ -105,7 +120,7 @@ impl SqlStore {
         Ok(jobs)
     }
 
-    pub(crate) async fn sent(&self, id: i64, wamid: &str, now: i64) -> Result<()> {
+    async fn outbound_sent(&self, id: i64, wamid: &str, now: i64) -> Result<()> {
         sqlx::query("UPDATE outbox SET state = 'sent', sent_at = $1, wamid = $2 WHERE id = $3")
             .bind(now)
             .bind(wamid)
@@ -115,7 +130,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn retry(
+    async fn outbound_retry(
         &self,
         id: i64,
         next_at: i64,
@@ -134,7 +149,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn failed(&self, id: i64, code: Option<i64>, error: &str) -> Result<()> {
+    async fn outbound_failed(&self, id: i64, code: Option<i64>, error: &str) -> Result<()> {
         sqlx::query(
             "UPDATE outbox SET state = 'failed', error_code = $1, error = $2 WHERE id = $3",
         )
@@ -146,7 +161,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn delivery(
+    async fn outbound_delivery(
         &self,
         wamid: &str,
         status: &str,
@@ -183,7 +198,20 @@ impl SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    pub(crate) async fn requeue(&self, claimed_before: i64) -> Result<u64> {
+    /// Sends the fallback template instead (the window was closed); false when there is none.
+    async fn outbound_use_fallback(&self, id: i64, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET request = fallback, fallback = NULL, state = 'queued', next_at = $1, wamid = NULL, \
+             delivery = NULL WHERE id = $2 AND fallback IS NOT NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn requeue_stuck_outbound(&self, claimed_before: i64) -> Result<u64> {
         let done = sqlx::query(
             "UPDATE outbox SET state = 'queued', next_at = claimed_at WHERE state = 'sending' AND claimed_at < $1",
         )
@@ -193,7 +221,7 @@ impl SqlStore {
         Ok(done.rows_affected())
     }
 
-    pub(crate) async fn outbound_record(&self, id: i64) -> Result<OutboundRecord> {
+    async fn outbound(&self, id: i64) -> Result<OutboundRecord> {
         let r = sqlx::query(
             "SELECT id, state, attempts, wamid, delivery, error_code, error FROM outbox WHERE id = $1",
         )
@@ -211,29 +239,4 @@ impl SqlStore {
             error: r.try_get("error")?,
         })
     }
-}
-
-/// Meta's error for a free-form message outside the 24-hour customer-service window.
-pub const WINDOW_CLOSED: i64 = 131047;
-
-/// Queues one message inside a caller's transaction.
-pub(crate) async fn insert(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    m: &NewOutbound,
-    now: i64,
-) -> Result<i64> {
-    let state = if m.is_local() { "local" } else { "queued" };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO outbox (contact, phone_number_id, request, fallback, state, next_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-    )
-    .bind(&m.contact)
-    .bind(&m.phone_number_id)
-    .bind(&m.request)
-    .bind(&m.fallback)
-    .bind(state)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(id)
 }

@@ -6,9 +6,10 @@ use crate::rows::{
     DATA_COLUMNS, SELECT_WORKER, bind_data, content_hash, placeholders, worker_from_row,
 };
 use crate::{
-    Backend, ChangeCursor, MatchRow, Page, Result, SqlStore, StoreError, WorkerChange, WorkerFilter,
+    Backend, ChangeCursor, MatchRow, Page, RegistryStore, Result, SqlStore, StoreError,
+    WorkerChange, WorkerFilter,
 };
-use kaamgar_domain::worker::{NewWorker, Worker};
+use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 /// Constraint names are part of the schema contract (both migration folders use them); errors are mapped on the
@@ -58,26 +59,7 @@ impl SqlStore {
             crate::accounts::insert_audit(&mut *tx, &a).await?;
         }
         tx.commit().await?;
-        self.fetch_worker(id).await
-    }
-
-    pub(crate) async fn fetch_worker(&self, id: i64) -> Result<Worker> {
-        let sql = format!("{SELECT_WORKER} WHERE id = $1 AND deleted_at IS NULL");
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref()
-            .map(worker_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
-    }
-
-    pub(crate) async fn replace_worker(&self, id: i64, w: &NewWorker, now: i64) -> Result<Worker> {
-        let mut tx = self.write.begin().await?;
-        self.replace_in(&mut tx, id, w, now).await?;
-        tx.commit().await?;
-        self.fetch_worker(id).await
+        self.get_worker(id).await
     }
 
     async fn replace_in(
@@ -113,31 +95,6 @@ impl SqlStore {
         Ok(())
     }
 
-    /// A change an official makes to one worker, written in one transaction with its audit row: the change and
-    /// its record land together or not at all.
-    pub(crate) async fn audited(
-        &self,
-        id: i64,
-        change: &crate::WorkerWrite<'_>,
-        now: i64,
-        audit: &crate::AuditEntry,
-    ) -> Result<()> {
-        use crate::WorkerWrite as W;
-        let mut tx = self.write.begin().await?;
-        match change {
-            W::Replace(w) => self.replace_in(&mut tx, id, w, now).await?,
-            W::Verified(v) => update_live_in(&mut tx, id, "verified", i64::from(*v), now).await?,
-            W::Availability(a) => {
-                update_live_in(&mut tx, id, "availability", a.as_str().to_string(), now).await?
-            }
-            W::Remove => update_live_in(&mut tx, id, "deleted_at", now, now).await?,
-            W::Erase { reason } => self.erase_in(&mut tx, id, reason, now).await?,
-        }
-        crate::accounts::insert_audit(&mut *tx, audit).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Sets one column of a live worker (availability, verification) and raises the change sequence.
     pub(crate) async fn set_column<T>(
         &self,
@@ -150,11 +107,7 @@ impl SqlStore {
         T: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Send + 'static,
     {
         self.update_live(id, column, value, now).await?;
-        self.fetch_worker(id).await
-    }
-
-    pub(crate) async fn soft_delete(&self, id: i64, now: i64) -> Result<()> {
-        self.update_live(id, "deleted_at", now, now).await
+        self.get_worker(id).await
     }
 
     /// Updates one column of a worker that is not removed, in its own transaction with a new change sequence.
@@ -164,13 +117,6 @@ impl SqlStore {
     {
         let mut tx = self.write.begin().await?;
         update_live_in(&mut tx, id, column, value, now).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub(crate) async fn erase(&self, id: i64, reason: &str, now: i64) -> Result<()> {
-        let mut tx = self.write.begin().await?;
-        self.erase_in(&mut tx, id, reason, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -214,26 +160,6 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn list(&self, f: &WorkerFilter, page: Page) -> Result<Vec<Worker>> {
-        let (cond, binds) = filter_sql(self.backend, f, 1);
-        let n = binds.len();
-        let sql = format!(
-            "{SELECT_WORKER} WHERE {cond} AND id > ${} ORDER BY id LIMIT ${}",
-            n + 1,
-            n + 2
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for b in binds {
-            q = q.bind(b);
-        }
-        let rows = q
-            .bind(page.after)
-            .bind(page.limit)
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter().map(worker_from_row).collect()
-    }
-
     /// Workers matching the filter; with `cap`, counting stops after `cap + 1` (a list page only needs to say
     /// "more than 10,000", and counting a whole registry costs a full scan).
     pub(crate) async fn count(&self, f: &WorkerFilter, cap: Option<i64>) -> Result<i64> {
@@ -250,79 +176,6 @@ impl SqlStore {
             q = q.bind(b);
         }
         Ok(q.fetch_one(&self.read).await?.try_get("n")?)
-    }
-
-    pub(crate) async fn changes(
-        &self,
-        after: ChangeCursor,
-        limit: i64,
-    ) -> Result<Vec<WorkerChange>> {
-        // `seq >= $1` keeps the seq index usable; the rest skips what the cursor has already passed.
-        let sql = SELECT_WORKER.replace(
-            "FROM workers",
-            "FROM workers WHERE seq >= $1 AND (seq > $1 OR id > $2) ORDER BY seq, id LIMIT $3",
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(after.seq)
-            .bind(after.id)
-            .bind(limit)
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let id: i64 = r.try_get("id")?;
-                let seq: i64 = r.try_get("seq")?;
-                let deleted: Option<i64> = r.try_get("deleted_at")?;
-                let worker = if deleted.is_some() {
-                    None
-                } else {
-                    Some(worker_from_row(r)?)
-                };
-                Ok(WorkerChange { id, seq, worker })
-            })
-            .collect()
-    }
-}
-
-impl SqlStore {
-    pub(crate) async fn match_changes(
-        &self,
-        after: ChangeCursor,
-        limit: i64,
-    ) -> Result<Vec<MatchRow>> {
-        let rows = sqlx::query(
-            "SELECT id, seq, deleted_at, trade, other_trades, lat, lon, availability, verified, rating_sum, \
-             rating_count, experience_years FROM workers WHERE seq >= $1 AND (seq > $1 OR id > $2) \
-             ORDER BY seq, id LIMIT $3",
-        )
-        .bind(after.seq)
-        .bind(after.id)
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let deleted: Option<i64> = r.try_get("deleted_at")?;
-                let availability: String = r.try_get("availability")?;
-                let verified: i64 = r.try_get("verified")?;
-                let experience: Option<i64> = r.try_get("experience_years")?;
-                Ok(MatchRow {
-                    id: r.try_get("id")?,
-                    seq: r.try_get("seq")?,
-                    removed: deleted.is_some(),
-                    trade: r.try_get("trade")?,
-                    other_trades: crate::rows::list(r.try_get("other_trades")?),
-                    lat: r.try_get("lat")?,
-                    lon: r.try_get("lon")?,
-                    available: availability
-                        == kaamgar_domain::worker::Availability::Available.as_str(),
-                    verified: verified != 0,
-                    rating_sum: r.try_get("rating_sum")?,
-                    rating_count: r.try_get("rating_count")?,
-                    experience_years: experience.and_then(|x| u8::try_from(x).ok()),
-                })
-            })
-            .collect()
     }
 }
 
@@ -508,4 +361,175 @@ where
         return Err(StoreError::NotFound);
     }
     Ok(())
+}
+
+#[async_trait::async_trait]
+impl RegistryStore for SqlStore {
+    async fn create_worker(&self, w: &NewWorker, now: i64) -> Result<Worker> {
+        self.insert_worker(w, now, None).await
+    }
+    async fn create_worker_audited(
+        &self,
+        w: &NewWorker,
+        now: i64,
+        audit: &crate::AuditEntry,
+    ) -> Result<Worker> {
+        self.insert_worker(w, now, Some(audit)).await
+    }
+    async fn set_availability(&self, id: i64, a: Availability, now: i64) -> Result<Worker> {
+        self.set_column(id, "availability", a.as_str().to_string(), now)
+            .await
+    }
+    async fn set_verified(&self, id: i64, verified: bool, now: i64) -> Result<Worker> {
+        self.set_column(id, "verified", i64::from(verified), now)
+            .await
+    }
+    async fn count_workers(&self, filter: &WorkerFilter) -> Result<i64> {
+        self.count(filter, None).await
+    }
+    async fn current_seq(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM change_seq WHERE id = 1")
+                .fetch_one(&self.read)
+                .await?,
+        )
+    }
+
+    async fn get_worker(&self, id: i64) -> Result<Worker> {
+        let sql = format!("{SELECT_WORKER} WHERE id = $1 AND deleted_at IS NULL");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref()
+            .map(worker_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn update_worker(&self, id: i64, w: &NewWorker, now: i64) -> Result<Worker> {
+        let mut tx = self.write.begin().await?;
+        self.replace_in(&mut tx, id, w, now).await?;
+        tx.commit().await?;
+        self.get_worker(id).await
+    }
+
+    async fn remove_worker(&self, id: i64, now: i64) -> Result<()> {
+        self.update_live(id, "deleted_at", now, now).await
+    }
+
+    async fn erase_worker(&self, id: i64, reason: &str, now: i64) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        self.erase_in(&mut tx, id, reason, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A change an official makes to one worker, written in one transaction with its audit row: the change and
+    /// its record land together or not at all.
+    async fn change_worker_audited(
+        &self,
+        id: i64,
+        change: &crate::WorkerWrite<'_>,
+        now: i64,
+        audit: &crate::AuditEntry,
+    ) -> Result<()> {
+        use crate::WorkerWrite as W;
+        let mut tx = self.write.begin().await?;
+        match change {
+            W::Replace(w) => self.replace_in(&mut tx, id, w, now).await?,
+            W::Verified(v) => update_live_in(&mut tx, id, "verified", i64::from(*v), now).await?,
+            W::Availability(a) => {
+                update_live_in(&mut tx, id, "availability", a.as_str().to_string(), now).await?
+            }
+            W::Remove => update_live_in(&mut tx, id, "deleted_at", now, now).await?,
+            W::Erase { reason } => self.erase_in(&mut tx, id, reason, now).await?,
+        }
+        crate::accounts::insert_audit(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_workers(&self, f: &WorkerFilter, page: Page) -> Result<Vec<Worker>> {
+        let (cond, binds) = filter_sql(self.backend, f, 1);
+        let n = binds.len();
+        let sql = format!(
+            "{SELECT_WORKER} WHERE {cond} AND id > ${} ORDER BY id LIMIT ${}",
+            n + 1,
+            n + 2
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q
+            .bind(page.after)
+            .bind(page.limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(worker_from_row).collect()
+    }
+
+    async fn changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<WorkerChange>> {
+        // `seq >= $1` keeps the seq index usable; the rest skips what the cursor has already passed.
+        let sql = SELECT_WORKER.replace(
+            "FROM workers",
+            "FROM workers WHERE seq >= $1 AND (seq > $1 OR id > $2) ORDER BY seq, id LIMIT $3",
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(after.seq)
+            .bind(after.id)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                let seq: i64 = r.try_get("seq")?;
+                let deleted: Option<i64> = r.try_get("deleted_at")?;
+                let worker = if deleted.is_some() {
+                    None
+                } else {
+                    Some(worker_from_row(r)?)
+                };
+                Ok(WorkerChange { id, seq, worker })
+            })
+            .collect()
+    }
+
+    async fn match_changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<MatchRow>> {
+        let rows = sqlx::query(
+            "SELECT id, seq, deleted_at, trade, other_trades, lat, lon, availability, verified, rating_sum, \
+             rating_count, experience_years FROM workers WHERE seq >= $1 AND (seq > $1 OR id > $2) \
+             ORDER BY seq, id LIMIT $3",
+        )
+        .bind(after.seq)
+        .bind(after.id)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let deleted: Option<i64> = r.try_get("deleted_at")?;
+                let availability: String = r.try_get("availability")?;
+                let verified: i64 = r.try_get("verified")?;
+                let experience: Option<i64> = r.try_get("experience_years")?;
+                Ok(MatchRow {
+                    id: r.try_get("id")?,
+                    seq: r.try_get("seq")?,
+                    removed: deleted.is_some(),
+                    trade: r.try_get("trade")?,
+                    other_trades: crate::rows::list(r.try_get("other_trades")?),
+                    lat: r.try_get("lat")?,
+                    lon: r.try_get("lon")?,
+                    available: availability
+                        == kaamgar_domain::worker::Availability::Available.as_str(),
+                    verified: verified != 0,
+                    rating_sum: r.try_get("rating_sum")?,
+                    rating_count: r.try_get("rating_count")?,
+                    experience_years: experience.and_then(|x| u8::try_from(x).ok()),
+                })
+            })
+            .collect()
+    }
 }

@@ -8,6 +8,7 @@ use crate::{
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use kaamgar_store::Store;
+use kaamgar_store::prelude::*;
 use std::io::Write;
 use std::path::PathBuf;
 

@@ -6,7 +6,8 @@ use crate::demo::Rng;
 use anyhow::Result;
 use kaamgar_domain::access::Scope;
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
-use kaamgar_store::{AccountStore, NewRequest, NewUser, Page, Store, StoreError, WorkerFilter};
+use kaamgar_store::prelude::*;
+use kaamgar_store::{NewRequest, NewUser, Page, StoreError, WorkerFilter};
 use kaamgar_web::dashboard::secret::new_token;
 
 /// Trades people ask for most, with weights.

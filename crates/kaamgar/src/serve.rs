@@ -9,6 +9,7 @@ use crate::importer::ApiImporter;
 use anyhow::{Context, Result, bail};
 use kaamgar_domain::conversation::notices::Templates;
 use kaamgar_domain::worker::ConsentMethod;
+use kaamgar_store::prelude::*;
 use kaamgar_store::{Store, WorkerFilter};
 use kaamgar_web::bot::{BotConfig, BotService};
 use kaamgar_web::matching::Matcher;

@@ -51,7 +51,9 @@ pub async fn lgd_if_present(cfg: &crate::config::Config) -> (Vec<LgdDistrict>, V
     let Ok(store) = kaamgar_store::SqlStore::connect(url).await else {
         return (Vec::new(), Vec::new());
     };
-    let lgd = kaamgar_store::Store::lgd(&store).await.unwrap_or_default();
+    let lgd = kaamgar_store::PlacesStore::lgd(&store)
+        .await
+        .unwrap_or_default();
     store.close().await;
     lgd
 }

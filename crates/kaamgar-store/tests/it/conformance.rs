@@ -5,7 +5,8 @@ use crate::common;
 
 use common::{backends, cleanup, worker};
 use kaamgar_domain::worker::Availability;
-use kaamgar_store::{BatchRow, ChangeCursor, LgdData, Page, Store, StoreError, WorkerFilter};
+use kaamgar_store::prelude::*;
+use kaamgar_store::{BatchRow, ChangeCursor, LgdData, Page, StoreError, WorkerFilter};
 
 #[tokio::test]
 async fn a_created_worker_reads_back_unchanged_and_a_second_one_with_the_same_phone_is_refused() {

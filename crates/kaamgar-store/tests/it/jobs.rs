@@ -6,7 +6,7 @@ use crate::common;
 
 use common::{backends, backends_at, cleanup};
 use kaamgar_domain::jobs::{Job, JobKind};
-use kaamgar_store::{JobStore, Store};
+use kaamgar_store::prelude::*;
 
 fn follow_up(request: i64) -> Job {
     Job::new(JobKind::FollowUp, request)

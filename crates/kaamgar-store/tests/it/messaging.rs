@@ -4,7 +4,8 @@
 use crate::common;
 
 use common::{backends, cleanup};
-use kaamgar_store::{NewInboxEvent, NewOutbound, Store};
+use kaamgar_store::prelude::*;
+use kaamgar_store::{NewInboxEvent, NewOutbound};
 
 #[tokio::test]
 async fn inbound_events_are_stored_once_and_handed_out_in_order_per_contact() {

@@ -6,7 +6,8 @@ use crate::dash_support;
 
 use axum::http::StatusCode;
 use dash_support::{Dash, PASSWORD, location, setup};
-use kaamgar_store::{NewRequest, Store};
+use kaamgar_store::NewRequest;
+use kaamgar_store::prelude::*;
 
 async fn each(f: impl AsyncFn(&Dash, &dyn Store)) {
     for t in common::apps().await {

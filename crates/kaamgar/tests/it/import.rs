@@ -6,7 +6,8 @@ mod warnings;
 
 use common::{HINDI_HEADER, apps, csv, import_bytes, sqlite_app};
 use kaamgar::import::ImportError;
-use kaamgar_store::{ChangeCursor, Page, Store, WorkerFilter};
+use kaamgar_store::prelude::*;
+use kaamgar_store::{ChangeCursor, Page, WorkerFilter};
 
 #[tokio::test]
 async fn a_hindi_list_is_imported_and_its_bad_rows_are_reported_with_line_column_and_reason() {

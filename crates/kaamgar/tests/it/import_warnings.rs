@@ -2,6 +2,7 @@
 //! stay in the service area, the report speaks Hindi and English, and a workbook bomb is refused.
 
 use super::*;
+use kaamgar_store::prelude::*;
 
 /// A row of a fuller Hindi list: name, mobile, age, experience, skill, village, block, district.
 const FULL_HEADER: [&str; 8] = [

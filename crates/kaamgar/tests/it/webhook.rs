@@ -2,12 +2,12 @@
 //! kind of bad request refused with nothing stored — on SQLite and (when configured) PostgreSQL.
 
 use crate::common;
+use kaamgar_store::prelude::*;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{call, get};
 use hmac::{Hmac, Mac};
-use kaamgar_store::Store;
 use kaamgar_web::WhatsAppSecrets;
 use sha2::Sha256;
 use std::sync::Arc;
