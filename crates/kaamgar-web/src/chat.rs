@@ -210,8 +210,8 @@ pub async fn send(
         body,
         context_id: None,
     });
-    let row =
-        crate::inbox_writer::row(&event, &key).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let row = kaamgar_app::conversation::inbox_row(&event, &key)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     state
         .inbox
         .write(vec![row], now)

@@ -154,7 +154,7 @@ pub async fn api_caller(
 ) -> Result<ApiScope, ApiError> {
     let given = bearer(headers).ok_or(ApiError::Unauthorized)?;
     if given.starts_with("kg_") {
-        let digest = crate::dashboard::secret::token_digest(given);
+        let digest = kaamgar_app::accounts::token_digest(given);
         let user = state
             .store
             .api_token_user(&digest, state.clock.now())
@@ -238,13 +238,7 @@ pub async fn require_token(
     next.run(req).await
 }
 
-/// Compares without an early exit, so response time does not reveal how much of a token matched.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub(crate) use kaamgar_app::accounts::constant_time_eq;
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,6 @@
 
 use crate::extract::ApiScope;
 use crate::{ApiError, AppState};
-use async_trait::async_trait;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -14,82 +13,14 @@ use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kaamgar_domain::access::Scope;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The list import use case, implemented where the file readers live.
-#[async_trait]
-pub trait ListImporter: Send + Sync {
-    async fn import(&self, req: ImportRequest) -> Result<ImportResult, ImportFailure>;
-}
-
-/// One uploaded list to import.
-#[derive(Debug)]
-pub struct ImportRequest {
-    pub file_name: String,
-    pub body: Bytes,
-    /// Rows placed outside this jurisdiction are rejected.
-    pub only: Option<Scope>,
-    /// Updated while the import runs (for the dashboard's progress bar).
-    pub progress: Arc<ImportProgress>,
-}
-
-/// Progress of an import: units done and total (bytes for CSV, rows for XLSX).
-#[derive(Debug, Default)]
-pub struct ImportProgress {
-    pub done: AtomicU64,
-    pub total: AtomicU64,
-}
-
-impl ImportProgress {
-    /// Percent done, 0–100.
-    pub fn percent(&self) -> u8 {
-        let total = self.total.load(Ordering::Relaxed);
-        let done = self.done.load(Ordering::Relaxed).min(total);
-        (done * 100).checked_div(total).map_or(0, |p| p as u8)
-    }
-}
-
-#[derive(Debug)]
-pub enum ImportFailure {
-    /// The file cannot be imported as a whole; nothing was written.
-    Rejected(String),
-    Internal(String),
-}
-
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
-pub struct ImportCounts {
-    pub rows: u64,
-    pub inserted: u64,
-    pub updated: u64,
-    pub unchanged: u64,
-    pub rejected: u64,
-    /// Rows imported with a warning (a doubtful value kept or left empty); the report lists each.
-    pub warned: u64,
-    pub empty: u64,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SkippedSheet {
-    pub sheet: String,
-    pub note: String,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ImportResult {
-    pub run: i64,
-    pub summary: ImportCounts,
-    pub unrecognised_columns: Vec<String>,
-    pub skipped_sheets: Vec<SkippedSheet>,
-    /// The first rejected rows (sheet, line, column, value, code, reason).
-    #[schema(value_type = Vec<Object>)]
-    pub errors: Vec<serde_json::Value>,
-    /// All rejected cells and rows, of which `errors` shows the first.
-    pub errors_total: u64,
-    #[serde(skip)]
-    pub report_csv: Option<Vec<u8>>,
-}
+pub use kaamgar_app::imports::{
+    ImportCounts, ImportFailure, ImportProgress, ImportRequest, ImportResult, ListImporter,
+    SkippedSheet,
+};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -146,7 +77,7 @@ pub async fn upload(
             .await?;
     let req = ImportRequest {
         file_name: name,
-        body,
+        body: body.into(),
         only: (caller.scope != Scope::All).then(|| caller.scope.clone()),
         progress: Arc::default(),
     };

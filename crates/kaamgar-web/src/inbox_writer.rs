@@ -3,20 +3,9 @@
 //! after the transaction holding its events has committed; if it fails, every request in it gets an error and
 //! Meta delivers them again.
 
-use kaamgar_domain::whatsapp::InboundEvent;
 use kaamgar_store::{NewInboxEvent, Store};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
-
-/// The inbox row for an event of `contact` (the webhook's contact key, or a web chat or terminal key).
-pub fn row(event: &InboundEvent, contact: &str) -> Result<NewInboxEvent, serde_json::Error> {
-    Ok(NewInboxEvent {
-        key: event.dedupe_key(),
-        kind: event.kind().into(),
-        contact: contact.to_string(),
-        payload: serde_json::to_string(event)?,
-    })
-}
 
 /// Requests combined into one transaction at most.
 const GROUP: usize = 256;

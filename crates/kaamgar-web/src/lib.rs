@@ -1,7 +1,6 @@
 //! kaamgar's HTTP surface: the JSON API under `/api/v1` (with its OpenAPI document), health and metrics.
 //! Handlers are thin: they parse, call the store or a use case, and render.
 
-pub mod bot;
 mod chat;
 pub mod dashboard;
 mod error;
@@ -9,7 +8,7 @@ mod extract;
 mod health;
 mod imports;
 pub mod inbox_writer;
-pub mod matching;
+mod matching;
 mod openapi;
 mod reference;
 mod requests;
@@ -32,6 +31,7 @@ pub use imports::{
     ImportCounts, ImportFailure, ImportProgress, ImportRequest, ImportResult, ListImporter,
     SkippedSheet,
 };
+pub use kaamgar_app::{Clock, ManualClock, SystemClock};
 pub use router::router;
 pub use whatsapp::{MAX_WEBHOOK_BYTES, signature_matches};
 
@@ -44,7 +44,7 @@ pub struct AppState {
     /// Reads what people write (messages, place names).
     pub understander: Arc<Understander>,
     /// The matching index, kept fresh from the registry.
-    pub matcher: Arc<matching::Matcher>,
+    pub matcher: Arc<kaamgar_app::matching::Matcher>,
     /// The list import use case (lives in the binary, where the CSV/XLSX readers are).
     pub importer: Arc<dyn ListImporter>,
     pub metrics: Option<PrometheusHandle>,
@@ -58,7 +58,7 @@ pub struct AppState {
     /// Writes webhook events to the inbox, several requests per transaction.
     pub inbox: inbox_writer::InboxWriter,
     /// The bot, when this process runs it (woken when the webhook stores messages; the web chat talks to it).
-    pub bot: Option<Arc<bot::BotService>>,
+    pub bot: Option<Arc<kaamgar_app::conversation::BotService>>,
     /// The officials' dashboard: overview cache, sign-in guard, uploads in progress.
     pub dashboard: Arc<dashboard::Dashboard>,
 }
@@ -76,42 +76,6 @@ impl std::fmt::Debug for WhatsAppSecrets {
             .field("verify_token", &self.verify_token.as_ref().map(|_| "***"))
             .field("app_secret", &self.app_secret.as_ref().map(|_| "***"))
             .finish()
-    }
-}
-
-/// Current time in unix seconds; tests substitute a fixed clock.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> i64;
-}
-
-#[derive(Debug)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-    }
-}
-
-/// A clock that moves only when told (tests; sessions and jobs that depend on time).
-#[derive(Debug)]
-pub struct ManualClock(std::sync::atomic::AtomicI64);
-
-impl ManualClock {
-    pub fn new(t: i64) -> Self {
-        ManualClock(std::sync::atomic::AtomicI64::new(t))
-    }
-
-    pub fn advance(&self, secs: i64) {
-        self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> i64 {
-        self.0.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 

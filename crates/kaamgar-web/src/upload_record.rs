@@ -4,20 +4,9 @@
 use crate::dashboard::audit::{self, Actor, Outcome};
 use crate::{AppState, ImportFailure, ImportResult};
 use kaamgar_domain::access::Scope;
-use kaamgar_store::{Area, ImportSummary, NewUpload, UploadEnd};
+use kaamgar_store::{ImportSummary, NewUpload, UploadEnd};
 
-/// The district and block an upload is listed under: the uploader's jurisdiction, or the service area's district
-/// when the area is one district (so its officials see a list imported by the state or the command line).
-pub fn upload_area(places: &kaamgar_domain::places::PlaceDirectory, scope: &Scope) -> Area {
-    let mut area = Area::of(scope);
-    if area.district.is_none() {
-        let districts = places.area();
-        if let [only] = districts {
-            area.district = places.district(*only).map(|d| d.name.clone());
-        }
-    }
-    area
-}
+pub use kaamgar_app::imports::upload_area;
 
 /// Records an upload (queued) and its audit row in one transaction; returns the upload's id.
 pub(crate) async fn record_upload(

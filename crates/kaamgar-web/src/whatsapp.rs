@@ -98,7 +98,7 @@ pub async fn receive(
         .map_err(|e| ApiError::bad_request("webhook_invalid", e.to_string()))?;
     let rows = events
         .iter()
-        .map(|e| crate::inbox_writer::row(e, e.contact_key().unwrap_or("unknown")))
+        .map(|e| kaamgar_app::conversation::inbox_row(e, e.contact_key().unwrap_or("unknown")))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|err| ApiError::Internal(err.to_string()))?;
     let (stored, duplicates) = state

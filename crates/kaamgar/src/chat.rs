@@ -7,12 +7,12 @@
 use crate::app::{self, App};
 use crate::config::Config;
 use anyhow::{Context, Result};
+use kaamgar_app::matching::Matcher;
 use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::whatsapp::outbound::render;
 use kaamgar_domain::whatsapp::{ContactRef, InboundEvent, InboundMessage, MessageBody};
 use kaamgar_store::NewOutbound;
 use kaamgar_store::prelude::*;
-use kaamgar_web::matching::Matcher;
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 
@@ -105,7 +105,7 @@ pub async fn command(cfg: Config, phone: Option<String>, name: Option<String>) -
             body,
             context_id: None,
         });
-        let row = kaamgar_web::inbox_writer::row(&event, &me.key)?;
+        let row = kaamgar_app::conversation::inbox_row(&event, &me.key)?;
         app.store.ingest_inbound(&[row], now).await?;
         let msgs = bot.drain(now).await?;
         show(&mut out, &me, &msgs)?;

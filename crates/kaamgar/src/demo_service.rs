@@ -4,11 +4,11 @@
 use crate::app::App;
 use crate::demo::Rng;
 use anyhow::Result;
+use kaamgar_app::accounts::new_token;
 use kaamgar_domain::access::Scope;
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
 use kaamgar_store::prelude::*;
 use kaamgar_store::{NewRequest, NewUser, Page, StoreError, WorkerFilter};
-use kaamgar_web::dashboard::secret::new_token;
 
 /// Trades people ask for most, with weights.
 const ASKED: [(&str, u64); 8] = [
@@ -206,7 +206,7 @@ pub async fn api_token(app: &App, now: i64) -> Result<Option<String>> {
     let token = new_token("kg_")?;
     app.store
         .create_api_token(
-            &kaamgar_web::dashboard::secret::token_digest(&token),
+            &kaamgar_app::accounts::token_digest(&token),
             user.id,
             "demo",
             now,

@@ -6,10 +6,10 @@ use crate::import::report::{MemoryReport, ReportSink};
 use crate::import::source::Input;
 use crate::import::{ImportError, ImportOptions, ImportOutcome, Progress, import_list};
 use async_trait::async_trait;
-use kaamgar_domain::worker::ConsentMethod;
-use kaamgar_web::{
+use kaamgar_app::imports::{
     ImportCounts, ImportFailure, ImportRequest, ImportResult, ListImporter, SkippedSheet,
 };
+use kaamgar_domain::worker::ConsentMethod;
 use std::io::Cursor;
 use std::sync::Arc;
 
@@ -56,7 +56,7 @@ impl ListImporter for ApiImporter {
             now: now(),
             only,
         };
-        let input = Input::Memory(Cursor::new(body.to_vec()));
+        let input = Input::Memory(Cursor::new(body));
         // The first problems for a JSON answer, and the capped CSV report that is stored with the upload.
         let mut shown = MemoryReport::new(API_ERRORS_SHOWN);
         let mut report =

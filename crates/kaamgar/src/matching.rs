@@ -4,7 +4,7 @@
 use crate::app::{self, App};
 use crate::config::Config;
 use anyhow::Result;
-use kaamgar_web::matching::{MatchParams, Matcher};
+use kaamgar_app::matching::{MatchParams, Matcher};
 
 pub async fn command(cfg: Config, trade: String, near: String, limit: usize) -> Result<()> {
     let app = App::open(cfg).await?;
@@ -15,7 +15,7 @@ pub async fn command(cfg: Config, trade: String, near: String, limit: usize) -> 
         near,
         limit: Some(limit),
     };
-    let r = kaamgar_web::matching::run(
+    let r = kaamgar_app::matching::run(
         app.store.as_ref(),
         &app.trades,
         &understander,

@@ -51,7 +51,7 @@ fn sqlite_dir(url: &str) -> Option<PathBuf> {
 }
 
 fn fresh() -> Result<String> {
-    kaamgar_web::dashboard::secret::new_token("").context("no randomness for a secret key")
+    kaamgar_app::accounts::new_token("").context("no randomness for a secret key")
 }
 
 fn load_or_create(path: &Path) -> Result<Vec<u8>> {

@@ -6,9 +6,9 @@ use crate::app::{App, now};
 use crate::config::Config;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
+use kaamgar_app::accounts::{hash_password, new_token, token_digest};
 use kaamgar_domain::access::{Role, ScopeLevel};
 use kaamgar_store::{AccountStore, NewUser, StoreError};
-use kaamgar_web::dashboard::secret::{hash_password, new_token, token_digest};
 use std::io::{BufRead, IsTerminal, Write};
 
 #[derive(Debug, Subcommand)]

@@ -9,7 +9,7 @@ pub mod i18n;
 mod overview;
 mod pages;
 mod requests;
-pub mod secret;
+
 pub mod session;
 mod signin;
 mod stats;
@@ -110,7 +110,7 @@ async fn pre_cookie(
         if session::cookie(req.headers(), session::PRE_COOKIE).is_some_and(|v| v.len() == 67) {
             None
         } else {
-            secret::new_token("pre").ok()
+            kaamgar_app::accounts::new_token("pre").ok()
         };
     if let Some(t) = &fresh {
         req.extensions_mut().insert(session::FreshPre(t.clone()));

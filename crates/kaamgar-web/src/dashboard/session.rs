@@ -5,14 +5,13 @@
 use super::DashError;
 use super::client::client_ip;
 use super::i18n::Lang;
-use super::secret::{same, token_digest};
 use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use kaamgar_app::accounts::{same, token_digest};
 use kaamgar_domain::access::{Permission, Role, Scope};
-use kaamgar_store::UserRow;
 
 pub const SESSION_COOKIE: &str = "kg_session";
 /// Carries the CSRF token of forms shown before sign-in (double-submit).
@@ -54,20 +53,7 @@ impl Official {
     }
 }
 
-/// The role and jurisdiction of an account; `None` for an account whose row does not make sense (a block officer
-/// without a block), which then cannot sign in.
-pub fn access_of(u: &UserRow) -> Option<(Role, Scope)> {
-    let role = Role::parse(&u.role)?;
-    let scope = match role.needs() {
-        kaamgar_domain::access::ScopeLevel::State => Scope::All,
-        kaamgar_domain::access::ScopeLevel::District => Scope::District(u.district.clone()?),
-        kaamgar_domain::access::ScopeLevel::Block => Scope::Block {
-            district: u.district.clone()?,
-            block: u.block.clone()?,
-        },
-    };
-    Some((role, scope))
-}
+pub use kaamgar_app::accounts::access_of;
 
 /// Anyone: signed in or not.
 #[derive(Debug, Clone)]

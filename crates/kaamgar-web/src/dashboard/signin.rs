@@ -4,7 +4,6 @@
 
 use super::audit::{self, Actor, Outcome};
 use super::i18n::Lang;
-use super::secret::{decoy_hash, new_token, token_digest, verify_password};
 use super::session::{
     self, LANG_COOKIE, MAX_SECS, Official, SESSION_COOKIE, Visitor, access_of, safe_next,
 };
@@ -15,6 +14,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use kaamgar_app::accounts::{decoy_hash, new_token, token_digest, verify_password};
 use kaamgar_store::NewSession;
 use serde::Deserialize;
 use std::collections::HashMap;

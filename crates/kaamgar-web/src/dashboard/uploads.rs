@@ -280,7 +280,7 @@ pub async fn upload(
     let progress = state.dashboard.uploads.start(id);
     let req = ImportRequest {
         file_name: up.file_name,
-        body: up.body,
+        body: up.body.into(),
         only: (o.scope != Scope::All).then(|| o.scope.clone()),
         progress,
     };

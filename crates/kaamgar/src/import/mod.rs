@@ -61,7 +61,7 @@ pub enum ImportError {
 }
 
 /// Progress counters the caller may display: units done and total (bytes for CSV, rows for XLSX).
-pub use kaamgar_web::ImportProgress as Progress;
+pub use kaamgar_app::imports::ImportProgress as Progress;
 
 enum Msg {
     Header { unrecognised: Vec<String> },

@@ -36,7 +36,7 @@ pub async fn begin(
                 Err(e) => return Err(e.into()),
             };
             let Some((role, scope)) =
-                kaamgar_web::dashboard::session::access_of(&user).filter(|_| !user.disabled)
+                kaamgar_app::accounts::access_of(&user).filter(|_| !user.disabled)
             else {
                 bail!("--as {name}: the account is disabled or has no valid role");
             };
@@ -47,7 +47,7 @@ pub async fn begin(
         }
         None => (None, "command line".to_string(), Scope::All),
     };
-    let area = kaamgar_web::upload_record::upload_area(&app.places, &scope);
+    let area = kaamgar_app::imports::upload_area(&app.places, &scope);
     let entry = AuditEntry {
         at: now,
         user_id,

@@ -36,7 +36,7 @@ async fn media_is_answered_politely_and_an_unreadable_event_does_not_block_the_c
         StatusCode::OK
     );
     let mut answered = 0;
-    for i in 0..kaamgar_web::bot::MAX_ATTEMPTS + 1 {
+    for i in 0..kaamgar_app::conversation::MAX_ATTEMPTS + 1 {
         answered += to(&b.run(T0 + 2 + i).await, CITIZEN).len();
     }
     assert_eq!(

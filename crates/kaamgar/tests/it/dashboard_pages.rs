@@ -278,8 +278,8 @@ async fn pages_carry_the_security_headers_and_are_not_cached() {
 async fn an_accounts_api_token_reads_only_its_jurisdiction() {
     each(async |d, store| {
         let ravi = store.user_by_name("ravi").await.unwrap();
-        let token = kaamgar_web::dashboard::secret::new_token("kg_").unwrap();
-        let digest = kaamgar_web::dashboard::secret::token_digest(&token);
+        let token = kaamgar_app::accounts::new_token("kg_").unwrap();
+        let digest = kaamgar_app::accounts::token_digest(&token);
         store
             .create_api_token(&digest, ravi.id, "test", dash_support::T0)
             .await

@@ -107,7 +107,7 @@ async fn the_nearest_available_workers_come_first_and_a_busy_one_stops_being_off
         )
         .await;
         assert_eq!(s, StatusCode::OK);
-        tokio::time::sleep(kaamgar_web::matching::FRESH + Duration::from_millis(50)).await;
+        tokio::time::sleep(kaamgar_app::matching::FRESH + Duration::from_millis(50)).await;
         let (_, m) = call(&r, get("/api/v1/match?trade=plumber&near=841418")).await;
         assert!(!ids(&m).contains(&made[0]), "{m}");
         t.cleanup().await;
@@ -210,7 +210,7 @@ async fn unknown_trades_and_places_and_bad_limits_are_refused_with_a_message() {
 }
 
 /// The plumbers near Marhaura in ranking order, as a matcher sees them at `now`.
-fn ranking(m: &kaamgar_web::matching::Matcher, now: i64) -> Vec<i64> {
+fn ranking(m: &kaamgar_app::matching::Matcher, now: i64) -> Vec<i64> {
     m.find("plumber", 25.96, 84.86, 5, now)
         .unwrap()
         .iter()
@@ -257,7 +257,7 @@ async fn a_restarted_server_rotates_leads_exactly_as_the_running_one() {
             register(&r, &name, &format!("98765 1000{i}"), "plumber", "841418", 5).await;
         }
         let store = t.app.store.as_ref();
-        let running = kaamgar_web::matching::Matcher::new(&t.app.trades);
+        let running = kaamgar_app::matching::Matcher::new(&t.app.trades);
         running.refresh(store).await.unwrap();
         let t0 = 1_780_000_000;
         let fresh = ranking(&running, t0);
@@ -273,7 +273,7 @@ async fn a_restarted_server_rotates_leads_exactly_as_the_running_one() {
             running.refresh(store).await.unwrap();
             now += 3_600;
         }
-        let restarted = kaamgar_web::matching::Matcher::new(&t.app.trades);
+        let restarted = kaamgar_app::matching::Matcher::new(&t.app.trades);
         restarted.refresh(store).await.unwrap();
         for at in [now, now + 86_400, now + 4 * 86_400, now + 30 * 86_400] {
             assert_eq!(ranking(&restarted, at), ranking(&running, at), "at {at}");

@@ -50,10 +50,8 @@ async fn add_account(store: &dyn Store, name: &str, role: &str, district: &str) 
         .create_user(
             &NewUser {
                 name: name.into(),
-                password_hash: kaamgar_web::dashboard::secret::hash_password(
-                    crate::dash_support::PASSWORD,
-                )
-                .unwrap(),
+                password_hash: kaamgar_app::accounts::hash_password(crate::dash_support::PASSWORD)
+                    .unwrap(),
                 role: role.into(),
                 district: Some(district.into()),
                 block: None,
@@ -67,8 +65,8 @@ async fn add_account(store: &dyn Store, name: &str, role: &str, district: &str) 
 
 async fn token_of(store: &dyn Store, name: &str) -> String {
     let user = store.user_by_name(name).await.unwrap();
-    let token = kaamgar_web::dashboard::secret::new_token("kg_").unwrap();
-    let digest = kaamgar_web::dashboard::secret::token_digest(&token);
+    let token = kaamgar_app::accounts::new_token("kg_").unwrap();
+    let digest = kaamgar_app::accounts::token_digest(&token);
     store
         .create_api_token(&digest, user.id, "matrix", T0)
         .await
@@ -138,7 +136,7 @@ async fn every_role_endpoint_and_jurisdiction_cell_follows_the_dashboards_rule()
             "state", "admin", "ravi", "sonu", "vik", "tp", "emp", "cp", "knp",
         ] {
             let user = store.user_by_name(name).await.unwrap();
-            let (role, scope) = kaamgar_web::dashboard::session::access_of(&user).unwrap();
+            let (role, scope) = kaamgar_app::accounts::access_of(&user).unwrap();
             callers.push((name.into(), role, scope, token_of(store, name).await));
         }
         callers.push((

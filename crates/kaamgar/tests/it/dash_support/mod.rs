@@ -25,7 +25,7 @@ pub struct Dash {
 
 fn hash() -> String {
     static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    H.get_or_init(|| kaamgar_web::dashboard::secret::hash_password(PASSWORD).unwrap())
+    H.get_or_init(|| kaamgar_app::accounts::hash_password(PASSWORD).unwrap())
         .clone()
 }
 

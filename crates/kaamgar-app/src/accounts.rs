@@ -1,7 +1,9 @@
-//! Secrets of accounts: argon2id password hashes, and the random tokens of sessions, API access and CSRF, of which
-//! only SHA-256 digests are stored.
+//! Accounts: argon2id password hashes, the random tokens of sessions, API access and CSRF (only their SHA-256
+//! digests are stored), constant-time comparison, and what an account may do where (`access_of`).
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use kaamgar_domain::access::{Role, Scope, ScopeLevel};
+use kaamgar_store::UserRow;
 use sha2::{Digest, Sha256};
 
 /// Shortest password accepted for a new account.
@@ -76,7 +78,30 @@ pub fn token_digest(token: &str) -> String {
 
 /// Compares two tokens in constant time.
 pub fn same(a: &str, b: &str) -> bool {
-    crate::extract::constant_time_eq(a.as_bytes(), b.as_bytes())
+    constant_time_eq(a.as_bytes(), b.as_bytes())
+}
+
+/// Compares without an early exit, so response time does not reveal how much of a secret matched.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The role and jurisdiction of an account; `None` for an account whose row does not make sense (a block officer
+/// without a block), which then cannot sign in.
+pub fn access_of(u: &UserRow) -> Option<(Role, Scope)> {
+    let role = Role::parse(&u.role)?;
+    let scope = match role.needs() {
+        ScopeLevel::State => Scope::All,
+        ScopeLevel::District => Scope::District(u.district.clone()?),
+        ScopeLevel::Block => Scope::Block {
+            district: u.district.clone()?,
+            block: u.block.clone()?,
+        },
+    };
+    Some((role, scope))
 }
 
 #[cfg(test)]

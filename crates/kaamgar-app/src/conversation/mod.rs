@@ -18,7 +18,7 @@ use kaamgar_domain::understand::Understander;
 use kaamgar_domain::whatsapp::policy::FloodGuard;
 use kaamgar_domain::whatsapp::{InboundEvent, InboundMessage, MessageBody};
 use kaamgar_domain::worker::Availability;
-use kaamgar_store::{BotTx, ContactRow, InboxEvent, NewOutbound, Store, StoreError};
+use kaamgar_store::{BotTx, ContactRow, InboxEvent, NewInboxEvent, NewOutbound, Store, StoreError};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -67,6 +67,16 @@ pub enum BotError {
     /// rolled back and retried, then set aside.
     #[error(transparent)]
     Lifecycle(#[from] kaamgar_domain::request::Refused),
+}
+
+/// The inbox row for an event of `contact` (the webhook's contact key, or a web chat or terminal key).
+pub fn inbox_row(event: &InboundEvent, contact: &str) -> Result<NewInboxEvent, serde_json::Error> {
+    Ok(NewInboxEvent {
+        key: event.dedupe_key(),
+        kind: event.kind().into(),
+        contact: contact.to_string(),
+        payload: serde_json::to_string(event)?,
+    })
 }
 
 pub struct BotService {
