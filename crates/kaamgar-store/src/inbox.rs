@@ -34,8 +34,6 @@ pub struct IngestOutcome {
     pub fresh: Vec<bool>,
 }
 
-impl SqlStore {}
-
 #[async_trait::async_trait]
 impl crate::InboxStore for SqlStore {
     async fn ingest_inbound(&self, events: &[NewInboxEvent], now: i64) -> Result<IngestOutcome> {

@@ -19,8 +19,6 @@ pub struct LgdData {
     pub blocks: Vec<(u32, u32, String)>,
 }
 
-impl SqlStore {}
-
 fn to_u32(v: i64) -> u32 {
     u32::try_from(v).unwrap_or(0)
 }

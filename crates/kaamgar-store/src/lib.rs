@@ -39,7 +39,7 @@ pub use dashboard::{
 pub use erasures::PhoneKey;
 pub use inbox::{InboxEvent, IngestOutcome, NewInboxEvent};
 pub use jobs::{JobRow, JobStore};
-pub use outbox::{NewOutbound, OutboundJob, OutboundRecord, WINDOW_CLOSED};
+pub use outbox::{Delivery, NewOutbound, OutboundJob, OutboundRecord};
 pub use sql::{Backend, SqlStore, redact};
 
 #[derive(Debug, thiserror::Error)]
@@ -286,15 +286,8 @@ pub trait OutboxStore: Send + Sync {
         error: &str,
     ) -> Result<()>;
     async fn outbound_failed(&self, id: i64, code: Option<i64>, error: &str) -> Result<()>;
-    /// A delivery status from the webhook; false when no sent message has this id.
-    async fn outbound_delivery(
-        &self,
-        wamid: &str,
-        status: &str,
-        code: Option<i64>,
-        error: Option<&str>,
-        now: i64,
-    ) -> Result<bool>;
+    /// A channel's delivery report; false when no sent message has this id.
+    async fn outbound_delivery(&self, d: &Delivery<'_>, now: i64) -> Result<bool>;
     /// Replaces a message by its fallback template and queues it again; false when it has none.
     async fn outbound_use_fallback(&self, id: i64, now: i64) -> Result<bool>;
     /// Puts messages claimed before `claimed_before` and never finished (a sender died) back in the queue.

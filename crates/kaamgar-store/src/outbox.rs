@@ -13,7 +13,7 @@ pub struct NewOutbound {
     pub phone_number_id: String,
     /// The Graph API request body, as JSON.
     pub request: String,
-    /// A template to send instead if Meta answers that the 24-hour window is closed (131047).
+    /// A message to send instead if the channel reports the conversation window closed (a WhatsApp template).
     pub fallback: Option<String>,
 }
 
@@ -48,10 +48,19 @@ pub struct OutboundRecord {
     pub error: Option<String>,
 }
 
-impl SqlStore {}
-
-/// Meta's error for a free-form message outside the 24-hour customer-service window.
-pub const WINDOW_CLOSED: i64 = 131047;
+/// A channel's report about a message it sent.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    /// The channel's id of the message (on WhatsApp Meta's `wamid`).
+    pub provider_id: &'a str,
+    /// `sent`, `delivered`, `read` or `failed`.
+    pub status: &'a str,
+    pub code: Option<i64>,
+    pub error: Option<&'a str>,
+    /// The message did not reach the person because the conversation window had closed (the channel knows its own
+    /// code for it): its fallback is queued instead, when it has one.
+    pub window_closed: bool,
+}
 
 /// Queues one message inside a caller's transaction.
 pub(crate) async fn insert(
@@ -161,15 +170,15 @@ impl crate::OutboxStore for SqlStore {
         Ok(())
     }
 
-    async fn outbound_delivery(
-        &self,
-        wamid: &str,
-        status: &str,
-        code: Option<i64>,
-        error: Option<&str>,
-        now: i64,
-    ) -> Result<bool> {
-        if status == "failed" && code == Some(WINDOW_CLOSED) {
+    async fn outbound_delivery(&self, d: &Delivery<'_>, now: i64) -> Result<bool> {
+        let Delivery {
+            provider_id: wamid,
+            status,
+            code,
+            error,
+            window_closed,
+        } = *d;
+        if status == "failed" && window_closed {
             // The message never reached the person because the window had closed: send the template instead.
             let done = sqlx::query(
                 "UPDATE outbox SET request = fallback, fallback = NULL, state = 'queued', next_at = $1, \

@@ -19,7 +19,7 @@ pub const MAX_ATTEMPTS: i64 = 8;
 /// Meta's throttling codes: too many messages from the number, or to one user.
 const THROTTLED: [i64; 2] = [130_429, 131_056];
 /// Meta's "re-engagement" code: the 24-hour customer service window is closed.
-pub const WINDOW_CLOSED: i64 = 131_047;
+pub use kaamgar_domain::whatsapp::WINDOW_CLOSED;
 
 /// What Meta's answer means for the message.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,7 +238,7 @@ impl Sender {
                 }
             }
             Outcome::Failed { code, error }
-                if code == Some(kaamgar_store::WINDOW_CLOSED)
+                if code == Some(WINDOW_CLOSED)
                     && store.outbound_use_fallback(job.id, now).await? =>
             {
                 tracing::info!(outbox.id = job.id, error = %error, "window closed; sending the template instead");

@@ -205,11 +205,17 @@ impl BotService {
             InboundEvent::Status(s) => {
                 let code = s.errors.first().map(|e| e.code);
                 let title = s.errors.first().map(|e| e.title.as_str());
-                self.store
-                    .outbound_delivery(&s.message_id, s.status.as_str(), code, title, now)
-                    .await?;
+                let window_closed = code == Some(kaamgar_domain::whatsapp::WINDOW_CLOSED);
+                let delivery = kaamgar_store::Delivery {
+                    provider_id: &s.message_id,
+                    status: s.status.as_str(),
+                    code,
+                    error: title,
+                    window_closed,
+                };
+                self.store.outbound_delivery(&delivery, now).await?;
                 self.store.finish_inbound(ev.id, None, now).await?;
-                if code == Some(kaamgar_store::WINDOW_CLOSED) {
+                if window_closed {
                     self.outbound.notify_one();
                 }
                 Ok(Handled::default())

@@ -2,9 +2,9 @@
 //! (web chat, terminal); a worker is reached through the contact they write from, or their registered number.
 
 use super::{BotError, BotService, Turn};
-use kaamgar_domain::conversation::{Conversation, Lang};
+use kaamgar_domain::conversation::{Conversation, Lang, Reply};
 use kaamgar_domain::whatsapp::ContactRef;
-use kaamgar_domain::whatsapp::outbound::{Outbound, graph_request};
+use kaamgar_domain::whatsapp::outbound::graph_request;
 use kaamgar_domain::worker::Worker;
 use kaamgar_store::{ContactRow, NewOutbound};
 
@@ -14,8 +14,8 @@ impl BotService {
         &self,
         turn: &mut Turn,
         c: &ContactRow,
-        msg: &Outbound,
-        fallback: Option<&Outbound>,
+        msg: &Reply,
+        fallback: Option<&Reply>,
     ) -> Result<(), BotError> {
         let local = c.channel != "whatsapp";
         let to = if local {

@@ -7,6 +7,7 @@
 pub mod catalogue;
 mod engine;
 pub mod notices;
+mod reply;
 pub mod words;
 
 #[cfg(test)]
@@ -14,9 +15,9 @@ mod tests;
 
 pub use catalogue::{Lang, Msg, text};
 pub use engine::Bot;
+pub use reply::{Choice, Reply};
 
 use crate::understand::PlaceRef;
-use crate::whatsapp::outbound::Outbound;
 use serde::{Deserialize, Serialize};
 
 /// A place as the conversation remembers it.
@@ -184,7 +185,7 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub conv: Conversation,
-    pub replies: Vec<Outbound>,
+    pub replies: Vec<Reply>,
     pub effects: Vec<Effect>,
 }
 

@@ -2,8 +2,8 @@
 //! recipient's language. Pure: the application decides whom they go to and whether a template is needed.
 
 use super::{Lang, Msg, Tap, text};
+use crate::conversation::{Choice, Reply};
 use crate::trade::TradeCatalogue;
-use crate::whatsapp::outbound::{Choice, Outbound};
 
 /// A worker as shown to a citizen before they accept: never their number.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,8 +42,8 @@ pub fn trade_name(trades: &TradeCatalogue, slug: &str, lang: Lang) -> String {
     }
 }
 
-fn buttons(lang: Lang, body: String, taps: &[(Tap, Msg)]) -> Outbound {
-    Outbound::Buttons {
+fn buttons(lang: Lang, body: String, taps: &[(Tap, Msg)]) -> Reply {
+    Reply::Buttons {
         body,
         buttons: taps
             .iter()
@@ -57,14 +57,14 @@ fn buttons(lang: Lang, body: String, taps: &[(Tap, Msg)]) -> Outbound {
     }
 }
 
-pub fn plain(lang: Lang, m: Msg, args: &[(&str, &str)]) -> Outbound {
-    Outbound::Text {
+pub fn plain(lang: Lang, m: Msg, args: &[(&str, &str)]) -> Reply {
+    Reply::Text {
         body: text(lang, m, args),
     }
 }
 
 /// The welcome with the three ways in.
-pub fn menu(lang: Lang, m: Msg) -> Outbound {
+pub fn menu(lang: Lang, m: Msg) -> Reply {
     buttons(
         lang,
         text(lang, m, &[]),
@@ -90,8 +90,8 @@ const COMMON: [&str; 10] = [
     "barber",
 ];
 
-pub fn trade_list(lang: Lang, trades: &TradeCatalogue, m: Msg) -> Outbound {
-    Outbound::List {
+pub fn trade_list(lang: Lang, trades: &TradeCatalogue, m: Msg) -> Reply {
+    Reply::List {
         body: text(lang, m, &[]),
         button: text(lang, Msg::ListButton, &[]),
         rows: COMMON
@@ -106,8 +106,8 @@ pub fn trade_list(lang: Lang, trades: &TradeCatalogue, m: Msg) -> Outbound {
     }
 }
 
-pub fn ask_place(lang: Lang, trades: &TradeCatalogue, trade: &str, m: Msg) -> Outbound {
-    Outbound::LocationRequest {
+pub fn ask_place(lang: Lang, trades: &TradeCatalogue, trade: &str, m: Msg) -> Reply {
+    Reply::LocationRequest {
         body: text(lang, m, &[("trade", &trade_name(trades, trade, lang))]),
     }
 }
@@ -138,7 +138,7 @@ pub fn candidates(
     trades: &TradeCatalogue,
     req: &RequestView,
     found: &[CandidateView],
-) -> Outbound {
+) -> Reply {
     let body = text(
         lang,
         Msg::Candidates,
@@ -148,7 +148,7 @@ pub fn candidates(
             ("place", &req.place),
         ],
     );
-    Outbound::List {
+    Reply::List {
         body,
         button: text(lang, Msg::ListButton, &[]),
         rows: found
@@ -167,7 +167,7 @@ pub fn candidates(
     }
 }
 
-pub fn no_workers(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Outbound {
+pub fn no_workers(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Reply {
     buttons(
         lang,
         text(
@@ -182,7 +182,7 @@ pub fn no_workers(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Out
     )
 }
 
-pub fn asked(lang: Lang, name: &str, minutes: i64) -> Outbound {
+pub fn asked(lang: Lang, name: &str, minutes: i64) -> Reply {
     plain(
         lang,
         Msg::AskedWorker,
@@ -191,7 +191,7 @@ pub fn asked(lang: Lang, name: &str, minutes: i64) -> Outbound {
 }
 
 /// The lead to a worker inside the 24-hour window: accept and decline buttons.
-pub fn lead_offer(lang: Lang, trades: &TradeCatalogue, req: &RequestView, offer: i64) -> Outbound {
+pub fn lead_offer(lang: Lang, trades: &TradeCatalogue, req: &RequestView, offer: i64) -> Reply {
     let short: String = req.text.chars().take(300).collect();
     buttons(
         lang,
@@ -230,8 +230,8 @@ pub fn lead_template(
     req: &RequestView,
     offer: i64,
     t: &Templates,
-) -> Outbound {
-    Outbound::Template {
+) -> Reply {
+    Reply::Template {
         name: t.lead.clone(),
         language: lang.code().into(),
         body_params: vec![trade_name(trades, &req.trade, lang), req.place.clone()],
@@ -250,7 +250,7 @@ pub fn lead_template(
     }
 }
 
-pub fn worker_connected(lang: Lang, place: &str, citizen_phone: &str) -> Outbound {
+pub fn worker_connected(lang: Lang, place: &str, citizen_phone: &str) -> Reply {
     plain(
         lang,
         Msg::WorkerConnected,
@@ -264,7 +264,7 @@ pub fn citizen_connected(
     name: &str,
     trade: &str,
     phone: &str,
-) -> Outbound {
+) -> Reply {
     plain(
         lang,
         Msg::CitizenConnected,
@@ -277,7 +277,7 @@ pub fn citizen_connected(
 }
 
 /// The citizen is told the worker said no (or nothing) and who was asked next.
-pub fn next_asked(lang: Lang, before: &str, next: &str, no_answer: bool) -> Outbound {
+pub fn next_asked(lang: Lang, before: &str, next: &str, no_answer: bool) -> Reply {
     let m = if no_answer {
         Msg::NoAnswerNext
     } else {
@@ -286,7 +286,7 @@ pub fn next_asked(lang: Lang, before: &str, next: &str, no_answer: bool) -> Outb
     plain(lang, m, &[("name", before), ("next", next)])
 }
 
-pub fn nobody_left(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Outbound {
+pub fn nobody_left(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Reply {
     buttons(
         lang,
         text(
@@ -298,7 +298,7 @@ pub fn nobody_left(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Ou
     )
 }
 
-pub fn follow_up(lang: Lang, trades: &TradeCatalogue, req: &RequestView, name: &str) -> Outbound {
+pub fn follow_up(lang: Lang, trades: &TradeCatalogue, req: &RequestView, name: &str) -> Reply {
     buttons(
         lang,
         text(
@@ -334,8 +334,8 @@ pub fn follow_up_template(
     req: &RequestView,
     name: &str,
     t: &Templates,
-) -> Outbound {
-    Outbound::Template {
+) -> Reply {
+    Reply::Template {
         name: t.follow_up.clone(),
         language: lang.code().into(),
         body_params: vec![name.to_string(), trade_name(trades, &req.trade, lang)],
@@ -354,7 +354,7 @@ pub fn follow_up_template(
     }
 }
 
-pub fn ask_rating(lang: Lang, request: i64, name: &str) -> Outbound {
+pub fn ask_rating(lang: Lang, request: i64, name: &str) -> Reply {
     let rows = [
         (5, Msg::Rating5),
         (4, Msg::Rating4),
@@ -362,7 +362,7 @@ pub fn ask_rating(lang: Lang, request: i64, name: &str) -> Outbound {
         (2, Msg::Rating2),
         (1, Msg::Rating1),
     ];
-    Outbound::List {
+    Reply::List {
         body: text(lang, Msg::AskRating, &[("name", name)]),
         button: text(lang, Msg::ListButton, &[]),
         rows: rows
@@ -380,7 +380,7 @@ pub fn ask_rating(lang: Lang, request: i64, name: &str) -> Outbound {
     }
 }
 
-pub fn not_done(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Outbound {
+pub fn not_done(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Reply {
     buttons(
         lang,
         text(
@@ -392,7 +392,7 @@ pub fn not_done(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Outbo
     )
 }
 
-pub fn consent(lang: Lang, trades: &TradeCatalogue, trade: &str, place: &str) -> Outbound {
+pub fn consent(lang: Lang, trades: &TradeCatalogue, trade: &str, place: &str) -> Reply {
     buttons(
         lang,
         text(
@@ -410,7 +410,7 @@ pub fn consent(lang: Lang, trades: &TradeCatalogue, trade: &str, place: &str) ->
     )
 }
 
-pub fn registered(lang: Lang, trades: &TradeCatalogue, trade: &str, available: bool) -> Outbound {
+pub fn registered(lang: Lang, trades: &TradeCatalogue, trade: &str, available: bool) -> Reply {
     let status = text(
         lang,
         if available {

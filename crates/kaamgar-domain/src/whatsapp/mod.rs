@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 pub mod outbound;
 pub mod policy;
 
+/// Meta's error for a free-form message outside the 24-hour customer-service window: the message's template
+/// fallback is sent instead.
+pub const WINDOW_CLOSED: i64 = 131_047;
+
 /// Who wrote or was written to: the phone (`wa_id`), the business-scoped user id, or both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactRef {

@@ -1,9 +1,11 @@
-//! Messages kaamgar sends, in the Graph API's JSON (`POST /{phone_number_id}/messages`): text, reply buttons, lists,
-//! a location request and templates, with Meta's limits applied. Texts that come from data (a worker's name in a
+//! The WhatsApp rendering of the conversation's replies (`conversation::Reply`): the Graph API's JSON
+//! (`POST /{phone_number_id}/messages`) for text, reply buttons, lists, a location request and templates, with Meta's
+//! limits applied. Texts that come from data (a worker's name in a
 //! button) are shortened to the limit by characters, never split inside a letter; our own ids and counts out of
 //! range are errors, because they mean a bug, not a long name.
 
 use super::ContactRef;
+use crate::conversation::{Choice, Reply};
 use serde_json::{Value, json};
 
 /// Meta's limits, in characters.
@@ -18,44 +20,6 @@ pub const LIST_BUTTON_MAX: usize = 20;
 pub const FOOTER_MAX: usize = 60;
 const BUTTON_ID_MAX: usize = 256;
 const ROW_ID_MAX: usize = 200;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Choice {
-    pub id: String,
-    pub title: String,
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outbound {
-    Text {
-        body: String,
-    },
-    /// Up to three reply buttons.
-    Buttons {
-        body: String,
-        buttons: Vec<Choice>,
-        footer: Option<String>,
-    },
-    /// A list of up to ten rows behind a button.
-    List {
-        body: String,
-        button: String,
-        rows: Vec<Choice>,
-    },
-    /// Asks the user to share their location.
-    LocationRequest {
-        body: String,
-    },
-    /// An approved template: the only thing that may be sent outside the 24-hour window.
-    Template {
-        name: String,
-        language: String,
-        body_params: Vec<String>,
-        /// Payloads of the template's quick-reply buttons, in order.
-        quick_replies: Vec<String>,
-    },
-}
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum OutboundError {
@@ -81,7 +45,7 @@ pub enum OutboundError {
 }
 
 /// The Graph API request body for `msg` to `to`.
-pub fn graph_request(to: &ContactRef, msg: &Outbound) -> Result<Value, OutboundError> {
+pub fn graph_request(to: &ContactRef, msg: &Reply) -> Result<Value, OutboundError> {
     let mut v = json!({ "messaging_product": "whatsapp", "recipient_type": "individual" });
     // The phone when known; a user known only by their business-scoped id is addressed by it.
     match (&to.wa_id, &to.user_id) {
@@ -90,11 +54,11 @@ pub fn graph_request(to: &ContactRef, msg: &Outbound) -> Result<Value, OutboundE
         (None, None) => return Err(OutboundError::NoRecipient),
     }
     match msg {
-        Outbound::Text { body } => {
+        Reply::Text { body } => {
             v["type"] = json!("text");
             v["text"] = json!({ "preview_url": false, "body": clip(nonempty(body)?, TEXT_MAX) });
         }
-        Outbound::Buttons {
+        Reply::Buttons {
             body,
             buttons,
             footer,
@@ -115,7 +79,7 @@ pub fn graph_request(to: &ContactRef, msg: &Outbound) -> Result<Value, OutboundE
             v["type"] = json!("interactive");
             v["interactive"] = interactive;
         }
-        Outbound::List { body, button, rows } => {
+        Reply::List { body, button, rows } => {
             count("list rows", rows.len(), 1, LIST_ROWS_MAX)?;
             ids("list row", rows, ROW_ID_MAX)?;
             let rows: Vec<Value> = rows
@@ -138,7 +102,7 @@ pub fn graph_request(to: &ContactRef, msg: &Outbound) -> Result<Value, OutboundE
                 },
             });
         }
-        Outbound::LocationRequest { body } => {
+        Reply::LocationRequest { body } => {
             v["type"] = json!("interactive");
             v["interactive"] = json!({
                 "type": "location_request_message",
@@ -146,7 +110,7 @@ pub fn graph_request(to: &ContactRef, msg: &Outbound) -> Result<Value, OutboundE
                 "action": { "name": "send_location" },
             });
         }
-        Outbound::Template {
+        Reply::Template {
             name,
             language,
             body_params,
@@ -330,7 +294,7 @@ mod tests {
     fn a_text_is_the_graph_api_text_message() {
         let v = graph_request(
             &phone(),
-            &Outbound::Text {
+            &Reply::Text {
                 body: "नमस्ते".into(),
             },
         )
@@ -344,7 +308,7 @@ mod tests {
 
     #[test]
     fn reply_buttons_keep_meta_limits_and_shorten_long_titles_by_characters() {
-        let msg = Outbound::Buttons {
+        let msg = Reply::Buttons {
             body: "रमेश कुमार को चुनें?".into(),
             buttons: vec![
                 choice("accept:42", "स्वीकार करें"),
@@ -359,7 +323,7 @@ mod tests {
         assert_eq!(long.chars().count(), BUTTON_TITLE_MAX);
         assert!(long.ends_with('…'));
         assert_eq!(v["interactive"]["footer"]["text"], "kaamgar");
-        let four = Outbound::Buttons {
+        let four = Reply::Buttons {
             body: "x".into(),
             buttons: (0..4).map(|i| choice(&i.to_string(), "t")).collect(),
             footer: None,
@@ -368,7 +332,7 @@ mod tests {
             graph_request(&phone(), &four),
             Err(OutboundError::Count { count: 4, .. })
         ));
-        let twice = Outbound::Buttons {
+        let twice = Reply::Buttons {
             body: "x".into(),
             buttons: vec![choice("a", "1"), choice("a", "2")],
             footer: None,
@@ -390,7 +354,7 @@ mod tests {
             .collect();
         let v = graph_request(
             &phone(),
-            &Outbound::List {
+            &Reply::List {
                 body: "तीन सबसे पास के प्लंबर".into(),
                 button: "चुनें".into(),
                 rows: rows.clone(),
@@ -410,7 +374,7 @@ mod tests {
         assert!(
             graph_request(
                 &phone(),
-                &Outbound::List {
+                &Reply::List {
                     body: "b".into(),
                     button: "c".into(),
                     rows: eleven
@@ -424,7 +388,7 @@ mod tests {
     fn a_location_request_and_a_template_with_quick_replies() {
         let v = graph_request(
             &phone(),
-            &Outbound::LocationRequest {
+            &Reply::LocationRequest {
                 body: "अपनी जगह भेजिए".into(),
             },
         )
@@ -433,7 +397,7 @@ mod tests {
         assert_eq!(v["interactive"]["action"]["name"], "send_location");
         let v = graph_request(
             &phone(),
-            &Outbound::Template {
+            &Reply::Template {
                 name: "lead_offer".into(),
                 language: "hi".into(),
                 body_params: vec!["प्लंबर".into(), "मढ़ौरा".into()],
@@ -446,7 +410,7 @@ mod tests {
         assert_eq!(c[0]["parameters"][1]["text"], "मढ़ौरा");
         assert_eq!(c[2]["index"], "1");
         assert_eq!(c[2]["parameters"][0]["payload"], "decline:42");
-        let bad = Outbound::Template {
+        let bad = Reply::Template {
             name: "Lead Offer!".into(),
             language: "hi".into(),
             body_params: vec![],
@@ -465,7 +429,7 @@ mod tests {
             user_id: Some("IN.1648738043044942".into()),
             name: None,
         };
-        let v = graph_request(&bsuid, &Outbound::Text { body: "hi".into() }).unwrap();
+        let v = graph_request(&bsuid, &Reply::Text { body: "hi".into() }).unwrap();
         assert_eq!(v["recipient"], "IN.1648738043044942");
         assert!(v.get("to").is_none());
         let nobody = ContactRef {
@@ -474,11 +438,11 @@ mod tests {
             name: None,
         };
         assert_eq!(
-            graph_request(&nobody, &Outbound::Text { body: "hi".into() }),
+            graph_request(&nobody, &Reply::Text { body: "hi".into() }),
             Err(OutboundError::NoRecipient)
         );
         assert_eq!(
-            graph_request(&phone(), &Outbound::Text { body: "  ".into() }),
+            graph_request(&phone(), &Reply::Text { body: "  ".into() }),
             Err(OutboundError::EmptyBody)
         );
     }

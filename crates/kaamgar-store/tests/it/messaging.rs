@@ -93,13 +93,9 @@ async fn the_outbox_hands_each_due_message_to_one_sender_and_keeps_its_fate() {
         assert_eq!((later[0].id, later[0].attempts), (ids[0], 2), "{}", b.name);
 
         s.outbound_sent(ids[1], "wamid.OUT1", 102).await.unwrap();
+        assert!(s.outbound_delivery(&report("wamid.OUT1"), 0).await.unwrap());
         assert!(
-            s.outbound_delivery("wamid.OUT1", "read", None, None, 0)
-                .await
-                .unwrap()
-        );
-        assert!(
-            !s.outbound_delivery("wamid.UNKNOWN", "read", None, None, 0)
+            !s.outbound_delivery(&report("wamid.UNKNOWN"), 0)
                 .await
                 .unwrap()
         );
@@ -141,4 +137,14 @@ async fn the_outbox_hands_each_due_message_to_one_sender_and_keeps_its_fate() {
         assert_eq!((all.len(), n), (40, 40), "{}", b.name);
     }
     cleanup(bs).await;
+}
+
+fn report(id: &str) -> kaamgar_store::Delivery<'_> {
+    kaamgar_store::Delivery {
+        provider_id: id,
+        status: "read",
+        code: None,
+        error: None,
+        window_closed: false,
+    }
 }

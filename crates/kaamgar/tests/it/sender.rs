@@ -94,7 +94,7 @@ async fn messages_reach_the_graph_api_and_meta_answers_decide_their_fate() {
     // Delivery statuses from the webhook find the message by Meta's id.
     assert!(
         store
-            .outbound_delivery("wamid.SENT1", "delivered", None, None, 0)
+            .outbound_delivery(&delivered("wamid.SENT1", "delivered"), 0)
             .await
             .unwrap()
     );
@@ -172,4 +172,14 @@ async fn a_message_whose_outcome_cannot_be_recorded_does_not_stop_the_others_and
     assert_eq!(state(ids[1]).await, "sent");
     graph.verify().await;
     t.cleanup().await;
+}
+
+fn delivered<'a>(id: &'a str, status: &'a str) -> kaamgar_store::Delivery<'a> {
+    kaamgar_store::Delivery {
+        provider_id: id,
+        status,
+        code: None,
+        error: None,
+        window_closed: false,
+    }
 }
