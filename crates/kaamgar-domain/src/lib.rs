@@ -2,6 +2,7 @@
 //! every front door (HTTP, WhatsApp, CLI).
 
 pub mod access;
+pub mod channel;
 pub mod conversation;
 pub mod filter;
 pub mod gazetteer;

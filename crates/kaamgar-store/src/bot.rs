@@ -8,6 +8,7 @@ use crate::workers::insert_worker_in;
 use crate::{Backend, NewOutbound, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use kaamgar_domain::PhoneNumber;
+use kaamgar_domain::channel::Channel;
 use kaamgar_domain::request::{Actor, Change, Lifecycle, OfferStatus, Refused, RequestStatus};
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 use sqlx::any::AnyRow;
@@ -16,9 +17,9 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 /// Everything kept about one person the bot talks to.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContactRow {
+    /// The stored form of the contact's [`kaamgar_domain::channel::ContactKey`].
     pub key: String,
-    /// `whatsapp`, `web` or `terminal`.
-    pub channel: String,
+    pub channel: Channel,
     pub wa_id: Option<String>,
     pub user_id: Option<String>,
     pub phone_number_id: Option<String>,
@@ -34,7 +35,7 @@ pub struct ContactRow {
 pub struct NewRequest {
     pub citizen: String,
     pub citizen_phone: Option<String>,
-    pub channel: String,
+    pub channel: Channel,
     pub trade: String,
     pub place_name: String,
     pub district: String,
@@ -144,10 +145,15 @@ pub(crate) struct SqlBotTx {
 pub(crate) const REQUEST_COLUMNS: &str = "id, citizen, citizen_phone, channel, trade, place_name, district, block, lat, lon, \
     message, status, candidates, worker_id, rating, note, created_at, updated_at, accepted_at, closed_at";
 
+fn channel_from(r: &AnyRow) -> Result<Channel> {
+    let c: String = r.try_get("channel")?;
+    Channel::parse(&c).ok_or_else(|| StoreError::Corrupt(format!("channel '{c}'")))
+}
+
 fn contact_from(r: &AnyRow) -> Result<ContactRow> {
     Ok(ContactRow {
         key: r.try_get("key")?,
-        channel: r.try_get("channel")?,
+        channel: channel_from(r)?,
         wa_id: r.try_get("wa_id")?,
         user_id: r.try_get("user_id")?,
         phone_number_id: r.try_get("phone_number_id")?,
@@ -167,7 +173,7 @@ pub(crate) fn request_from(r: &AnyRow) -> Result<RequestRow> {
         new: NewRequest {
             citizen: r.try_get("citizen")?,
             citizen_phone: r.try_get("citizen_phone")?,
-            channel: r.try_get("channel")?,
+            channel: channel_from(r)?,
             trade: r.try_get("trade")?,
             place_name: r.try_get("place_name")?,
             district: r.try_get("district")?,
@@ -263,7 +269,7 @@ impl BotTx for SqlBotTx {
              updated_at = $11",
         )
         .bind(&c.key)
-        .bind(&c.channel)
+        .bind(c.channel.as_str())
         .bind(&c.wa_id)
         .bind(&c.user_id)
         .bind(&c.phone_number_id)
@@ -345,7 +351,7 @@ impl BotTx for SqlBotTx {
         )
         .bind(&r.citizen)
         .bind(&r.citizen_phone)
-        .bind(&r.channel)
+        .bind(r.channel.as_str())
         .bind(&r.trade)
         .bind(&r.place_name)
         .bind(&r.district)

@@ -86,7 +86,7 @@ pub async fn lines(
     headers: HeaderMap,
 ) -> Result<Json<Lines>, ApiError> {
     let id = chat_id(&headers).ok_or_else(missing_session)?;
-    let rows = state.store.chat_lines(&format!("web:{id}"), 60).await?;
+    let rows = state.store.chat_lines(&web_key(&id), 60).await?;
     let lines = rows
         .into_iter()
         .map(|r| {
@@ -197,7 +197,7 @@ pub async fn send(
         _ => return Err(bad("send exactly one of text, choice or location")),
     };
     let now = state.clock.now();
-    let key = format!("web:{id}");
+    let key = web_key(&id);
     let event = InboundEvent::Message(InboundMessage {
         id: format!("web-{id}-{}", new_id()?),
         phone_number_id: String::new(),
@@ -221,4 +221,9 @@ pub async fn send(
         bot.inbound.notify_one();
     }
     Ok(StatusCode::ACCEPTED)
+}
+
+/// The contact key of a web chat session.
+fn web_key(id: &str) -> String {
+    kaamgar_domain::channel::ContactKey::new(kaamgar_domain::channel::Channel::Web, id).to_string()
 }

@@ -80,7 +80,7 @@ fn public(r: RequestRow) -> ServiceRequest {
     ServiceRequest {
         id: r.id,
         status: r.status,
-        channel: r.new.channel,
+        channel: r.new.channel.as_str().into(),
         citizen_phone: r
             .new
             .citizen_phone

@@ -9,6 +9,7 @@ use crate::config::Config;
 use anyhow::{Context, Result};
 use kaamgar_app::matching::Matcher;
 use kaamgar_domain::PhoneNumber;
+use kaamgar_domain::channel::{Channel, ContactKey};
 use kaamgar_domain::whatsapp::outbound::render;
 use kaamgar_domain::whatsapp::{ContactRef, InboundEvent, InboundMessage, MessageBody};
 use kaamgar_store::NewOutbound;
@@ -29,13 +30,13 @@ fn who(phone: Option<&str>, name: Option<String>) -> Result<Who> {
                 PhoneNumber::parse(p).with_context(|| format!("'{p}' is not a mobile number"))?;
             let wa = p.e164().trim_start_matches('+').to_string();
             Who {
-                key: format!("term:{wa}"),
+                key: ContactKey::new(Channel::Terminal, &wa).to_string(),
                 wa_id: Some(wa),
                 name,
             }
         }
         None => Who {
-            key: "term:local".into(),
+            key: ContactKey::new(Channel::Terminal, "local").to_string(),
             wa_id: None,
             name,
         },
@@ -128,7 +129,7 @@ fn show(out: &mut impl Write, me: &Who, msgs: &[NewOutbound]) -> Result<()> {
         if m.contact == me.key {
             writeln!(out, "bot> {}", r.text)?;
         } else {
-            let to = PhoneNumber::parse(m.contact.trim_start_matches("term:"))
+            let to = PhoneNumber::parse(ContactKey::parse(&m.contact).address())
                 .map_or_else(|_| "another contact".to_string(), |p| p.masked());
             let how = if m.is_local() {
                 "terminal"

@@ -75,7 +75,7 @@ pub async fn fill_requests(app: &App, per_day: u64, now: i64) -> Result<u64> {
         let req = NewRequest {
             citizen: format!("demo:{i}"),
             citizen_phone: Some(phone),
-            channel: "whatsapp".into(),
+            channel: kaamgar_domain::channel::Channel::WhatsApp,
             trade: trade.into(),
             place_name: block.clone(),
             district,

@@ -29,7 +29,7 @@ impl BotService {
                 let new = NewRequest {
                     citizen: contact.key.clone(),
                     citizen_phone: phone,
-                    channel: contact.channel.clone(),
+                    channel: contact.channel,
                     trade,
                     place_name: spot.name.clone(),
                     district: spot.district.clone(),

@@ -9,7 +9,6 @@ use kaamgar_domain::conversation::notices::{self, CandidateView, RequestView, pl
 use kaamgar_domain::conversation::{Me, Msg};
 use kaamgar_domain::jobs::{self, Job, JobKind};
 use kaamgar_domain::request::{Actor, Change, OfferStatus, RequestStatus};
-use kaamgar_domain::whatsapp::policy::window_open;
 use kaamgar_domain::worker::Availability;
 use kaamgar_store::{ContactRow, NewRequest, RequestRow};
 
@@ -150,7 +149,7 @@ impl BotService {
         let view = self.view(&r);
         let template =
             notices::lead_template(lang, &self.trades, &view, offer, &self.cfg.templates);
-        if wc.channel != "whatsapp" || window_open(wc.last_inbound_at, turn.now) {
+        if wc.channel.may_send_freely(wc.last_inbound_at, turn.now) {
             let msg = notices::lead_offer(lang, &self.trades, &view, offer);
             self.send_to(turn, &wc, &msg, Some(&template))?;
         } else {
@@ -362,7 +361,7 @@ impl BotService {
             .await?;
         if let Some(w) = turn.tx.worker(o.worker_id).await? {
             let wc = self.worker_contact(turn, &w).await?;
-            if wc.channel != "whatsapp" || window_open(wc.last_inbound_at, turn.now) {
+            if wc.channel.may_send_freely(wc.last_inbound_at, turn.now) {
                 self.send_to(turn, &wc, &plain(lang_of(&wc), Msg::LeadMissed, &[]), None)?;
             }
             if let Some(r) = turn
@@ -398,7 +397,7 @@ impl BotService {
         let (lang, view) = (lang_of(&c), self.view(&r));
         let template =
             notices::follow_up_template(lang, &self.trades, &view, &name, &self.cfg.templates);
-        if c.channel != "whatsapp" || window_open(c.last_inbound_at, turn.now) {
+        if c.channel.may_send_freely(c.last_inbound_at, turn.now) {
             let msg = notices::follow_up(lang, &self.trades, &view, &name);
             self.send_to(turn, &c, &msg, Some(&template))
         } else {

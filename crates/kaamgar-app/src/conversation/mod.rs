@@ -10,6 +10,7 @@ mod send;
 
 use crate::matching::Matcher;
 use kaamgar_domain::PhoneNumber;
+use kaamgar_domain::channel::ContactKey;
 use kaamgar_domain::conversation::notices::Templates;
 use kaamgar_domain::conversation::{Bot, Conversation, Input, Me, Msg, WorkerFacts, notices};
 use kaamgar_domain::places::PlaceDirectory;
@@ -245,7 +246,7 @@ impl BotService {
         };
         let mut contact = turn.tx.contact(key).await?.unwrap_or_else(|| ContactRow {
             key: key.to_string(),
-            channel: channel_of(key).into(),
+            channel: ContactKey::parse(key).channel(),
             state: "{}".into(),
             ..ContactRow::default()
         });
@@ -370,17 +371,6 @@ impl BotService {
                 }
             }
         })
-    }
-}
-
-/// The channel a contact key belongs to: `web:…` and `term:…` are local, everything else WhatsApp.
-pub fn channel_of(key: &str) -> &'static str {
-    if key.starts_with("web:") {
-        "web"
-    } else if key.starts_with("term:") {
-        "terminal"
-    } else {
-        "whatsapp"
     }
 }
 

@@ -2,6 +2,7 @@
 //! (web chat, terminal); a worker is reached through the contact they write from, or their registered number.
 
 use super::{BotError, BotService, Turn};
+use kaamgar_domain::channel::Channel;
 use kaamgar_domain::conversation::{Conversation, Lang, Reply};
 use kaamgar_domain::whatsapp::ContactRef;
 use kaamgar_domain::whatsapp::outbound::graph_request;
@@ -17,7 +18,7 @@ impl BotService {
         msg: &Reply,
         fallback: Option<&Reply>,
     ) -> Result<(), BotError> {
-        let local = c.channel != "whatsapp";
+        let local = c.channel.is_local();
         let to = if local {
             ContactRef {
                 wa_id: Some(c.key.clone()),
@@ -64,7 +65,7 @@ impl BotService {
         let wa_id = w.data.phone.e164().trim_start_matches('+').to_string();
         Ok(ContactRow {
             key: wa_id.clone(),
-            channel: "whatsapp".into(),
+            channel: Channel::WhatsApp,
             wa_id: Some(wa_id),
             state: "{}".into(),
             worker_id: Some(w.id),

@@ -40,7 +40,7 @@ fn citizen(r: &RequestRow) -> String {
         .citizen_phone
         .as_deref()
         .and_then(|p| PhoneNumber::parse(p).ok())
-        .map_or_else(|| r.new.channel.clone(), PhoneNumber::masked)
+        .map_or_else(|| r.new.channel.as_str().to_string(), PhoneNumber::masked)
 }
 
 fn row(state: &AppState, r: &RequestRow, o: &Official) -> Row {

@@ -196,7 +196,7 @@ async fn requests_are_listed_in_scope_with_offers_and_a_masked_conversation() {
                     &NewRequest {
                         citizen: format!("demo:{block}"),
                         citizen_phone: Some("+919876543210".into()),
-                        channel: "whatsapp".into(),
+                        channel: kaamgar_domain::channel::Channel::WhatsApp,
                         trade: "plumber".into(),
                         place_name: block.into(),
                         district: "Saran".into(),

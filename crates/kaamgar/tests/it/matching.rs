@@ -226,7 +226,7 @@ async fn offer(store: &dyn kaamgar_store::Store, worker: i64, at: i64, refused: 
             &kaamgar_store::NewRequest {
                 citizen: format!("web:citizen-{at}"),
                 citizen_phone: None,
-                channel: "web".into(),
+                channel: kaamgar_domain::channel::Channel::Web,
                 trade: "plumber".into(),
                 place_name: "Marhaura".into(),
                 district: "Saran".into(),

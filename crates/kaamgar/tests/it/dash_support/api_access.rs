@@ -81,7 +81,7 @@ async fn request_in(store: &dyn Store, block: &str) -> i64 {
             &NewRequest {
                 citizen: format!("demo:{block}"),
                 citizen_phone: Some("+919876543210".into()),
-                channel: "whatsapp".into(),
+                channel: kaamgar_domain::channel::Channel::WhatsApp,
                 trade: "plumber".into(),
                 place_name: block.into(),
                 district: "Saran".into(),
