@@ -2,7 +2,7 @@
 //! digests are stored), constant-time comparison, and what an account may do where (`access_of`).
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use kaamgar_domain::access::{Role, Scope, ScopeLevel};
+use kaamgar_domain::access::{Caller, Role, Scope, ScopeLevel};
 use kaamgar_store::UserRow;
 use sha2::{Digest, Sha256};
 
@@ -102,6 +102,17 @@ pub fn access_of(u: &UserRow) -> Option<(Role, Scope)> {
         },
     };
     Some((role, scope))
+}
+
+/// The caller an account is: its id, name, role and jurisdiction; `None` as for [`access_of`].
+pub fn caller_of(u: &UserRow) -> Option<Caller> {
+    let (role, scope) = access_of(u)?;
+    Some(Caller {
+        user_id: Some(u.id),
+        name: u.name.clone(),
+        role,
+        scope,
+    })
 }
 
 #[cfg(test)]

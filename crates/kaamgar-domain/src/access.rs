@@ -157,6 +157,71 @@ impl Scope {
     }
 }
 
+/// Who is asking, for every entry point alike (an API token, a dashboard session, the command line): the account
+/// (none for the service token and the server's operator), its role and its jurisdiction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    pub user_id: Option<i64>,
+    /// As the audit log names the caller.
+    pub name: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("the role {} may not do this ({permission:?})", role.as_str())]
+    Permission { role: Role, permission: Permission },
+    #[error("the record is outside the caller's jurisdiction")]
+    Jurisdiction,
+}
+
+impl Caller {
+    /// The server's operator (the command line without `--as`, the service token): a state administrator's rights
+    /// everywhere.
+    pub fn operator(name: &str) -> Caller {
+        Caller {
+            user_id: None,
+            name: name.to_string(),
+            role: Role::StateAdmin,
+            scope: Scope::All,
+        }
+    }
+
+    pub fn can(&self, p: Permission) -> bool {
+        self.role.can(p)
+    }
+
+    /// The one check of an action: the caller's role has the permission.
+    pub fn authorize(&self, p: Permission) -> Result<(), Denied> {
+        if self.can(p) {
+            Ok(())
+        } else {
+            Err(Denied::Permission {
+                role: self.role,
+                permission: p,
+            })
+        }
+    }
+
+    /// The check of an action on one record placed at `district` (and `block`): the permission, then the
+    /// jurisdiction.
+    pub fn authorize_at(
+        &self,
+        p: Permission,
+        district: &str,
+        block: Option<&str>,
+    ) -> Result<(), Denied> {
+        self.authorize(p)?;
+        if self.scope.covers(district, block) {
+            Ok(())
+        } else {
+            Err(Denied::Jurisdiction)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +283,43 @@ mod tests {
         }
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+    }
+
+    #[test]
+    fn one_check_answers_for_the_role_and_the_jurisdiction() {
+        let block = Caller {
+            user_id: Some(3),
+            name: "ravi".into(),
+            role: Role::BlockOfficer,
+            scope: Scope::Block {
+                district: "Saran".into(),
+                block: "Marhaura".into(),
+            },
+        };
+        assert_eq!(block.authorize(Permission::ViewWorkers), Ok(()));
+        assert_eq!(
+            block.authorize(Permission::ViewAudit),
+            Err(Denied::Permission {
+                role: Role::BlockOfficer,
+                permission: Permission::ViewAudit
+            })
+        );
+        assert_eq!(
+            block.authorize_at(Permission::ViewWorkers, "Saran", Some("Marhaura")),
+            Ok(())
+        );
+        assert_eq!(
+            block.authorize_at(Permission::ViewWorkers, "Saran", Some("Sonepur")),
+            Err(Denied::Jurisdiction)
+        );
+        let op = Caller::operator("command line");
+        for p in [
+            Permission::UploadLists,
+            Permission::ViewAudit,
+            Permission::RecordErasure,
+        ] {
+            assert_eq!(op.authorize_at(p, "Kanpur Nagar", None), Ok(()));
         }
     }
 }

@@ -5,7 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Json, Query, Request};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use kaamgar_domain::access::{Permission, Role, Scope};
+use kaamgar_domain::access::{Caller, Permission, Scope};
 use serde::de::DeserializeOwned;
 
 /// JSON body; a malformed or mistyped body is a 400 `invalid_json` naming the problem.
@@ -59,28 +59,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// Who is calling the API: an account (through one of its tokens) or the service token. Its role decides what it
-/// may do and see, its jurisdiction narrows every query — the same rules as the dashboard.
+/// Who is calling the API: an account (through one of its tokens) or the service token, as a [`Caller`] — the same
+/// role and jurisdiction rules as the dashboard and the command line — and the address it calls from.
 #[derive(Debug, Clone)]
 pub struct ApiScope {
-    /// The account, or `None` for the service token.
-    pub user_id: Option<i64>,
-    pub name: String,
-    pub role: Role,
-    pub scope: Scope,
+    pub caller: Caller,
     pub ip: Option<String>,
 }
 
-impl ApiScope {
-    pub fn can(&self, p: Permission) -> bool {
-        self.role.can(p)
+impl std::ops::Deref for ApiScope {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.caller
     }
+}
 
+impl ApiScope {
     /// The caller as the audit log names it.
     pub fn actor(&self) -> crate::dashboard::audit::Actor<'_> {
         crate::dashboard::audit::Actor {
-            user_id: self.user_id,
-            name: &self.name,
+            user_id: self.caller.user_id,
+            name: &self.caller.name,
             ip: self.ip.as_deref(),
         }
     }
@@ -160,22 +159,12 @@ pub async fn api_caller(
             .api_token_user(&digest, state.clock.now())
             .await?
             .ok_or(ApiError::Unauthorized)?;
-        let (role, scope) =
-            crate::dashboard::session::access_of(&user).ok_or(ApiError::Unauthorized)?;
-        return Ok(ApiScope {
-            user_id: Some(user.id),
-            name: user.name,
-            role,
-            scope,
-            ip,
-        });
+        let caller = kaamgar_app::accounts::caller_of(&user).ok_or(ApiError::Unauthorized)?;
+        return Ok(ApiScope { caller, ip });
     }
     match &state.api_token {
         Some(expected) if constant_time_eq(given.as_bytes(), expected.as_bytes()) => Ok(ApiScope {
-            user_id: None,
-            name: "service token".into(),
-            role: Role::StateAdmin,
-            scope: Scope::All,
+            caller: Caller::operator("service token"),
             ip,
         }),
         _ => Err(ApiError::Unauthorized),
@@ -207,15 +196,15 @@ pub async fn require_token(
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| req.uri().path().to_string(), |m| m.as_str().to_string());
-    let allowed = match api_rule(req.method(), &route) {
-        Ok(None) => true,
-        Ok(Some(p)) => caller.can(p),
-        Err(()) => false,
+    let refused = match api_rule(req.method(), &route) {
+        Ok(None) => None,
+        Ok(Some(p)) => caller.authorize(p).err().map(|d| d.to_string()),
+        Err(()) => Some("this route has no access rule".to_string()),
     };
-    if !allowed {
+    if let Some(message) = refused {
         return ApiError::Forbidden {
             code: "forbidden",
-            message: format!("the role {} may not do this", caller.role.as_str()),
+            message,
         }
         .into_response();
     }

@@ -18,7 +18,7 @@ pub struct Actor<'a> {
 impl<'a> From<&'a Official> for Actor<'a> {
     fn from(o: &'a Official) -> Self {
         Actor {
-            user_id: Some(o.id),
+            user_id: Some(o.id()),
             name: &o.name,
             ip: o.ip.as_deref(),
         }

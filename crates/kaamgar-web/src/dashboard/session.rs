@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kaamgar_app::accounts::{same, token_digest};
-use kaamgar_domain::access::{Permission, Role, Scope};
+use kaamgar_domain::access::{Caller, Permission};
 
 pub const SESSION_COOKIE: &str = "kg_session";
 /// Carries the CSRF token of forms shown before sign-in (double-submit).
@@ -22,30 +22,32 @@ pub const IDLE_SECS: i64 = 2 * 3600;
 /// …and at the latest this long after sign-in.
 pub const MAX_SECS: i64 = 12 * 3600;
 
-/// A signed-in official.
+/// A signed-in official: the [`Caller`] the account is (role and jurisdiction, checked the same way as an API token
+/// or the command line), and the session's language, CSRF token and address.
 #[derive(Debug, Clone)]
 pub struct Official {
-    pub id: i64,
-    pub name: String,
-    pub role: Role,
-    pub scope: Scope,
+    pub caller: Caller,
     pub lang: Lang,
     pub csrf: String,
     pub(crate) token_hash: String,
     pub ip: Option<String>,
 }
 
+impl std::ops::Deref for Official {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.caller
+    }
+}
+
 impl Official {
-    pub fn can(&self, p: Permission) -> bool {
-        self.role.can(p)
+    /// The account's id (an official is always an account).
+    pub fn id(&self) -> i64 {
+        self.caller.user_id.unwrap_or_default()
     }
 
     pub fn require(&self, p: Permission) -> Result<(), DashError> {
-        if self.can(p) {
-            Ok(())
-        } else {
-            Err(DashError::Forbidden)
-        }
+        self.caller.authorize(p).map_err(|_| DashError::Forbidden)
     }
 
     pub fn csrf_ok(&self, given: &str) -> bool {
@@ -135,7 +137,7 @@ async fn official_from(state: &AppState, parts: &Parts) -> Result<Option<Officia
         state.store.delete_session(&hash, None).await?;
         return Ok(None);
     }
-    let Some((role, scope)) = access_of(&s.user) else {
+    let Some(caller) = kaamgar_app::accounts::caller_of(&s.user) else {
         return Ok(None);
     };
     if now - s.seen_at >= 60 {
@@ -146,10 +148,7 @@ async fn official_from(state: &AppState, parts: &Parts) -> Result<Option<Officia
         .or_else(|| Lang::parse(&s.user.lang))
         .unwrap_or_default();
     Ok(Some(Official {
-        id: s.user.id,
-        name: s.user.name,
-        role,
-        scope,
+        caller,
         lang,
         csrf: s.csrf,
         token_hash: hash,

@@ -336,7 +336,7 @@ pub async fn switch_lang(
     if let Some(o) = &v.official {
         state
             .store
-            .set_user_lang(o.id, lang.code(), state.clock.now())
+            .set_user_lang(o.id(), lang.code(), state.clock.now())
             .await?;
     }
     let mut resp = Redirect::to(&safe_next(f.next.as_deref())).into_response();

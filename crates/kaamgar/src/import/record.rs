@@ -6,7 +6,7 @@ use super::report::{CsvReport, ReportSink, STORED_REPORT_ROWS};
 use super::{ImportError, ImportOutcome};
 use crate::app::App;
 use anyhow::{Context, Result, bail};
-use kaamgar_domain::access::{Permission, Scope};
+use kaamgar_domain::access::{Caller, Permission, Scope};
 use kaamgar_domain::import::RowError;
 use kaamgar_store::{
     AccountStore, AuditEntry, DashboardStore, ImportSummary, NewUpload, StoreError, UploadEnd,
@@ -28,25 +28,31 @@ pub async fn begin(
     file_name: &str,
     now: i64,
 ) -> Result<Recorded> {
-    let (user_id, actor, scope) = match as_user {
+    let caller = match as_user {
         Some(name) => {
             let user = match app.store.user_by_name(name).await {
                 Ok(u) => u,
                 Err(StoreError::NotFound) => bail!("--as {name}: there is no such account"),
                 Err(e) => return Err(e.into()),
             };
-            let Some((role, scope)) =
-                kaamgar_app::accounts::access_of(&user).filter(|_| !user.disabled)
+            let Some(caller) = kaamgar_app::accounts::caller_of(&user).filter(|_| !user.disabled)
             else {
                 bail!("--as {name}: the account is disabled or has no valid role");
             };
-            if !role.can(Permission::UploadLists) {
-                bail!("--as {name}: a {} may not upload lists", role.as_str());
-            }
-            (Some(user.id), user.name, scope)
+            caller
         }
-        None => (None, "command line".to_string(), Scope::All),
+        None => Caller::operator("command line"),
     };
+    // The same check as the dashboard's upload page and the API's import route.
+    if let Err(denied) = caller.authorize(Permission::UploadLists) {
+        bail!("--as {}: {denied}", caller.name);
+    }
+    let Caller {
+        user_id,
+        name: actor,
+        scope,
+        ..
+    } = caller;
     let area = kaamgar_app::imports::upload_area(&app.places, &scope);
     let entry = AuditEntry {
         at: now,

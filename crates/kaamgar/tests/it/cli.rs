@@ -336,6 +336,37 @@ async fn a_command_line_import_is_listed_with_the_uploads_and_audited_and_as_an_
         report.contains("outside_jurisdiction") && report.contains("age_out_of_range"),
         "{report}"
     );
+    // An account whose role may not upload lists is refused by the same check as on the dashboard.
+    let mut add = kaamgar(d)
+        .args([
+            "user",
+            "add",
+            "dekho",
+            "--role",
+            "viewer",
+            "--district",
+            "Saran",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-long-password-2\n")
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+    let refused = kaamgar(d)
+        .args(["import", "workers", "l.csv", "--as", "dekho"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("--as dekho") && err.contains("viewer may not"),
+        "{err}"
+    );
     // Without --as, the operator's import is listed for the service area's district.
     run(kaamgar(d).args(["import", "workers", "l.csv"]));
     let app = kaamgar::app::App::open(kaamgar::config::Config {
