@@ -19,5 +19,6 @@ mod dashboard_pages;
 mod import;
 mod matching;
 mod sender;
+mod snapshots;
 mod understand;
 mod webhook;
