@@ -3,7 +3,6 @@
 //! the messages it queued and the mark that it was processed commit together, so a crash replays it whole or not
 //! at all, and a redelivered message is never handled twice.
 
-use crate::rows::{SELECT_WORKER, worker_from_row};
 use crate::workers::insert_worker_in;
 use crate::{Backend, NewOutbound, Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -285,51 +284,22 @@ impl BotTx for SqlBotTx {
     }
 
     async fn worker(&mut self, id: i64) -> Result<Option<Worker>> {
-        let sql = format!("{SELECT_WORKER} WHERE id = $1 AND deleted_at IS NULL");
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        row.as_ref().map(worker_from_row).transpose()
+        crate::workers::worker_in(&mut *self.tx, id).await
     }
 
     async fn worker_by_phone(&mut self, phone: PhoneNumber) -> Result<Option<Worker>> {
-        let sql = format!("{SELECT_WORKER} WHERE phone = $1 AND deleted_at IS NULL");
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(phone.e164())
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        row.as_ref().map(worker_from_row).transpose()
+        crate::workers::worker_by_phone_in(&mut *self.tx, phone).await
     }
 
     async fn register_worker(&mut self, w: &NewWorker, now: i64) -> Result<Worker> {
-        let erased: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM erasures WHERE phone_hash = $1")
-                .bind(self.phone_key.hash(w.phone))
-                .fetch_optional(&mut *self.tx)
-                .await?;
-        if erased.is_some() {
-            return Err(StoreError::Erased);
-        }
+        crate::workers::refuse_erased_in(&mut *self.tx, &self.phone_key, w.phone).await?;
         let id = insert_worker_in(&mut self.tx, self.backend, w, now).await?;
         self.worker(id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn set_availability(&mut self, worker: i64, a: Availability, now: i64) -> Result<()> {
-        let seq = SqlStore::next_seq(&mut self.tx).await?;
-        let done = sqlx::query(
-            "UPDATE workers SET availability = $1, updated_at = $2, seq = $3 WHERE id = $4 AND deleted_at IS NULL",
-        )
-        .bind(a.as_str())
-        .bind(now)
-        .bind(seq)
-        .bind(worker)
-        .execute(&mut *self.tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let value = a.as_str().to_string();
+        crate::workers::update_live_in(&mut self.tx, worker, "availability", value, now).await
     }
 
     async fn add_rating(&mut self, worker: i64, stars: u8, now: i64) -> Result<()> {

@@ -28,19 +28,57 @@ fn map_unique(e: sqlx::Error) -> StoreError {
     StoreError::Database(e)
 }
 
-impl SqlStore {
-    async fn ensure_not_erased(&self, w: &NewWorker) -> Result<()> {
-        let hit: Option<i64> = sqlx::query_scalar("SELECT 1 FROM erasures WHERE phone_hash = $1")
-            .bind(self.phone_hash(w.phone)?)
-            .fetch_optional(&self.read)
-            .await?;
-        if hit.is_some() {
-            Err(StoreError::Erased)
-        } else {
-            Ok(())
-        }
-    }
+/// A live (not removed) worker by id, on the pool or inside a caller's transaction.
+pub(crate) async fn worker_in<'e, E>(executor: E, id: i64) -> Result<Option<Worker>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let sql = format!("{SELECT_WORKER} WHERE id = $1 AND deleted_at IS NULL");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(executor)
+        .await?;
+    row.as_ref().map(worker_from_row).transpose()
+}
 
+/// A live worker by phone, on the pool or inside a caller's transaction.
+pub(crate) async fn worker_by_phone_in<'e, E>(
+    executor: E,
+    phone: kaamgar_domain::PhoneNumber,
+) -> Result<Option<Worker>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let sql = format!("{SELECT_WORKER} WHERE phone = $1 AND deleted_at IS NULL");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(phone.e164())
+        .fetch_optional(executor)
+        .await?;
+    row.as_ref().map(worker_from_row).transpose()
+}
+
+/// Refuses a phone whose owner asked to be erased: registering again needs their own action, not an official's
+/// form or an old list. Checked inside the transaction that would insert them.
+pub(crate) async fn refuse_erased_in<'e, E>(
+    executor: E,
+    key: &crate::PhoneKey,
+    phone: kaamgar_domain::PhoneNumber,
+) -> Result<()>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let hit: Option<i64> = sqlx::query_scalar("SELECT 1 FROM erasures WHERE phone_hash = $1")
+        .bind(key.hash(phone))
+        .fetch_optional(executor)
+        .await?;
+    if hit.is_some() {
+        Err(StoreError::Erased)
+    } else {
+        Ok(())
+    }
+}
+
+impl SqlStore {
     /// Inserts one worker; with an audit row, both in one transaction (the row's target becomes `worker:{id}`).
     pub(crate) async fn insert_worker(
         &self,
@@ -48,8 +86,8 @@ impl SqlStore {
         now: i64,
         audit: Option<&crate::AuditEntry>,
     ) -> Result<Worker> {
-        self.ensure_not_erased(w).await?;
         let mut tx = self.write.begin().await?;
+        refuse_erased_in(&mut *tx, self.phone_key()?, w.phone).await?;
         let id = insert_worker_in(&mut tx, self.backend, w, now).await?;
         if let Some(a) = audit {
             let a = crate::AuditEntry {
@@ -336,7 +374,7 @@ fn like_escape(s: &str) -> String {
 }
 
 /// Updates one column of a worker that is not removed, inside `tx`, with a new change sequence.
-async fn update_live_in<T>(
+pub(crate) async fn update_live_in<T>(
     tx: &mut sqlx::Transaction<'static, Any>,
     id: i64,
     column: &'static str,
@@ -396,15 +434,7 @@ impl RegistryStore for SqlStore {
     }
 
     async fn get_worker(&self, id: i64) -> Result<Worker> {
-        let sql = format!("{SELECT_WORKER} WHERE id = $1 AND deleted_at IS NULL");
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref()
-            .map(worker_from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound)
+        worker_in(&self.read, id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn update_worker(&self, id: i64, w: &NewWorker, now: i64) -> Result<Worker> {
