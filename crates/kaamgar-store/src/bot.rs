@@ -127,8 +127,8 @@ pub trait BotTx: Send {
     ) -> Result<()>;
     /// Schedules (or moves) a job, with this event's other changes.
     async fn schedule(&mut self, job: kaamgar_domain::jobs::Job, due_at: i64) -> Result<()>;
-    /// Marks a job done, with the changes its run made.
-    async fn finish_job(&mut self, id: i64, now: i64) -> Result<()>;
+    /// Marks a claimed job done, with the changes its run made.
+    async fn finish_job(&mut self, job: &crate::JobRow, now: i64) -> Result<()>;
     async fn enqueue(&mut self, msgs: &[NewOutbound], now: i64) -> Result<()>;
     /// Marks the inbound event processed.
     async fn finish_inbound(&mut self, id: i64, now: i64) -> Result<()>;
@@ -451,8 +451,8 @@ impl BotTx for SqlBotTx {
         crate::jobs::schedule_in(&mut self.tx, job, due_at).await
     }
 
-    async fn finish_job(&mut self, id: i64, now: i64) -> Result<()> {
-        crate::jobs::finish_in(&mut self.tx, id, now).await
+    async fn finish_job(&mut self, job: &crate::JobRow, now: i64) -> Result<()> {
+        crate::jobs::finish_in(&mut self.tx, job, now).await
     }
 
     async fn enqueue(&mut self, msgs: &[NewOutbound], now: i64) -> Result<()> {

@@ -21,6 +21,9 @@ pub struct JobRow {
     pub last_error: Option<String>,
     /// When it was set aside after its last failed attempt.
     pub dead_at: Option<i64>,
+    /// This claim's number: finishing or failing the job counts only while it is still the job's latest claim (not
+    /// claimed again after the lease, not scheduled anew meanwhile).
+    pub claim: i64,
 }
 
 impl JobRow {
@@ -37,13 +40,20 @@ pub trait JobStore: Send + Sync {
     /// Takes up to `limit` jobs due by `now`, oldest first, and hides them from other runners until
     /// `now + lease_secs`; a runner that dies leaves them due again then.
     async fn claim_jobs(&self, now: i64, lease_secs: i64, limit: i64) -> Result<Vec<JobRow>>;
-    /// Records a failed run: due again at `retry_at`, or set aside (dead) when `None`.
-    async fn fail_job(&self, id: i64, error: &str, now: i64, retry_at: Option<i64>) -> Result<()>;
+    /// Records a failed run of the claimed `job`: due again at `retry_at`, or set aside (dead) when `None`. Nothing
+    /// changes when the job was claimed again or scheduled anew since.
+    async fn fail_job(
+        &self,
+        job: &JobRow,
+        error: &str,
+        now: i64,
+        retry_at: Option<i64>,
+    ) -> Result<()>;
     /// Jobs set aside after their last attempt, newest first.
     async fn dead_jobs(&self, limit: i64) -> Result<Vec<JobRow>>;
 }
 
-const JOB_COLUMNS: &str = "id, kind, subject, due_at, attempts, last_error, dead_at";
+const JOB_COLUMNS: &str = "id, kind, subject, due_at, attempts, last_error, dead_at, claim";
 
 /// Schedules `job` inside a caller's transaction (the bot schedules its jobs with the change that caused them).
 pub(crate) async fn schedule_in(
@@ -55,11 +65,17 @@ pub(crate) async fn schedule_in(
     Ok(())
 }
 
-/// Marks a job done inside the transaction of the work it did: both land or neither.
-pub(crate) async fn finish_in(tx: &mut Transaction<'static, Any>, id: i64, now: i64) -> Result<()> {
-    sqlx::query("UPDATE jobs SET done_at = $1 WHERE id = $2")
+/// Marks the claimed job done inside the transaction of the work it did: both land or neither. A job scheduled
+/// anew while it ran stays scheduled.
+pub(crate) async fn finish_in(
+    tx: &mut Transaction<'static, Any>,
+    job: &JobRow,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE jobs SET done_at = $1 WHERE id = $2 AND claim = $3")
         .bind(now)
-        .bind(id)
+        .bind(job.id)
+        .bind(job.claim)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -69,7 +85,7 @@ fn schedule_query(job: Job, due_at: i64) -> crate::rows::AnyQuery<'static> {
     sqlx::query(
         "INSERT INTO jobs (kind, subject, due_at) VALUES ($1, $2, $3) \
          ON CONFLICT (kind, subject) DO UPDATE SET due_at = $3, done_at = NULL, attempts = 0, \
-         last_error = NULL, dead_at = NULL",
+         last_error = NULL, dead_at = NULL, claim = jobs.claim + 1",
     )
     .bind(job.kind.as_str())
     .bind(job.subject)
@@ -85,6 +101,7 @@ fn job_from(r: &sqlx::any::AnyRow) -> Result<JobRow> {
         attempts: r.try_get("attempts")?,
         last_error: r.try_get("last_error")?,
         dead_at: r.try_get("dead_at")?,
+        claim: r.try_get("claim")?,
     })
 }
 
@@ -102,7 +119,7 @@ impl JobStore for SqlStore {
         };
         // The claim moves the due time past the lease: finishing or failing the job sets it for good.
         let sql = format!(
-            "UPDATE jobs SET due_at = $1 WHERE id IN (SELECT id FROM jobs \
+            "UPDATE jobs SET due_at = $1, claim = claim + 1 WHERE id IN (SELECT id FROM jobs \
              WHERE done_at IS NULL AND dead_at IS NULL AND due_at <= $2 ORDER BY due_at, id LIMIT $3{lock}) \
              RETURNING {JOB_COLUMNS}"
         );
@@ -115,27 +132,33 @@ impl JobStore for SqlStore {
             .await?;
         tx.commit().await?;
         let mut jobs: Vec<JobRow> = rows.iter().map(job_from).collect::<Result<_>>()?;
-        // RETURNING gives no order; run them oldest first as claimed. Their due time before the claim is gone,
-        // so the id (scheduling order) stands in.
+        // RETURNING gives no order, and the claim has moved the due times: they run in id order (the order they
+        // were first scheduled in), which for a batch claimed at one moment is close enough to due order.
         jobs.sort_by_key(|j| j.id);
         Ok(jobs)
     }
 
-    async fn fail_job(&self, id: i64, error: &str, now: i64, retry_at: Option<i64>) -> Result<()> {
+    async fn fail_job(
+        &self,
+        job: &JobRow,
+        error: &str,
+        now: i64,
+        retry_at: Option<i64>,
+    ) -> Result<()> {
         let error: String = error.chars().take(1000).collect();
         let q = match retry_at {
             Some(at) => sqlx::query(
-                "UPDATE jobs SET attempts = attempts + 1, last_error = $1, due_at = $2 WHERE id = $3",
+                "UPDATE jobs SET attempts = attempts + 1, last_error = $1, due_at = $2 WHERE id = $3 AND claim = $4",
             )
             .bind(error)
             .bind(at),
             None => sqlx::query(
-                "UPDATE jobs SET attempts = attempts + 1, last_error = $1, dead_at = $2 WHERE id = $3",
+                "UPDATE jobs SET attempts = attempts + 1, last_error = $1, dead_at = $2 WHERE id = $3 AND claim = $4",
             )
             .bind(error)
             .bind(now),
         };
-        q.bind(id).execute(&self.write).await?;
+        q.bind(job.id).bind(job.claim).execute(&self.write).await?;
         Ok(())
     }
 

@@ -307,22 +307,27 @@ impl BotService {
         let claimed = self.store.claim_jobs(now, jobs::LEASE_SECS, 64).await?;
         let n = claimed.len();
         for j in claimed {
-            let Some(job) = j.job() else {
-                tracing::warn!(job.id = j.id, job.kind = %j.kind, "a job of an unknown kind is set aside");
-                self.store
-                    .fail_job(j.id, "unknown job kind", now, None)
-                    .await?;
-                continue;
-            };
-            match self.run_job(j.id, job, now).await {
-                Ok(messages) => sink.extend(messages),
-                Err(e) => {
-                    let error = e.to_string();
-                    let retry_at = jobs::retry_at(j.attempts + 1, now);
-                    tracing::warn!(job.id = j.id, job.kind = %j.kind, job.attempts = j.attempts + 1,
-                        dead = retry_at.is_none(), error = %error, "a timed job failed");
-                    self.store.fail_job(j.id, &error, now, retry_at).await?;
+            let (error, retry_at) = match j.job() {
+                None => {
+                    tracing::warn!(job.id = j.id, job.kind = %j.kind, "a job of an unknown kind is set aside");
+                    ("unknown job kind".to_string(), None)
                 }
+                Some(job) => match self.run_job(&j, job, now).await {
+                    Ok(messages) => {
+                        sink.extend(messages);
+                        continue;
+                    }
+                    Err(e) => {
+                        let retry_at = jobs::retry_at(j.attempts + 1, now);
+                        tracing::warn!(job.id = j.id, job.kind = %j.kind, job.attempts = j.attempts + 1,
+                            dead = retry_at.is_none(), error = %e, "a timed job failed");
+                        (e.to_string(), retry_at)
+                    }
+                },
+            };
+            // A failure that cannot be recorded leaves the job to come back after its lease; the others go on.
+            if let Err(e) = self.store.fail_job(&j, &error, now, retry_at).await {
+                tracing::warn!(job.id = j.id, error = %e, "recording a failed job failed");
             }
         }
         Ok(n)
@@ -330,7 +335,7 @@ impl BotService {
 
     async fn run_job(
         &self,
-        id: i64,
+        claimed: &kaamgar_store::JobRow,
         job: Job,
         now: i64,
     ) -> Result<Vec<kaamgar_store::NewOutbound>, BotError> {
@@ -343,7 +348,7 @@ impl BotService {
             JobKind::LeadExpiry => self.expire(&mut turn, job.subject).await?,
             JobKind::FollowUp => self.follow_up(&mut turn, job.subject).await?,
         }
-        turn.tx.finish_job(id, now).await?;
+        turn.tx.finish_job(claimed, now).await?;
         Ok(self.commit(turn, None).await?.messages)
     }
 

@@ -11,6 +11,9 @@ CREATE TABLE jobs (
     last_error TEXT,
     dead_at BIGINT,
     done_at BIGINT,
+    -- Raised by every claim and every new schedule: a run finishes or fails its job only while no other claim or
+    -- schedule came after its own.
+    claim BIGINT NOT NULL DEFAULT 0,
     CONSTRAINT jobs_once UNIQUE (kind, subject)
 );
 CREATE INDEX jobs_due ON jobs (due_at, id) WHERE done_at IS NULL AND dead_at IS NULL;

@@ -111,19 +111,19 @@ async fn a_job_finished_with_its_work_is_not_run_again_and_a_failing_one_ends_de
         s.schedule_job(follow_up(2), 100).await.unwrap();
         let claimed = s.claim_jobs(100, 60, 10).await.unwrap();
         let mut tx = s.begin_bot().await.unwrap();
-        tx.finish_job(claimed[0].id, 101).await.unwrap();
+        tx.finish_job(&claimed[0], 101).await.unwrap();
         tx.commit().await.unwrap();
         // A rolled-back run leaves the job as it was claimed.
         let mut tx = s.begin_bot().await.unwrap();
-        tx.finish_job(claimed[1].id, 101).await.unwrap();
+        tx.finish_job(&claimed[1], 101).await.unwrap();
         drop(tx);
-        s.fail_job(claimed[1].id, "database is locked", 101, Some(130))
+        s.fail_job(&claimed[1], "database is locked", 101, Some(130))
             .await
             .unwrap();
         let again = s.claim_jobs(200, 60, 10).await.unwrap();
         assert_eq!(again.len(), 1, "{}", b.name);
         assert_eq!((again[0].subject, again[0].attempts), (2, 1), "{}", b.name);
-        s.fail_job(again[0].id, "still locked", 201, None)
+        s.fail_job(&again[0], "still locked", 201, None)
             .await
             .unwrap();
         assert!(s.claim_jobs(10_000, 60, 10).await.unwrap().is_empty());
@@ -179,6 +179,46 @@ async fn an_upgrade_moves_the_bots_pending_and_dead_jobs_into_the_queue() {
         let new = claimed.iter().find(|j| j.subject == 99).unwrap();
         assert!(
             new.id > due.iter().map(|j| j.id).max().unwrap(),
+            "{}",
+            b.name
+        );
+    }
+    cleanup(bs).await;
+}
+
+#[tokio::test]
+async fn a_run_that_lost_its_claim_neither_finishes_nor_fails_the_job() {
+    let bs = backends().await;
+    for b in &bs {
+        let s = &b.store;
+        s.schedule_job(follow_up(5), 100).await.unwrap();
+        let first = s.claim_jobs(100, 60, 10).await.unwrap().remove(0);
+        // Scheduled anew while the first run is still going: the first run's end must not touch it.
+        s.schedule_job(follow_up(5), 150).await.unwrap();
+        let mut tx = s.begin_bot().await.unwrap();
+        tx.finish_job(&first, 120).await.unwrap();
+        tx.commit().await.unwrap();
+        s.fail_job(&first, "late failure", 121, None).await.unwrap();
+        let due = s.claim_jobs(150, 60, 10).await.unwrap();
+        assert_eq!(due.len(), 1, "{}: the new schedule stands", b.name);
+        assert_eq!((due[0].attempts, due[0].dead_at), (0, None), "{}", b.name);
+        // Claimed again after the lease ran out: only the newer claim may finish it.
+        let late = s.claim_jobs(400, 60, 10).await.unwrap().remove(0);
+        let mut tx = s.begin_bot().await.unwrap();
+        tx.finish_job(&due[0], 401).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            s.claim_jobs(1000, 60, 10).await.unwrap().len() == 1,
+            "{}",
+            b.name
+        );
+        let newest = s.claim_jobs(2000, 60, 10).await.unwrap().remove(0);
+        assert!(newest.claim > late.claim);
+        let mut tx = s.begin_bot().await.unwrap();
+        tx.finish_job(&newest, 2001).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            s.claim_jobs(9000, 60, 10).await.unwrap().is_empty(),
             "{}",
             b.name
         );

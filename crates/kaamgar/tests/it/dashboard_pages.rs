@@ -393,9 +393,13 @@ async fn a_timed_job_that_failed_for_good_is_shown_to_administrators() {
             kaamgar_domain::jobs::Job::new(kaamgar_domain::jobs::JobKind::FollowUp, 4242);
         tx.schedule(follow_up, dash_support::T0).await.unwrap();
         tx.commit().await.unwrap();
-        let job = store.claim_jobs(dash_support::T0, 60, 10).await.unwrap()[0].id;
+        let job = store
+            .claim_jobs(dash_support::T0, 60, 10)
+            .await
+            .unwrap()
+            .remove(0);
         store
-            .fail_job(job, "database is locked", dash_support::T0, None)
+            .fail_job(&job, "database is locked", dash_support::T0, None)
             .await
             .unwrap();
         let page = d.signed_in("admin").await.get("/audit").await;
