@@ -256,6 +256,20 @@ impl SqlStore {
     }
 }
 
+/// The counts of an import from a row holding the `rows_*` columns (an import run or an upload).
+pub(crate) fn summary_from(r: &sqlx::any::AnyRow) -> Result<ImportSummary> {
+    let n = |c: &str| -> Result<u64> { Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0)) };
+    Ok(ImportSummary {
+        rows: n("rows_total")?,
+        inserted: n("rows_inserted")?,
+        updated: n("rows_updated")?,
+        unchanged: n("rows_unchanged")?,
+        rejected: n("rows_rejected")?,
+        warned: n("rows_warned")?,
+        empty: n("rows_empty")?,
+    })
+}
+
 fn duplicate(line: u64, first: i64) -> SkippedRow {
     SkippedRow {
         line,
@@ -483,21 +497,11 @@ impl crate::ImportStore for SqlStore {
         .fetch_optional(&self.read)
         .await?
         .ok_or(StoreError::NotFound)?;
-        let n =
-            |c: &str| -> Result<u64> { Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0)) };
         Ok(ImportRunRecord {
             id: r.try_get("id")?,
             file_name: r.try_get("file_name")?,
             status: r.try_get("status")?,
-            summary: ImportSummary {
-                rows: n("rows_total")?,
-                inserted: n("rows_inserted")?,
-                updated: n("rows_updated")?,
-                unchanged: n("rows_unchanged")?,
-                rejected: n("rows_rejected")?,
-                warned: n("rows_warned")?,
-                empty: n("rows_empty")?,
-            },
+            summary: summary_from(&r)?,
         })
     }
 }

@@ -126,7 +126,6 @@ const UPLOAD_COLUMNS: &str = "id, user_id, origin, district, block, file_name, s
      created_at, finished_at";
 
 fn upload_from(r: &sqlx::any::AnyRow) -> Result<UploadRow> {
-    let n = |c: &str| -> Result<u64> { Ok(r.try_get::<i64, _>(c)?.max(0) as u64) };
     let has_report: bool = match r.try_get::<bool, _>("has_report") {
         Ok(b) => b,
         Err(_) => r.try_get::<i64, _>("has_report")? != 0,
@@ -140,15 +139,7 @@ fn upload_from(r: &sqlx::any::AnyRow) -> Result<UploadRow> {
         file_name: r.try_get("file_name")?,
         status: r.try_get("status")?,
         run_id: r.try_get("run_id")?,
-        summary: ImportSummary {
-            rows: n("rows_total")?,
-            inserted: n("rows_inserted")?,
-            updated: n("rows_updated")?,
-            unchanged: n("rows_unchanged")?,
-            rejected: n("rows_rejected")?,
-            warned: n("rows_warned")?,
-            empty: n("rows_empty")?,
-        },
+        summary: crate::batch::summary_from(r)?,
         message: r.try_get("message")?,
         has_report,
         created_at: r.try_get("created_at")?,

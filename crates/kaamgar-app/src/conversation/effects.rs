@@ -3,7 +3,7 @@
 use super::{BotError, BotService, Turn};
 use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::conversation::notices::{self, plain};
-use kaamgar_domain::conversation::{Bot, Conversation, Effect, Me, Msg, Spot};
+use kaamgar_domain::conversation::{Bot, Conversation, Effect, Lang, Me, Msg, Spot};
 use kaamgar_domain::places::{Place, Precision};
 use kaamgar_domain::request::{Actor, Change, OfferStatus};
 use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker, clean_name};
@@ -21,76 +21,15 @@ impl BotService {
         let lang = conv.lang;
         match effect {
             Effect::OpenRequest { trade, spot, text } => {
-                let phone = contact
-                    .wa_id
-                    .as_deref()
-                    .and_then(|w| PhoneNumber::parse(w).ok())
-                    .map(|p| p.e164());
-                let new = NewRequest {
-                    citizen: contact.key.clone(),
-                    citizen_phone: phone,
-                    channel: contact.channel,
-                    trade,
-                    place_name: spot.name.clone(),
-                    district: spot.district.clone(),
-                    block: spot.block.clone(),
-                    lat: spot.lat,
-                    lon: spot.lon,
-                    message: text.chars().take(1000).collect(),
-                };
-                let id = turn.tx.create_request(&new, turn.now).await?;
-                let exclude: Vec<i64> = me.worker.iter().map(|w| w.id).collect();
-                self.present(turn, contact, conv, id, &exclude).await?;
-            }
-            Effect::Again { request } => {
-                let Some(old) = turn.tx.request(request).await? else {
-                    return Ok(());
-                };
-                if old.new.citizen != contact.key || old.status.is_searching() {
-                    return self.send_to(
-                        turn,
-                        contact,
-                        &notices::menu(lang, Msg::NotUnderstood),
-                        None,
-                    );
-                }
-                // A new request, so the old one's history stays as it was; nobody already asked is shown again.
-                let id = turn.tx.create_request(&old.new, turn.now).await?;
-                let mut exclude: Vec<i64> = turn
-                    .tx
-                    .offers_of(request)
+                self.open_request(turn, contact, conv, me, trade, spot, text)
                     .await?
-                    .iter()
-                    .map(|o| o.worker_id)
-                    .collect();
-                exclude.extend(me.worker.iter().map(|w| w.id));
-                self.present(turn, contact, conv, id, &exclude).await?;
             }
+            Effect::Again { request } => self.again(turn, contact, conv, me, request).await?,
             Effect::Pick { request, worker } => self.pick(turn, contact, request, worker).await?,
             Effect::AnswerLead { offer, accept } => {
                 self.answer_lead(turn, contact, me, offer, accept).await?
             }
-            Effect::Cancel { request } => {
-                let r = match request {
-                    Some(id) => turn.tx.request(id).await?,
-                    None => turn.tx.searching_request_of(&contact.key).await?,
-                };
-                let cancel = Change::Cancel {
-                    note: "cancelled_by_citizen",
-                };
-                let by = Actor::Citizen(&contact.key);
-                match r.filter(|r| r.clone().apply(by, cancel, turn.now).is_ok()) {
-                    Some(mut r) => {
-                        self.withdraw_open_offers(turn, r.id).await?;
-                        r.apply(by, cancel, turn.now)?;
-                        turn.tx.save_request(&r, turn.now).await?;
-                        self.send_to(turn, contact, &plain(lang, Msg::Cancelled, &[]), None)?;
-                    }
-                    None => {
-                        self.send_to(turn, contact, &plain(lang, Msg::NothingToCancel, &[]), None)?
-                    }
-                }
-            }
+            Effect::Cancel { request } => self.cancel(turn, contact, lang, request).await?,
             Effect::SetAvailable(free) => {
                 if let Some(w) = &me.worker {
                     let a = if free {
@@ -115,51 +54,159 @@ impl BotService {
             }
             Effect::OptIn => contact.opted_out = false,
             Effect::WorkDone { request, done } => {
-                let Some(mut r) = turn.tx.request(request).await? else {
-                    return Ok(());
-                };
-                let view = self.view(&r);
-                let change = if done { Change::Done } else { Change::NotDone };
-                // Not theirs, or answered already: thanked, nothing changes.
-                if r.apply(Actor::Citizen(&contact.key), change, turn.now)
-                    .is_err()
-                {
-                    conv.stage = Default::default();
-                    return self.send_to(turn, contact, &plain(lang, Msg::RatingThanks, &[]), None);
-                }
-                if done {
-                    turn.tx.save_request(&r, turn.now).await?;
-                    let name = self.worker_name(turn, r.worker_id).await?;
-                    self.send_to(turn, contact, &notices::ask_rating(lang, r.id, &name), None)?;
-                } else {
-                    turn.tx.save_request(&r, turn.now).await?;
-                    self.send_to(
-                        turn,
-                        contact,
-                        &notices::not_done(lang, &self.trades, &view),
-                        None,
-                    )?;
-                }
+                self.work_done(turn, contact, conv, request, done).await?
             }
             Effect::Rate { request, stars } => {
-                if let Some(mut r) = turn.tx.request(request).await?
-                    && r.apply(
-                        Actor::Citizen(&contact.key),
-                        Change::Rate { stars },
-                        turn.now,
-                    )
-                    .is_ok()
-                {
-                    turn.tx.save_request(&r, turn.now).await?;
-                    if let Some(w) = r.worker_id {
-                        turn.tx.add_rating(w, stars, turn.now).await?;
-                    }
-                }
-                // Rating twice, or an old rating button, is thanked and not counted again.
-                self.send_to(turn, contact, &plain(lang, Msg::RatingThanks, &[]), None)?;
+                self.rate(turn, contact, lang, request, stars).await?
             }
         }
         Ok(())
+    }
+
+    /// A citizen's new request: stored, then searched and shown.
+    #[allow(clippy::too_many_arguments)]
+    async fn open_request(
+        &self,
+        turn: &mut Turn,
+        contact: &ContactRow,
+        conv: &mut Conversation,
+        me: &Me,
+        trade: String,
+        spot: Spot,
+        text: String,
+    ) -> Result<(), BotError> {
+        let phone = contact
+            .wa_id
+            .as_deref()
+            .and_then(|w| PhoneNumber::parse(w).ok())
+            .map(|p| p.e164());
+        let new = NewRequest {
+            citizen: contact.key.clone(),
+            citizen_phone: phone,
+            channel: contact.channel,
+            trade,
+            place_name: spot.name.clone(),
+            district: spot.district.clone(),
+            block: spot.block.clone(),
+            lat: spot.lat,
+            lon: spot.lon,
+            message: text.chars().take(1000).collect(),
+        };
+        let id = turn.tx.create_request(&new, turn.now).await?;
+        let exclude: Vec<i64> = me.worker.iter().map(|w| w.id).collect();
+        self.present(turn, contact, conv, id, &exclude).await
+    }
+
+    /// "Search again" on a request that ended: a new request, so the old one's history stays as it was; nobody
+    /// already asked is shown again.
+    async fn again(
+        &self,
+        turn: &mut Turn,
+        contact: &ContactRow,
+        conv: &mut Conversation,
+        me: &Me,
+        request: i64,
+    ) -> Result<(), BotError> {
+        let Some(old) = turn.tx.request(request).await? else {
+            return Ok(());
+        };
+        if old.new.citizen != contact.key || old.status.is_searching() {
+            let msg = notices::menu(conv.lang, Msg::NotUnderstood);
+            return self.send_to(turn, contact, &msg, None);
+        }
+        let id = turn.tx.create_request(&old.new, turn.now).await?;
+        let mut exclude: Vec<i64> = turn
+            .tx
+            .offers_of(request)
+            .await?
+            .iter()
+            .map(|o| o.worker_id)
+            .collect();
+        exclude.extend(me.worker.iter().map(|w| w.id));
+        self.present(turn, contact, conv, id, &exclude).await
+    }
+
+    /// The citizen withdraws a request (the one named, or their latest that is still searching).
+    async fn cancel(
+        &self,
+        turn: &mut Turn,
+        contact: &ContactRow,
+        lang: Lang,
+        request: Option<i64>,
+    ) -> Result<(), BotError> {
+        let r = match request {
+            Some(id) => turn.tx.request(id).await?,
+            None => turn.tx.searching_request_of(&contact.key).await?,
+        };
+        let cancel = Change::Cancel {
+            note: "cancelled_by_citizen",
+        };
+        if let Some(mut r) = r
+            && r.apply(Actor::Citizen(&contact.key), cancel, turn.now)
+                .is_ok()
+        {
+            self.withdraw_open_offers(turn, r.id).await?;
+            turn.tx.save_request(&r, turn.now).await?;
+            return self.send_to(turn, contact, &plain(lang, Msg::Cancelled, &[]), None);
+        }
+        self.send_to(turn, contact, &plain(lang, Msg::NothingToCancel, &[]), None)
+    }
+
+    /// The citizen's answer to the follow-up: the work was done (then asked to rate it) or not.
+    async fn work_done(
+        &self,
+        turn: &mut Turn,
+        contact: &ContactRow,
+        conv: &mut Conversation,
+        request: i64,
+        done: bool,
+    ) -> Result<(), BotError> {
+        let lang = conv.lang;
+        let Some(mut r) = turn.tx.request(request).await? else {
+            return Ok(());
+        };
+        let view = self.view(&r);
+        let change = if done { Change::Done } else { Change::NotDone };
+        // Not theirs, or answered already: thanked, nothing changes.
+        if r.apply(Actor::Citizen(&contact.key), change, turn.now)
+            .is_err()
+        {
+            conv.stage = Default::default();
+            return self.send_to(turn, contact, &plain(lang, Msg::RatingThanks, &[]), None);
+        }
+        turn.tx.save_request(&r, turn.now).await?;
+        let msg = if done {
+            let name = self.worker_name(turn, r.worker_id).await?;
+            notices::ask_rating(lang, r.id, &name)
+        } else {
+            notices::not_done(lang, &self.trades, &view)
+        };
+        self.send_to(turn, contact, &msg, None)
+    }
+
+    /// The citizen's rating of done work; rating twice, or an old rating button, is thanked and not counted again.
+    async fn rate(
+        &self,
+        turn: &mut Turn,
+        contact: &ContactRow,
+        lang: Lang,
+        request: i64,
+        stars: u8,
+    ) -> Result<(), BotError> {
+        if let Some(mut r) = turn.tx.request(request).await?
+            && r.apply(
+                Actor::Citizen(&contact.key),
+                Change::Rate { stars },
+                turn.now,
+            )
+            .is_ok()
+        {
+            turn.tx.save_request(&r, turn.now).await?;
+            if let Some(w) = r.worker_id {
+                turn.tx.add_rating(w, stars, turn.now).await?;
+            }
+        }
+        self.send_to(turn, contact, &plain(lang, Msg::RatingThanks, &[]), None)
     }
 
     /// Searches for a request and shows the citizen the candidates (or says nobody is free).

@@ -163,105 +163,140 @@ pub async fn sign_in(
         ip: v.ip.as_deref(),
     };
     if !v.csrf_ok(&f.csrf) {
-        audit::record(
-            &state,
-            actor,
-            "signin",
-            None,
-            Outcome::Denied,
-            Some("csrf token mismatch".into()),
-        )
-        .await?;
-        return Ok(sign_in_again(
-            &v,
-            &f,
+        let r = Refusal::new(
+            "csrf token mismatch",
             "signin_form_expired",
-            0,
             StatusCode::FORBIDDEN,
-        ));
+        );
+        return refuse(&state, actor, &v, &f, r).await;
     }
     if let Err(wait) = state.dashboard.guard.reserve(&name, v.ip.as_deref(), now) {
-        audit::record(
-            &state,
-            actor,
-            "signin",
-            None,
-            Outcome::Denied,
-            Some("rate limited".into()),
-        )
-        .await?;
-        return Ok(sign_in_again(
-            &v,
-            &f,
-            "signin_too_many",
+        let r = Refusal {
             wait,
-            StatusCode::TOO_MANY_REQUESTS,
-        ));
+            ..Refusal::new(
+                "rate limited",
+                "signin_too_many",
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+        };
+        return refuse(&state, actor, &v, &f, r).await;
     }
     let user = match state.store.user_by_name(&name).await {
         Ok(u) => Some(u),
         Err(kaamgar_store::StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
-    let stored = user
-        .as_ref()
-        .map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
-    let password = f.password.clone();
-    let matches = {
-        let _permit = state
-            .dashboard
-            .hashing
-            .acquire()
-            .await
-            .map_err(|e| DashError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-            .await
-            .map_err(|e| DashError::Internal(e.to_string()))?
-    };
+    let matches = password_matches(&state, user.as_ref(), &f.password).await?;
     let user = match user {
         Some(u) if matches && !u.disabled && access_of(&u).is_some() => u,
-        _ => {
+        other => {
             // The reserved attempt stays counted. The refusal is recorded against the named account when there
             // is one, so the district's administrator sees attempts on their officials.
             let actor = Actor {
-                user_id: user.as_ref().map(|u| u.id),
+                user_id: other.as_ref().map(|u| u.id),
                 ..actor
             };
-            audit::record(
-                &state,
-                actor,
-                "signin",
-                None,
-                Outcome::Denied,
-                Some("wrong name or password".into()),
-            )
-            .await?;
-            return Ok(sign_in_again(
-                &v,
-                &f,
+            let r = Refusal::new(
+                "wrong name or password",
                 "signin_wrong",
-                0,
                 StatusCode::UNAUTHORIZED,
-            ));
+            );
+            return refuse(&state, actor, &v, &f, r).await;
         }
     };
-    let token = new_token("kgs").map_err(|e| DashError::Internal(e.to_string()))?;
-    let csrf = new_token("csr").map_err(|e| DashError::Internal(e.to_string()))?;
-    // A session cookie brought to the sign-in is never reused: the new session has a new id. The old session
-    // ends, the new one starts and the sign-in is recorded in one transaction.
-    let replaced = session::cookie(&headers, SESSION_COOKIE).map(token_digest);
-    let new_hash = token_digest(&token);
     let actor = Actor {
         user_id: Some(user.id),
         ..actor
     };
-    let record = audit::entry(&state, actor, "signin", None, Outcome::Ok, None);
+    let token = open_session(&state, &headers, user.id, actor, now).await?;
+    state.dashboard.guard.succeeded(&name, v.ip.as_deref());
+    let mut resp = Redirect::to(&safe_next(f.next.as_deref())).into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(SESSION_COOKIE, &token, Some(MAX_SECS), v.secure, "Lax"),
+    );
+    Ok(resp)
+}
+
+/// Why a sign-in is refused: the audit detail, the notice shown, the seconds to wait and the status.
+struct Refusal {
+    detail: &'static str,
+    notice: &'static str,
+    wait: i64,
+    status: StatusCode,
+}
+
+impl Refusal {
+    fn new(detail: &'static str, notice: &'static str, status: StatusCode) -> Self {
+        Refusal {
+            detail,
+            notice,
+            wait: 0,
+            status,
+        }
+    }
+}
+
+/// Records a refused sign-in and shows the form again with its notice.
+async fn refuse(
+    state: &AppState,
+    actor: Actor<'_>,
+    v: &Visitor,
+    f: &SignInForm,
+    r: Refusal,
+) -> Result<Response, DashError> {
+    audit::record(
+        state,
+        actor,
+        "signin",
+        None,
+        Outcome::Denied,
+        Some(r.detail.into()),
+    )
+    .await?;
+    Ok(sign_in_again(v, f, r.notice, r.wait, r.status))
+}
+
+/// Checks the password off the async runtime, two at a time; an unknown name costs the same (a decoy hash).
+async fn password_matches(
+    state: &AppState,
+    user: Option<&kaamgar_store::UserRow>,
+    password: &str,
+) -> Result<bool, DashError> {
+    let stored = user.map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
+    let password = password.to_string();
+    let _permit = state
+        .dashboard
+        .hashing
+        .acquire()
+        .await
+        .map_err(|e| DashError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .map_err(|e| DashError::Internal(e.to_string()))
+}
+
+/// Opens a session for the signed-in account and returns its token. A session cookie brought to the sign-in is never
+/// reused: the new session has a new id. The old session ends, the new one starts and the sign-in is recorded in one
+/// transaction.
+async fn open_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    user_id: i64,
+    actor: Actor<'_>,
+    now: i64,
+) -> Result<String, DashError> {
+    let token = new_token("kgs").map_err(|e| DashError::Internal(e.to_string()))?;
+    let csrf = new_token("csr").map_err(|e| DashError::Internal(e.to_string()))?;
+    let replaced = session::cookie(headers, SESSION_COOKIE).map(token_digest);
+    let new_hash = token_digest(&token);
+    let record = audit::entry(state, actor, "signin", None, Outcome::Ok, None);
     state
         .store
         .create_session(
             &NewSession {
                 token_hash: &new_hash,
-                user_id: user.id,
+                user_id,
                 csrf: &csrf,
                 now,
                 expires_at: now + MAX_SECS,
@@ -270,13 +305,7 @@ pub async fn sign_in(
             &record,
         )
         .await?;
-    state.dashboard.guard.succeeded(&name, v.ip.as_deref());
-    let mut resp = Redirect::to(&safe_next(f.next.as_deref())).into_response();
-    resp.headers_mut().append(
-        header::SET_COOKIE,
-        session::set_cookie(SESSION_COOKIE, &token, Some(MAX_SECS), v.secure, "Lax"),
-    );
-    Ok(resp)
+    Ok(token)
 }
 
 #[derive(Debug, Deserialize)]

@@ -297,8 +297,8 @@ async fn a_command_line_import_is_listed_with_the_uploads_and_audited_and_as_an_
     use kaamgar_store::{AccountStore, DashboardStore};
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let mut add = kaamgar(d)
-        .args([
+    let add = with_stdin(
+        kaamgar(d).args([
             "user",
             "add",
             "ravi",
@@ -308,18 +308,10 @@ async fn a_command_line_import_is_listed_with_the_uploads_and_audited_and_as_an_
             "Saran",
             "--block",
             "Marhaura",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(b"a-long-password-1\n")
-        .unwrap();
-    assert!(add.wait().unwrap().success());
+        ]),
+        "a-long-password-1\n",
+    );
+    assert!(add.status.success());
     std::fs::write(
         d.join("l.csv"),
         "नाम,मोबाइल,उम्र,कौशल,प्रखंड,जिला\nरामू,9811100031,95,नाई,मढ़ौरा,सारण\nश्यामू,9811100032,30,नाई,सोनपुर,सारण\n",
@@ -337,8 +329,8 @@ async fn a_command_line_import_is_listed_with_the_uploads_and_audited_and_as_an_
         "{report}"
     );
     // An account whose role may not upload lists is refused by the same check as on the dashboard.
-    let mut add = kaamgar(d)
-        .args([
+    let add = with_stdin(
+        kaamgar(d).args([
             "user",
             "add",
             "dekho",
@@ -346,17 +338,10 @@ async fn a_command_line_import_is_listed_with_the_uploads_and_audited_and_as_an_
             "viewer",
             "--district",
             "Saran",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(b"a-long-password-2\n")
-        .unwrap();
-    assert!(add.wait().unwrap().success());
+        ]),
+        "a-long-password-2\n",
+    );
+    assert!(add.status.success());
     let refused = kaamgar(d)
         .args(["import", "workers", "l.csv", "--as", "dekho"])
         .output()
