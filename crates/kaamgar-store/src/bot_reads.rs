@@ -2,18 +2,24 @@
 //! for officials, and the offers the matching index reads its fairness from.
 
 use crate::bot::{OfferRow, RequestRow, SqlBotTx, offer_from, request_from};
-use crate::{BotTx, LeadRecord, Result, SqlStore, StoreError};
+use crate::{BotTx, LeadRecord, OutMessage, Result, SqlStore, StoreError};
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
 use sqlx::{AssertSqlSafe, Row};
 
-/// One line of a conversation: what the person sent (the stored inbound event) or what the bot sent (the Graph
-/// API request), both as JSON.
+/// One line of a conversation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatLine {
     pub id: i64,
     pub at: i64,
-    pub from_bot: bool,
-    pub payload: String,
+    pub said: Said,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Said {
+    /// What the person sent: the stored inbound event, as JSON.
+    Person(String),
+    /// What kaamgar sent.
+    Bot(OutMessage),
 }
 
 /// Which requests officials list.
@@ -77,10 +83,11 @@ impl crate::ConversationStore for SqlStore {
 
     async fn chat_lines(&self, contact: &str, limit: i64) -> Result<Vec<ChatLine>> {
         let rows = sqlx::query(
-            "SELECT id, at, from_bot, payload FROM (\
-             SELECT id, received_at AS at, 0 AS from_bot, payload FROM inbox WHERE contact = $1 AND kind = 'message' \
-             UNION ALL SELECT id, created_at AS at, 1 AS from_bot, request AS payload FROM outbox WHERE contact = $1\
-             ) lines ORDER BY at DESC, from_bot DESC, id DESC LIMIT $2",
+            "SELECT id, at, from_bot, format, payload FROM (\
+             SELECT id, received_at AS at, 0 AS from_bot, '' AS format, payload FROM inbox \
+             WHERE contact = $1 AND kind = 'message' \
+             UNION ALL SELECT id, created_at AS at, 1 AS from_bot, format, message AS payload FROM outbox \
+             WHERE contact = $1) lines ORDER BY at DESC, from_bot DESC, id DESC LIMIT $2",
         )
         .bind(contact)
         .bind(limit)
@@ -89,11 +96,19 @@ impl crate::ConversationStore for SqlStore {
         let mut lines = rows
             .iter()
             .map(|r| {
+                let payload: String = r.try_get("payload")?;
+                let said = if r.try_get::<i64, _>("from_bot")? != 0 {
+                    Said::Bot(OutMessage::read(
+                        &r.try_get::<String, _>("format")?,
+                        payload,
+                    ))
+                } else {
+                    Said::Person(payload)
+                };
                 Ok(ChatLine {
                     id: r.try_get("id")?,
                     at: r.try_get("at")?,
-                    from_bot: r.try_get::<i64, _>("from_bot")? != 0,
-                    payload: r.try_get("payload")?,
+                    said,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

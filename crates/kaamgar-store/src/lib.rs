@@ -26,20 +26,21 @@ mod sql;
 mod workers;
 
 use async_trait::async_trait;
+use kaamgar_domain::channel::Channel;
 use kaamgar_domain::places::{LgdBlock, LgdDistrict};
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 
 pub use accounts::{AccountStore, AuditEntry, NewSession, NewUser, SessionRow, UserRow};
 pub use batch::{BATCH_ROWS, BatchOutcome, BatchRow, ImportSummary, SkippedRow};
 pub use bot::{BotTx, ContactRow, NewRequest, OfferRow, RequestRow};
-pub use bot_reads::{ChatLine, RequestFilter};
+pub use bot_reads::{ChatLine, RequestFilter, Said};
 pub use dashboard::{
     Area, DashboardStore, NewUpload, RequestPoint, UploadEnd, UploadRow, WorkerCount,
 };
 pub use erasures::PhoneKey;
 pub use inbox::{InboxEvent, IngestOutcome, NewInboxEvent};
 pub use jobs::{JobRow, JobStore};
-pub use outbox::{Delivery, NewOutbound, OutboundJob, OutboundRecord};
+pub use outbox::{Delivery, NewOutbound, OutMessage, OutboundJob, OutboundRecord};
 pub use sql::{Backend, SqlStore, redact};
 
 #[derive(Debug, thiserror::Error)]
@@ -274,8 +275,13 @@ pub trait InboxStore: Send + Sync {
 pub trait OutboxStore: Send + Sync {
     /// Queues messages to send, in one transaction; returns their ids.
     async fn enqueue_outbound(&self, msgs: &[NewOutbound], now: i64) -> Result<Vec<i64>>;
-    /// Takes up to `limit` due messages for sending (no two senders get the same one), oldest first.
-    async fn claim_outbound(&self, limit: i64, now: i64) -> Result<Vec<OutboundJob>>;
+    /// Takes up to `limit` of a channel's due messages for sending (no two senders get the same one), oldest first.
+    async fn claim_outbound(
+        &self,
+        channel: Channel,
+        limit: i64,
+        now: i64,
+    ) -> Result<Vec<OutboundJob>>;
     async fn outbound_sent(&self, id: i64, wamid: &str, now: i64) -> Result<()>;
     /// Back in the queue, to be sent at `next_at`.
     async fn outbound_retry(

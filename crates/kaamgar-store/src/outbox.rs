@@ -1,27 +1,58 @@
-//! The WhatsApp outbox: messages are queued first, claimed by a sender in due order (`FOR UPDATE SKIP LOCKED` on
+//! The outbox: what the conversation says, channel-neutral (a [`Reply`] as JSON), queued first with the change that
+//! caused it, claimed by its channel's sender in due order (`FOR UPDATE SKIP LOCKED` on
 //! PostgreSQL, so several senders never take the same row; SQLite has one writer), and end sent (with Meta's
 //! message id, later its delivery status) or failed; a retry puts a message back in the queue for later. A sender
 //! that died mid-send leaves rows `sending`; `requeue_stuck` puts them back.
 
 use crate::{Backend, Result, SqlStore, Store};
+use kaamgar_domain::channel::Channel;
+use kaamgar_domain::conversation::Reply;
 use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewOutbound {
-    /// Who it goes to (phone or business-scoped id); messages to one contact are sent in order.
+    /// The contact's stored key; messages to one contact are sent in order.
     pub contact: String,
-    pub phone_number_id: String,
-    /// The Graph API request body, as JSON.
-    pub request: String,
+    pub channel: Channel,
+    /// The channel account it is sent from (on WhatsApp the business number's phone number id); empty on the local
+    /// channels.
+    pub sender_id: String,
+    /// The address on the channel (on WhatsApp the phone, else the business-scoped user id); none on the local
+    /// channels.
+    pub recipient: Option<String>,
+    pub message: Reply,
     /// A message to send instead if the channel reports the conversation window closed (a WhatsApp template).
-    pub fallback: Option<String>,
+    pub fallback: Option<Reply>,
 }
 
-impl NewOutbound {
-    /// Messages for the web chat and the terminal have no WhatsApp number: they are stored `local`, read by the
-    /// channel from the transcript, and never claimed by the WhatsApp sender.
-    pub fn is_local(&self) -> bool {
-        self.phone_number_id.is_empty()
+/// A queued message as it was stored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutMessage {
+    Reply(Reply),
+    /// A body in the channel's own wire format, written before the outbox kept replies (WhatsApp's Graph API
+    /// request JSON, `format` 'graph'); the channel sends it as it is.
+    Wire {
+        format: String,
+        body: String,
+    },
+}
+
+impl OutMessage {
+    /// Reads a stored message; a `reply` row that no longer parses is kept as wire text for the channel to refuse.
+    pub(crate) fn read(format: &str, body: String) -> OutMessage {
+        match format {
+            "reply" => match serde_json::from_str(&body) {
+                Ok(r) => OutMessage::Reply(r),
+                Err(_) => OutMessage::Wire {
+                    format: format.into(),
+                    body,
+                },
+            },
+            _ => OutMessage::Wire {
+                format: format.into(),
+                body,
+            },
+        }
     }
 }
 
@@ -29,9 +60,10 @@ impl NewOutbound {
 pub struct OutboundJob {
     pub id: i64,
     pub contact: String,
-    pub phone_number_id: String,
-    pub request: String,
-    pub fallback: Option<String>,
+    pub channel: Channel,
+    pub sender_id: String,
+    pub recipient: Option<String>,
+    pub message: OutMessage,
     /// Including this one.
     pub attempts: i64,
 }
@@ -68,15 +100,26 @@ pub(crate) async fn insert(
     m: &NewOutbound,
     now: i64,
 ) -> Result<i64> {
-    let state = if m.is_local() { "local" } else { "queued" };
+    let state = if m.channel.is_local() {
+        "local"
+    } else {
+        "queued"
+    };
+    let json = |r: &Reply| {
+        serde_json::to_string(r)
+            .map_err(|e| crate::StoreError::Corrupt(format!("a reply as JSON: {e}")))
+    };
+    let fallback = m.fallback.as_ref().map(json).transpose()?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO outbox (contact, phone_number_id, request, fallback, state, next_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO outbox (contact, channel, sender_id, recipient, format, message, fallback, state, next_at, \
+         created_at) VALUES ($1, $2, $3, $4, 'reply', $5, $6, $7, $8, $8) RETURNING id",
     )
     .bind(&m.contact)
-    .bind(&m.phone_number_id)
-    .bind(&m.request)
-    .bind(&m.fallback)
+    .bind(m.channel.as_str())
+    .bind(&m.sender_id)
+    .bind(&m.recipient)
+    .bind(json(&m.message)?)
+    .bind(fallback)
     .bind(state)
     .bind(now)
     .fetch_one(&mut **tx)
@@ -96,19 +139,25 @@ impl crate::OutboxStore for SqlStore {
         Ok(ids)
     }
 
-    async fn claim_outbound(&self, limit: i64, now: i64) -> Result<Vec<OutboundJob>> {
+    async fn claim_outbound(
+        &self,
+        channel: Channel,
+        limit: i64,
+        now: i64,
+    ) -> Result<Vec<OutboundJob>> {
         let lock = match self.backend() {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
         let sql = format!(
             "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = $1 WHERE id IN \
-             (SELECT id FROM outbox WHERE state = 'queued' AND next_at <= $1 ORDER BY next_at, id LIMIT $2{lock}) \
-             RETURNING id, contact, phone_number_id, request, fallback, attempts"
+             (SELECT id FROM outbox WHERE state = 'queued' AND next_at <= $1 AND channel = $3 ORDER BY next_at, id \
+             LIMIT $2{lock}) RETURNING id, contact, sender_id, recipient, format, message, attempts"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now)
             .bind(limit)
+            .bind(channel.as_str())
             .fetch_all(&self.write)
             .await?;
         let mut jobs = rows
@@ -117,9 +166,13 @@ impl crate::OutboxStore for SqlStore {
                 Ok(OutboundJob {
                     id: r.try_get("id")?,
                     contact: r.try_get("contact")?,
-                    phone_number_id: r.try_get("phone_number_id")?,
-                    request: r.try_get("request")?,
-                    fallback: r.try_get("fallback")?,
+                    channel,
+                    sender_id: r.try_get("sender_id")?,
+                    recipient: r.try_get("recipient")?,
+                    message: OutMessage::read(
+                        &r.try_get::<String, _>("format")?,
+                        r.try_get("message")?,
+                    ),
                     attempts: r.try_get("attempts")?,
                 })
             })
@@ -181,7 +234,7 @@ impl crate::OutboxStore for SqlStore {
         if status == "failed" && window_closed {
             // The message never reached the person because the window had closed: send the template instead.
             let done = sqlx::query(
-                "UPDATE outbox SET request = fallback, fallback = NULL, state = 'queued', next_at = $1, \
+                "UPDATE outbox SET message = fallback, fallback = NULL, state = 'queued', next_at = $1, \
                  wamid = NULL, delivery = NULL, error_code = $2, error = $3 WHERE wamid = $4 AND fallback IS NOT NULL",
             )
             .bind(now)
@@ -210,7 +263,7 @@ impl crate::OutboxStore for SqlStore {
     /// Sends the fallback template instead (the window was closed); false when there is none.
     async fn outbound_use_fallback(&self, id: i64, now: i64) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE outbox SET request = fallback, fallback = NULL, state = 'queued', next_at = $1, wamid = NULL, \
+            "UPDATE outbox SET message = fallback, fallback = NULL, state = 'queued', next_at = $1, wamid = NULL, \
              delivery = NULL WHERE id = $2 AND fallback IS NOT NULL",
         )
         .bind(now)

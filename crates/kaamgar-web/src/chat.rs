@@ -7,8 +7,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use kaamgar_domain::whatsapp::outbound::{Rendered, render};
+use kaamgar_app::conversation::shown;
+use kaamgar_domain::conversation::Shown;
 use kaamgar_domain::whatsapp::{ContactRef, InboundEvent, InboundMessage, MessageBody};
+use kaamgar_store::Said;
 use serde::{Deserialize, Serialize};
 
 const PAGE: &str = include_str!("../assets/chat.html");
@@ -65,7 +67,7 @@ pub struct Line {
     pub from_bot: bool,
     pub at: i64,
     #[serde(flatten)]
-    pub shown: Rendered,
+    pub shown: Shown,
 }
 
 #[derive(Debug, Serialize)]
@@ -89,41 +91,14 @@ pub async fn lines(
     let rows = state.store.chat_lines(&web_key(&id), 60).await?;
     let lines = rows
         .into_iter()
-        .map(|r| {
-            let shown = if r.from_bot {
-                serde_json::from_str(&r.payload)
-                    .map(|v| render(&v))
-                    .unwrap_or_default()
-            } else {
-                inbound_text(&r.payload)
-            };
-            Line {
-                id: r.id,
-                from_bot: r.from_bot,
-                at: r.at,
-                shown,
-            }
+        .map(|r| Line {
+            id: r.id,
+            from_bot: matches!(r.said, Said::Bot(_)),
+            at: r.at,
+            shown: shown(&r.said),
         })
         .collect();
     Ok(Json(Lines { lines }))
-}
-
-pub(crate) fn inbound_text(payload: &str) -> Rendered {
-    let text = match serde_json::from_str::<InboundEvent>(payload) {
-        Ok(InboundEvent::Message(m)) => match m.body {
-            MessageBody::Text { body } => body,
-            MessageBody::ButtonReply { title, .. } | MessageBody::ListReply { title, .. } => title,
-            MessageBody::TemplateButton { text, .. } => text,
-            MessageBody::Location { lat, lon, .. } => format!("📍 {lat:.4}, {lon:.4}"),
-            MessageBody::Unsupported { kind } => format!("({kind})"),
-        },
-        _ => String::new(),
-    };
-    Rendered {
-        text,
-        choices: Vec::new(),
-        kind: "text".into(),
-    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,7 +10,6 @@ use anyhow::{Context, Result};
 use kaamgar_app::matching::Matcher;
 use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::channel::{Channel, ContactKey};
-use kaamgar_domain::whatsapp::outbound::render;
 use kaamgar_domain::whatsapp::{ContactRef, InboundEvent, InboundMessage, MessageBody};
 use kaamgar_store::NewOutbound;
 use kaamgar_store::prelude::*;
@@ -123,15 +122,13 @@ fn label(w: &Who) -> String {
 
 fn show(out: &mut impl Write, me: &Who, msgs: &[NewOutbound]) -> Result<()> {
     for m in msgs {
-        let r = serde_json::from_str(&m.request)
-            .map(|v| render(&v))
-            .unwrap_or_default();
+        let r = m.message.shown();
         if m.contact == me.key {
             writeln!(out, "bot> {}", r.text)?;
         } else {
             let to = PhoneNumber::parse(ContactKey::parse(&m.contact).address())
                 .map_or_else(|_| "another contact".to_string(), |p| p.masked());
-            let how = if m.is_local() {
+            let how = if m.channel.is_local() {
                 "terminal"
             } else {
                 "WhatsApp, queued"

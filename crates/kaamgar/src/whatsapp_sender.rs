@@ -9,7 +9,10 @@
 //! - anything else: failed permanently with Meta's code and message, for officials to see.
 
 use anyhow::{Context, Result};
-use kaamgar_store::{OutboundJob, Store};
+use kaamgar_domain::channel::Channel;
+use kaamgar_domain::whatsapp::ContactRef;
+use kaamgar_domain::whatsapp::outbound::graph_request;
+use kaamgar_store::{OutMessage, OutboundJob, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -160,6 +163,23 @@ impl Pace {
     }
 }
 
+/// The Graph API request body of a queued message: a reply rendered now, or a body stored in Graph's own format
+/// (before the outbox kept replies) as it is.
+pub fn body_of(job: &OutboundJob) -> Result<String, String> {
+    match &job.message {
+        OutMessage::Reply(r) => {
+            let to = ContactRef::addressed(job.recipient.as_deref().unwrap_or_default());
+            graph_request(&to, r)
+                .map(|v| v.to_string())
+                .map_err(|e| format!("building the message: {e}"))
+        }
+        OutMessage::Wire { format, body } if format == "graph" => Ok(body.clone()),
+        OutMessage::Wire { format, .. } => Err(format!(
+            "a stored message in format '{format}' is not one WhatsApp can send"
+        )),
+    }
+}
+
 /// The outbox sender.
 pub struct Sender {
     store: Arc<dyn Store>,
@@ -184,7 +204,7 @@ impl Sender {
     pub async fn run_once(&self, now: i64) -> Result<usize> {
         let jobs = self
             .store
-            .claim_outbound(200, now)
+            .claim_outbound(Channel::WhatsApp, 200, now)
             .await
             .context("claiming outbound messages")?;
         let n = jobs.len();
@@ -209,16 +229,24 @@ impl Sender {
     }
 
     async fn send_one(&self, job: &OutboundJob, now: i64) -> Result<()> {
+        let store = self.store.as_ref();
+        let body = match body_of(job) {
+            Ok(b) => b,
+            Err(error) => {
+                // A reply WhatsApp cannot take (a bug in what the conversation built): no attempt will do better.
+                tracing::error!(outbox.id = job.id, error = %error, "a message cannot be rendered for WhatsApp");
+                return Ok(store.outbound_failed(job.id, None, &error).await?);
+            }
+        };
         let wait = self
             .pace
             .lock()
             .await
-            .wait_for(&job.phone_number_id, Instant::now());
+            .wait_for(&job.sender_id, Instant::now());
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
-        let outcome = self.client.send(&job.phone_number_id, &job.request).await;
-        let store = self.store.as_ref();
+        let outcome = self.client.send(&job.sender_id, &body).await;
         match outcome {
             Outcome::Sent { wamid } => store.outbound_sent(job.id, &wamid, now).await?,
             Outcome::Retry {

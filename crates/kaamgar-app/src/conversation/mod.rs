@@ -7,6 +7,9 @@
 mod effects;
 mod leads;
 mod send;
+mod transcript;
+
+pub use transcript::shown;
 
 use crate::matching::Matcher;
 use kaamgar_domain::PhoneNumber;
@@ -60,8 +63,6 @@ impl Default for BotConfig {
 pub enum BotError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("building a message: {0}")]
-    Outbound(#[from] kaamgar_domain::whatsapp::outbound::OutboundError),
     #[error("stored event is not readable: {0}")]
     Payload(String),
     /// A change the request's lifecycle refuses where the bot expected it to be allowed: a bug, so the event is
@@ -326,7 +327,7 @@ impl BotService {
             tx.finish_inbound(id, now).await?;
         }
         tx.commit().await?;
-        if out.iter().any(|m| !m.is_local()) {
+        if out.iter().any(|m| !m.channel.is_local()) {
             self.outbound.notify_one();
         }
         Ok(Handled { messages: out })

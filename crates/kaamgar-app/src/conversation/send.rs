@@ -4,13 +4,12 @@
 use super::{BotError, BotService, Turn};
 use kaamgar_domain::channel::Channel;
 use kaamgar_domain::conversation::{Conversation, Lang, Reply};
-use kaamgar_domain::whatsapp::ContactRef;
-use kaamgar_domain::whatsapp::outbound::graph_request;
 use kaamgar_domain::worker::Worker;
 use kaamgar_store::{ContactRow, NewOutbound};
 
 impl BotService {
-    /// Queues `msg` for `c`; `fallback` is the template WhatsApp should get instead if the window turns out closed.
+    /// Queues `msg` for `c`, as the conversation said it (the channel renders it when it sends); `fallback` is what
+    /// to send instead if the channel finds the conversation window closed (a WhatsApp template).
     pub(crate) fn send_to(
         &self,
         turn: &mut Turn,
@@ -19,36 +18,23 @@ impl BotService {
         fallback: Option<&Reply>,
     ) -> Result<(), BotError> {
         let local = c.channel.is_local();
-        let to = if local {
-            ContactRef {
-                wa_id: Some(c.key.clone()),
-                user_id: None,
-                name: None,
-            }
+        let (sender_id, recipient) = if local {
+            (String::new(), None)
         } else {
-            ContactRef {
-                wa_id: c.wa_id.clone(),
-                user_id: c.user_id.clone(),
-                name: None,
-            }
-        };
-        let request = graph_request(&to, msg)?.to_string();
-        let fallback = match fallback {
-            Some(f) if !local => Some(graph_request(&to, f)?.to_string()),
-            _ => None,
-        };
-        let phone_number_id = if local {
-            String::new()
-        } else {
-            c.phone_number_id
+            let sender = c
+                .phone_number_id
                 .clone()
-                .unwrap_or_else(|| self.cfg.phone_number_id.clone())
+                .unwrap_or_else(|| self.cfg.phone_number_id.clone());
+            // The phone when known; a person known only by their business-scoped id is addressed by it.
+            (sender, c.wa_id.clone().or_else(|| c.user_id.clone()))
         };
         turn.out.push(NewOutbound {
             contact: c.key.clone(),
-            phone_number_id,
-            request,
-            fallback,
+            channel: c.channel,
+            sender_id,
+            recipient,
+            message: msg.clone(),
+            fallback: fallback.filter(|_| !local).cloned(),
         });
         Ok(())
     }

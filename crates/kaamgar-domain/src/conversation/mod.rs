@@ -15,7 +15,7 @@ mod tests;
 
 pub use catalogue::{Lang, Msg, text};
 pub use engine::Bot;
-pub use reply::{Choice, Reply};
+pub use reply::{Choice, Reply, Shown};
 
 use crate::understand::PlaceRef;
 use serde::{Deserialize, Serialize};

@@ -21,6 +21,18 @@ pub struct ContactRef {
 }
 
 impl ContactRef {
+    /// The recipient from the one address a queued message keeps: a phone (digits only, as Meta writes `wa_id`),
+    /// else a business-scoped user id (`IN.…`); nobody when empty.
+    pub fn addressed(address: &str) -> ContactRef {
+        let address = address.trim();
+        let phone = !address.is_empty() && address.bytes().all(|b| b.is_ascii_digit());
+        ContactRef {
+            wa_id: phone.then(|| address.to_string()),
+            user_id: (!phone && !address.is_empty()).then(|| address.to_string()),
+            name: None,
+        }
+    }
+
     /// The key conversations are ordered by: the business-scoped user id when known (stable across number
     /// changes), else the phone.
     pub fn key(&self) -> Option<&str> {

@@ -5,7 +5,7 @@
 //! range are errors, because they mean a bug, not a long name.
 
 use super::ContactRef;
-use crate::conversation::{Choice, Reply};
+use crate::conversation::{Choice, Reply, Shown};
 use serde_json::{Value, json};
 
 /// Meta's limits, in characters.
@@ -185,30 +185,14 @@ fn ids(what: &'static str, choices: &[Choice], max: usize) -> Result<(), Outboun
     Ok(())
 }
 
-/// A sent message read back for a screen or a terminal: the text a person sees and the choices they can tap
-/// (reply buttons, list rows, template quick replies).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-pub struct Rendered {
-    pub text: String,
-    pub choices: Vec<RenderedChoice>,
-    /// The Graph API message type (`text`, `interactive`, `template`).
-    pub kind: String,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct RenderedChoice {
-    pub id: String,
-    pub title: String,
-    pub description: Option<String>,
-}
-
-/// Reads a Graph API request body (as built by [`graph_request`]) back into text and choices.
-pub fn render(v: &Value) -> Rendered {
+/// Reads a Graph API request body (as built by [`graph_request`]; the outbox held these before it held replies)
+/// back into text and choices.
+pub fn render(v: &Value) -> Shown {
     let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
     let kind = s(&v["type"]);
-    let mut out = Rendered {
+    let mut out = Shown {
         kind: kind.clone(),
-        ..Rendered::default()
+        ..Shown::default()
     };
     match kind.as_str() {
         "text" => out.text = s(&v["text"]["body"]),
@@ -217,7 +201,7 @@ pub fn render(v: &Value) -> Rendered {
             out.text = s(&i["body"]["text"]);
             let buttons = i["action"]["buttons"].as_array().into_iter().flatten();
             for b in buttons {
-                out.choices.push(RenderedChoice {
+                out.choices.push(Choice {
                     id: s(&b["reply"]["id"]),
                     title: s(&b["reply"]["title"]),
                     description: None,
@@ -225,7 +209,7 @@ pub fn render(v: &Value) -> Rendered {
             }
             let sections = i["action"]["sections"].as_array().into_iter().flatten();
             for r in sections.flat_map(|sec| sec["rows"].as_array().into_iter().flatten()) {
-                out.choices.push(RenderedChoice {
+                out.choices.push(Choice {
                     id: s(&r["id"]),
                     title: s(&r["title"]),
                     description: r["description"].as_str().map(str::to_string),
@@ -246,7 +230,7 @@ pub fn render(v: &Value) -> Rendered {
             for c in t["components"].as_array().into_iter().flatten() {
                 if c["sub_type"] == "quick_reply" {
                     let payload = s(&c["parameters"][0]["payload"]);
-                    out.choices.push(RenderedChoice {
+                    out.choices.push(Choice {
                         title: payload.clone(),
                         id: payload,
                         description: None,

@@ -4,8 +4,12 @@
 use crate::common;
 
 use common::{backends, cleanup};
+use kaamgar_domain::channel::Channel;
+use kaamgar_domain::conversation::Reply;
 use kaamgar_store::prelude::*;
-use kaamgar_store::{NewInboxEvent, NewOutbound};
+use kaamgar_store::{NewInboxEvent, NewOutbound, OutMessage};
+
+const WA: Channel = Channel::WhatsApp;
 
 #[tokio::test]
 async fn inbound_events_are_stored_once_and_handed_out_in_order_per_contact() {
@@ -61,8 +65,12 @@ async fn the_outbox_hands_each_due_message_to_one_sender_and_keeps_its_fate() {
         let s = &b.store;
         let msg = |contact: &str, n: u32| NewOutbound {
             contact: contact.into(),
-            phone_number_id: "106540352242922".into(),
-            request: format!("{{\"n\":{n}}}"),
+            channel: Channel::WhatsApp,
+            sender_id: "106540352242922".into(),
+            recipient: Some(contact.into()),
+            message: Reply::Text {
+                body: format!("n{n}"),
+            },
             fallback: None,
         };
         let ids = s
@@ -70,7 +78,7 @@ async fn the_outbox_hands_each_due_message_to_one_sender_and_keeps_its_fate() {
             .await
             .unwrap();
         assert_eq!(ids.len(), 3);
-        let first = s.claim_outbound(2, 100).await.unwrap();
+        let first = s.claim_outbound(WA, 2, 100).await.unwrap();
         assert_eq!(
             first.iter().map(|j| j.id).collect::<Vec<_>>(),
             ids[..2],
@@ -82,15 +90,30 @@ async fn the_outbox_hands_each_due_message_to_one_sender_and_keeps_its_fate() {
         s.outbound_retry(ids[0], 160, Some(130429), "rate limited")
             .await
             .unwrap();
-        let next = s.claim_outbound(10, 101).await.unwrap();
+        let next = s.claim_outbound(WA, 10, 101).await.unwrap();
         assert_eq!(
             next.iter().map(|j| j.id).collect::<Vec<_>>(),
             [ids[2]],
             "{}",
             b.name
         );
-        let later = s.claim_outbound(10, 160).await.unwrap();
+        let later = s.claim_outbound(WA, 10, 160).await.unwrap();
         assert_eq!((later[0].id, later[0].attempts), (ids[0], 2), "{}", b.name);
+        assert_eq!(
+            later[0].message,
+            OutMessage::Reply(Reply::Text { body: "n1".into() }),
+            "the reply reads back as it was queued ({})",
+            b.name
+        );
+        // Another channel's sender does not see WhatsApp's messages.
+        s.outbound_retry(ids[0], 160, None, "again").await.unwrap();
+        assert!(
+            s.claim_outbound(Channel::Web, 10, 160)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(s.claim_outbound(WA, 10, 160).await.unwrap()[0].id, ids[0]);
 
         s.outbound_sent(ids[1], "wamid.OUT1", 102).await.unwrap();
         assert!(s.outbound_delivery(&report("wamid.OUT1"), 0).await.unwrap());
@@ -119,12 +142,12 @@ async fn the_outbox_hands_each_due_message_to_one_sender_and_keeps_its_fate() {
             "{}",
             b.name
         );
-        assert_eq!(s.claim_outbound(10, 200).await.unwrap()[0].id, ids[0]);
+        assert_eq!(s.claim_outbound(WA, 10, 200).await.unwrap()[0].id, ids[0]);
 
         // Two senders claiming at once never get the same message.
         let more: Vec<NewOutbound> = (0..40).map(|n| msg("C", n)).collect();
         s.enqueue_outbound(&more, 300).await.unwrap();
-        let (x, y) = tokio::join!(s.claim_outbound(25, 300), s.claim_outbound(25, 300));
+        let (x, y) = tokio::join!(s.claim_outbound(WA, 25, 300), s.claim_outbound(WA, 25, 300));
         let mut all: Vec<i64> = x
             .unwrap()
             .into_iter()

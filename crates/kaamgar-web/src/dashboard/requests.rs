@@ -182,19 +182,10 @@ pub async fn detail(
         .chat_lines(&r.new.citizen, 200)
         .await?
         .into_iter()
-        .map(|l| {
-            let text = if l.from_bot {
-                serde_json::from_str(&l.payload)
-                    .map(|v| kaamgar_domain::whatsapp::outbound::render(&v).text)
-                    .unwrap_or_default()
-            } else {
-                crate::chat::inbound_text(&l.payload).text
-            };
-            Line {
-                from_bot: l.from_bot,
-                at: when(l.at),
-                text: mask_numbers(&text),
-            }
+        .map(|l| Line {
+            from_bot: matches!(l.said, kaamgar_store::Said::Bot(_)),
+            at: when(l.at),
+            text: mask_numbers(&kaamgar_app::conversation::shown(&l.said).text),
         })
         .collect();
     Ok(render(&DetailPage {

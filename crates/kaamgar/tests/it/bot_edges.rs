@@ -8,7 +8,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use bot_support::*;
 use common::{call, get};
-use kaamgar_store::{NewInboxEvent, NewOutbound};
+use kaamgar_domain::channel::Channel;
+use kaamgar_domain::conversation::Reply;
+use kaamgar_store::{NewInboxEvent, NewOutbound, OutMessage};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -50,20 +52,33 @@ async fn media_is_answered_politely_and_an_unreadable_event_does_not_block_the_c
 async fn a_message_refused_for_a_closed_window_is_sent_again_as_its_template() {
     let t = common::sqlite_app().await;
     let b = setup(&t).await;
+    let template = Reply::Template {
+        name: "new_lead".into(),
+        language: "hi".into(),
+        body_params: vec!["प्लंबर".into()],
+        quick_replies: vec!["lead_yes".into()],
+    };
     let ids = b
         .store
         .enqueue_outbound(
             &[NewOutbound {
                 contact: W1.into(),
-                phone_number_id: PNID.into(),
-                request: json!({"type":"interactive"}).to_string(),
-                fallback: Some(json!({"type":"template"}).to_string()),
+                channel: Channel::WhatsApp,
+                sender_id: PNID.into(),
+                recipient: Some(W1.into()),
+                message: Reply::Text {
+                    body: "काम है".into(),
+                },
+                fallback: Some(template.clone()),
             }],
             T0,
         )
         .await
         .unwrap();
-    b.store.claim_outbound(10, T0).await.unwrap();
+    b.store
+        .claim_outbound(Channel::WhatsApp, 10, T0)
+        .await
+        .unwrap();
     b.store
         .outbound_sent(ids[0], "wamid.LEAD1", T0)
         .await
@@ -76,8 +91,12 @@ async fn a_message_refused_for_a_closed_window_is_sent_again_as_its_template() {
     b.run(T0 + 1).await;
     let rec = b.store.outbound(ids[0]).await.unwrap();
     assert_eq!(rec.state, "queued", "back in the queue");
-    let job = b.store.claim_outbound(10, T0 + 2).await.unwrap();
-    assert_eq!(job[0].request, json!({"type":"template"}).to_string());
+    let job = b
+        .store
+        .claim_outbound(Channel::WhatsApp, 10, T0 + 2)
+        .await
+        .unwrap();
+    assert_eq!(job[0].message, OutMessage::Reply(template));
     t.cleanup().await;
 }
 

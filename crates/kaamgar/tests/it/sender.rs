@@ -3,6 +3,8 @@
 use crate::common;
 
 use kaamgar::whatsapp_sender::{GraphClient, Sender, WINDOW_CLOSED};
+use kaamgar_domain::channel::Channel;
+use kaamgar_domain::conversation::{Choice, Reply};
 use kaamgar_store::{NewOutbound, Store};
 use serde_json::json;
 use std::sync::Arc;
@@ -12,10 +14,10 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 fn msg(contact: &str, text: &str) -> NewOutbound {
     NewOutbound {
         contact: contact.into(),
-        phone_number_id: "106540352242922".into(),
-        request: json!({"messaging_product":"whatsapp","recipient_type":"individual","to":contact,
-                        "type":"text","text":{"preview_url":false,"body":text}})
-        .to_string(),
+        channel: Channel::WhatsApp,
+        sender_id: "106540352242922".into(),
+        recipient: Some(contact.into()),
+        message: Reply::Text { body: text.into() },
         fallback: None,
     }
 }
@@ -170,6 +172,103 @@ async fn a_message_whose_outcome_cannot_be_recorded_does_not_stop_the_others_and
     assert_eq!(store.requeue_stuck_outbound(1001).await.unwrap(), 1);
     assert_eq!(sender.run_once(1002).await.unwrap(), 1);
     assert_eq!(state(ids[1]).await, "sent");
+    graph.verify().await;
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_sender_renders_replies_for_whatsapp_and_sends_older_rows_as_they_were_stored() {
+    let t = common::sqlite_app().await;
+    let graph = MockServer::start().await;
+    let ok = |id: &str| {
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"messaging_product":"whatsapp","messages":[{"id":id}]}))
+    };
+    // A person known only by their business-scoped user id is addressed by it.
+    Mock::given(method("POST"))
+        .and(body_json(json!({"messaging_product":"whatsapp","recipient_type":"individual",
+            "recipient":"IN.1349120865530274191","type":"interactive","interactive":{"type":"button",
+            "body":{"text":"काम मिला?"},"action":{"buttons":[{"type":"reply","reply":{"id":"yes","title":"हाँ"}}]}}})))
+        .respond_with(ok("wamid.BSUID"))
+        .expect(1)
+        .mount(&graph)
+        .await;
+    // A row queued before the outbox kept replies holds Graph's own body, sent byte for byte.
+    let old = r#"{"messaging_product":"whatsapp","recipient_type":"individual","to":"919800000021","type":"text","text":{"preview_url":false,"body":"पुराना"}}"#;
+    Mock::given(method("POST"))
+        .and(body_json(
+            serde_json::from_str::<serde_json::Value>(old).unwrap(),
+        ))
+        .respond_with(ok("wamid.OLD"))
+        .expect(1)
+        .mount(&graph)
+        .await;
+    let store: Arc<dyn Store> = t.app.store.clone();
+    let buttons = NewOutbound {
+        recipient: Some("IN.1349120865530274191".into()),
+        message: Reply::Buttons {
+            body: "काम मिला?".into(),
+            buttons: vec![Choice {
+                id: "yes".into(),
+                title: "हाँ".into(),
+                description: None,
+            }],
+            footer: None,
+        },
+        ..msg("IN.1349120865530274191", "")
+    };
+    // A reply WhatsApp cannot take (no buttons) fails at once, without a call; a web chat reply is never claimed.
+    let broken = NewOutbound {
+        message: Reply::Buttons {
+            body: "x".into(),
+            buttons: vec![],
+            footer: None,
+        },
+        ..msg("919800000022", "")
+    };
+    let local = NewOutbound {
+        contact: "web:abc".into(),
+        channel: Channel::Web,
+        sender_id: String::new(),
+        recipient: None,
+        ..msg("", "web")
+    };
+    let ids = store
+        .enqueue_outbound(&[buttons, broken, local], 1000)
+        .await
+        .unwrap();
+    let url = format!("sqlite://{}", t.dir.path().join("k.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO outbox (contact, sender_id, message, state, next_at, created_at) \
+         VALUES ('919800000021', '106540352242922', $1, 'queued', 1000, 1000)",
+    )
+    .bind(old)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let client = GraphClient::new(&format!("{}/v23.0", graph.uri()), "test-token").unwrap();
+    let sender = Sender::new(store.clone(), client, 1000.0);
+    assert_eq!(
+        sender.run_once(1000).await.unwrap(),
+        3,
+        "the web chat's reply is not WhatsApp's"
+    );
+    let rec = |id: i64| {
+        let store = store.clone();
+        async move { store.outbound(id).await.unwrap() }
+    };
+    assert_eq!(rec(ids[0]).await.wamid.as_deref(), Some("wamid.BSUID"));
+    let broken = rec(ids[1]).await;
+    assert_eq!(broken.state, "failed");
+    assert!(
+        broken.error.unwrap().contains("buttons"),
+        "the reason is kept"
+    );
+    assert_eq!(rec(ids[2]).await.state, "local");
+    assert_eq!(rec(ids[2] + 1).await.wamid.as_deref(), Some("wamid.OLD"));
     graph.verify().await;
     t.cleanup().await;
 }

@@ -7,7 +7,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use hmac::{Hmac, Mac};
 use kaamgar_app::conversation::BotService;
-use kaamgar_domain::whatsapp::outbound::{Rendered, render};
+use kaamgar_domain::conversation::Shown;
+use kaamgar_domain::whatsapp::ContactRef;
+use kaamgar_domain::whatsapp::outbound::{graph_request, render};
 use kaamgar_store::Store;
 use kaamgar_web::WhatsAppSecrets;
 use serde_json::{Value, json};
@@ -108,7 +110,7 @@ impl Bot {
     }
 
     /// Sends and lets the bot handle everything pending at `at`; returns what it sent to each contact.
-    pub async fn say(&self, from: &str, at: i64, kind: Value) -> Vec<(String, Rendered)> {
+    pub async fn say(&self, from: &str, at: i64, kind: Value) -> Vec<(String, Shown)> {
         assert_eq!(
             self.post(&self.message(from, at, kind)).await,
             StatusCode::OK
@@ -116,39 +118,39 @@ impl Bot {
         self.run(at).await
     }
 
-    pub async fn text(&self, from: &str, at: i64, text: &str) -> Vec<(String, Rendered)> {
+    pub async fn text(&self, from: &str, at: i64, text: &str) -> Vec<(String, Shown)> {
         self.say(from, at, json!({"type":"text","text":{"body":text}}))
             .await
     }
 
-    pub async fn tap(&self, from: &str, at: i64, id: &str) -> Vec<(String, Rendered)> {
+    pub async fn tap(&self, from: &str, at: i64, id: &str) -> Vec<(String, Shown)> {
         self.say(from, at, json!({"type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":id,"title":"x"}}}))
             .await
     }
 
-    pub async fn pick(&self, from: &str, at: i64, id: &str) -> Vec<(String, Rendered)> {
+    pub async fn pick(&self, from: &str, at: i64, id: &str) -> Vec<(String, Shown)> {
         self.say(from, at, json!({"type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":id,"title":"x","description":"d"}}}))
             .await
     }
 
-    pub async fn template_tap(
-        &self,
-        from: &str,
-        at: i64,
-        payload: &str,
-    ) -> Vec<(String, Rendered)> {
+    pub async fn template_tap(&self, from: &str, at: i64, payload: &str) -> Vec<(String, Shown)> {
         self.say(from, at, json!({"context":{"from":"15550783881","id":"wamid.LEAD"},"type":"button","button":{"payload":payload,"text":"हाँ"}}))
             .await
     }
 
-    pub async fn run(&self, at: i64) -> Vec<(String, Rendered)> {
+    /// Each message as its channel shows it: WhatsApp's rendered to the Graph API's JSON (which must succeed) and
+    /// read back, the local channels' as they are.
+    pub async fn run(&self, at: i64) -> Vec<(String, Shown)> {
         let msgs = self.bot.drain(at).await.unwrap();
         msgs.iter()
             .map(|m| {
-                (
-                    m.contact.clone(),
-                    render(&serde_json::from_str(&m.request).unwrap()),
-                )
+                let shown = if m.channel.is_local() {
+                    m.message.shown()
+                } else {
+                    let to = ContactRef::addressed(m.recipient.as_deref().unwrap_or_default());
+                    render(&graph_request(&to, &m.message).unwrap())
+                };
+                (m.contact.clone(), shown)
             })
             .collect()
     }
@@ -164,14 +166,14 @@ pub async fn worker_of(store: &dyn Store, pick_id: &str) -> (String, String) {
     )
 }
 
-pub fn to<'a>(msgs: &'a [(String, Rendered)], who: &str) -> Vec<&'a Rendered> {
+pub fn to<'a>(msgs: &'a [(String, Shown)], who: &str) -> Vec<&'a Shown> {
     msgs.iter()
         .filter(|(c, _)| c == who)
         .map(|(_, r)| r)
         .collect()
 }
 
-pub fn only<'a>(msgs: &'a [(String, Rendered)], who: &str) -> &'a Rendered {
+pub fn only<'a>(msgs: &'a [(String, Shown)], who: &str) -> &'a Shown {
     let v = to(msgs, who);
     assert_eq!(v.len(), 1, "one message to {who}: {msgs:#?}");
     v[0]
