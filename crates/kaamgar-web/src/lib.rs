@@ -1,21 +1,14 @@
 //! kaamgar's HTTP surface: the JSON API under `/api/v1` (with its OpenAPI document), health and metrics.
 //! Handlers are thin: they parse, call the store or a use case, and render.
 
-mod chat;
+mod api;
+mod channels;
 pub mod dashboard;
 mod error;
 mod extract;
 mod health;
-mod imports;
-pub mod inbox_writer;
-mod matching;
-mod openapi;
-mod reference;
-mod requests;
 mod router;
 pub mod upload_record;
-mod whatsapp;
-mod workers;
 
 use async_trait::async_trait;
 use kaamgar_domain::places::PlaceDirectory;
@@ -25,15 +18,15 @@ use kaamgar_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
-pub use error::{ApiError, FieldError};
-pub use health::{host_name, metrics_router};
-pub use imports::{
+pub use api::imports::{
     ImportCounts, ImportFailure, ImportProgress, ImportRequest, ImportResult, ListImporter,
     SkippedSheet,
 };
+pub use channels::{MAX_WEBHOOK_BYTES, inbox_writer, signature_matches};
+pub use error::{ApiError, FieldError};
+pub use health::{host_name, metrics_router};
 pub use kaamgar_app::{Clock, ManualClock, SystemClock};
 pub use router::router;
-pub use whatsapp::{MAX_WEBHOOK_BYTES, signature_matches};
 
 /// Everything a handler may use. Cheap to clone.
 #[derive(Clone)]

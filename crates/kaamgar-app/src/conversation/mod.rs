@@ -207,7 +207,7 @@ impl BotService {
             InboundEvent::Status(s) => {
                 let code = s.errors.first().map(|e| e.code);
                 let title = s.errors.first().map(|e| e.title.as_str());
-                let window_closed = code == Some(kaamgar_domain::whatsapp::WINDOW_CLOSED);
+                let window_closed = s.window_closed();
                 let delivery = kaamgar_store::Delivery {
                     provider_id: &s.message_id,
                     status: s.status.as_str(),

@@ -124,6 +124,13 @@ pub struct StatusUpdate {
     pub errors: Vec<StatusError>,
 }
 
+impl StatusUpdate {
+    /// The message did not reach the person because the conversation window had closed (Meta's own code).
+    pub fn window_closed(&self) -> bool {
+        self.errors.iter().any(|e| e.code == WINDOW_CLOSED)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum InboundEvent {

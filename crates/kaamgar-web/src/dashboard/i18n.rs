@@ -100,7 +100,7 @@ pub fn num(n: i64) -> String {
 /// A moment in India time, as `24/11/2026 14:05`.
 pub fn when(t: i64) -> String {
     let local = t + 19_800;
-    let (y, m, d) = super::charts::civil_from_days(local.div_euclid(86_400));
+    let (y, m, d) = super::overview::civil_from_days(local.div_euclid(86_400));
     let s = local.rem_euclid(86_400);
     format!("{d:02}/{m:02}/{y} {:02}:{:02}", s / 3600, s % 3600 / 60)
 }
@@ -167,10 +167,22 @@ mod tests {
             .unwrap()
             .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
             .collect();
-        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src/dashboard");
-        for e in std::fs::read_dir(src).unwrap() {
-            sources.push(std::fs::read_to_string(e.unwrap().path()).unwrap());
+        // Every source file of the dashboard, in its capability folders too.
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/dashboard"
+        ))];
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    sources.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
         }
+        assert!(sources.len() > 20, "the dashboard's sources were all read");
         let mut missing = Vec::new();
         for text in &sources {
             for pat in [".s(\"", ".t(\"", "key: \""] {

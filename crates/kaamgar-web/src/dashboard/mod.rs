@@ -2,20 +2,16 @@
 //! workers, list uploads, service requests and the audit log, behind sign-in. Every page works without
 //! JavaScript; charts and the map are SVG drawn on the server.
 
-pub mod audit;
-mod charts;
+// One folder per capability; the shared parts (chrome, language, the client's address) stay here.
+mod accounts;
 pub mod client;
+mod conversation;
 pub mod i18n;
+mod imports;
 mod overview;
-mod pages;
-mod requests;
+mod registry;
 
-pub mod session;
-mod signin;
-mod stats;
-mod uploads;
-mod worker_edit;
-mod workers;
+pub use accounts::{audit, session};
 
 use crate::AppState;
 use askama::Template;
@@ -24,15 +20,15 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use i18n::Lang;
 use kaamgar_domain::access::Permission;
 use kaamgar_store::StoreError;
 use session::Official;
 
-pub use signin::SignInGuard;
-pub use stats::StatsCache;
-pub use uploads::UploadTracker;
+pub use accounts::SignInGuard;
+pub use imports::UploadTracker;
+pub use overview::StatsCache;
 
 /// The dashboard's shared state: caches, the sign-in guard, uploads in progress.
 #[derive(Debug)]
@@ -47,14 +43,14 @@ pub struct Dashboard {
     /// Proxies believed about the client's address.
     pub trusted_proxies: client::TrustedProxies,
     /// One list import at a time (dashboard and API uploads share it).
-    pub imports: crate::imports::ImportGate,
+    pub imports: crate::api::imports::ImportGate,
 }
 
 impl Dashboard {
     pub fn new(secure_cookies: bool, trusted_proxies: client::TrustedProxies) -> Self {
         Dashboard {
             trusted_proxies,
-            imports: crate::imports::ImportGate::default(),
+            imports: crate::api::imports::ImportGate::default(),
             stats: StatsCache::default(),
             guard: SignInGuard::default(),
             uploads: UploadTracker::default(),
@@ -67,37 +63,34 @@ impl Dashboard {
 /// Forms are small; uploads have their own limit.
 const FORM_LIMIT: usize = 16 * 1024;
 
+/// The dashboard's URL space: each capability's pages, then the stylesheet.
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
-        .route("/", get(overview::page))
-        .route("/signin", post(signin::sign_in))
-        .route("/signout", post(signin::sign_out))
-        .route("/lang", post(signin::switch_lang))
-        .route("/workers", get(workers::list))
-        .route(
-            "/workers/{id}",
-            get(workers::profile).post(worker_edit::save),
-        )
-        .route("/workers/{id}/edit", get(worker_edit::edit))
-        .route("/workers/{id}/verify", post(worker_edit::verify))
-        .route("/workers/{id}/erasure", post(worker_edit::erasure))
-        .route(
-            "/uploads",
-            get(uploads::list)
-                .post(uploads::upload)
-                .layer(DefaultBodyLimit::max(state.max_upload_bytes + 64 * 1024)),
-        )
-        .route("/uploads/{id}", get(uploads::status))
-        .route("/uploads/{id}/report.csv", get(uploads::report))
-        .route("/requests", get(requests::list))
-        .route("/requests/{id}", get(requests::detail))
-        .route("/audit", get(pages::audit_log))
-        .route("/static/app.css", get(pages::css))
+        .merge(overview::routes()) // /
+        .merge(accounts::routes()) // /signin /signout /lang /audit
+        .merge(registry::routes()) // /workers, /workers/{id}[/edit|/verify|/erasure]
+        .merge(imports::routes(state)) // /uploads, /uploads/{id}[/report.csv]
+        .merge(conversation::routes()) // /requests, /requests/{id}
+        .route("/static/app.css", get(css))
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             pre_cookie,
         ))
+}
+
+const CSS: &str = include_str!("../../assets/app.css");
+
+/// The stylesheet; its URL carries a version, so browsers may keep it for a day.
+pub async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        CSS,
+    )
+        .into_response()
 }
 
 /// Gives a visitor without one the cookie that carries the sign-in form's CSRF token.

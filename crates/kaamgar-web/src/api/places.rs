@@ -3,12 +3,14 @@
 use crate::extract::ApiQuery;
 use crate::{ApiError, AppState};
 use axum::Json;
+use axum::Router;
 use axum::extract::State;
+use axum::routing::get;
 use kaamgar_domain::gazetteer::{Gazetteer, PostOffice};
 use kaamgar_domain::trade::Trade;
 use serde::{Deserialize, Serialize};
 
-#[utoipa::path(get, path = "/api/v1/trades", responses((status = 200, body = Vec<Trade>)))]
+#[utoipa::path(get, tag = "reference", path = "/api/v1/trades", responses((status = 200, body = Vec<Trade>)))]
 pub async fn trades(State(state): State<AppState>) -> Json<Vec<Trade>> {
     Json(state.trades.all().to_vec())
 }
@@ -37,7 +39,7 @@ impl PostOfficeOut {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/places/pin/{pin}", params(("pin" = String, Path)), responses((status = 200, body = Vec<PostOfficeOut>), (status = 404)))]
+#[utoipa::path(get, tag = "reference", path = "/api/v1/places/pin/{pin}", params(("pin" = String, Path)), responses((status = 200, body = Vec<PostOfficeOut>), (status = 404)))]
 pub async fn by_pin(
     State(state): State<AppState>,
     crate::extract::ApiPath(pin): crate::extract::ApiPath<String>,
@@ -74,7 +76,7 @@ pub struct BlockOut {
     pub lon: f64,
 }
 
-#[utoipa::path(get, path = "/api/v1/places/blocks", params(BlocksQuery), responses((status = 200, body = Vec<BlockOut>), (status = 400),
+#[utoipa::path(get, tag = "reference", path = "/api/v1/places/blocks", params(BlocksQuery), responses((status = 200, body = Vec<BlockOut>), (status = 400),
     (status = 404, description = "no service area is configured", body = crate::error::ErrorBody)))]
 pub async fn blocks(
     State(state): State<AppState>,
@@ -117,7 +119,7 @@ pub struct NearestQuery {
     pub lon: f64,
 }
 
-#[utoipa::path(get, path = "/api/v1/places/nearest", params(NearestQuery), responses((status = 200, body = PostOfficeOut), (status = 400),
+#[utoipa::path(get, tag = "reference", path = "/api/v1/places/nearest", params(NearestQuery), responses((status = 200, body = PostOfficeOut), (status = 400),
     (status = 404, description = "no post office near the point (at sea, or outside India)", body = crate::error::ErrorBody)))]
 pub async fn nearest(
     State(state): State<AppState>,
@@ -132,4 +134,13 @@ pub async fn nearest(
     let g = state.places.gazetteer();
     let (o, _) = g.nearest(q.lat, q.lon).ok_or(ApiError::NotFound)?;
     Ok(Json(PostOfficeOut::new(g, o)))
+}
+
+/// `/trades` and `/places/…`: reference data.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/trades", get(trades))
+        .route("/places/pin/{pin}", get(by_pin))
+        .route("/places/blocks", get(blocks))
+        .route("/places/nearest", get(nearest))
 }

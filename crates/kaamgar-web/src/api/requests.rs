@@ -4,7 +4,9 @@
 use crate::extract::ApiQuery;
 use crate::extract::ApiScope;
 use crate::{ApiError, AppState};
+use axum::Router;
 use axum::extract::State;
+use axum::routing;
 use axum::{Extension, Json};
 use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
@@ -180,7 +182,7 @@ pub async fn get(
     if !caller.scope.covers(&r.new.district, r.new.block.as_deref()) {
         return Err(ApiError::NotFound);
     }
-    crate::workers::audit_read(
+    crate::api::workers::audit_read(
         &state,
         &caller,
         "request.view",
@@ -192,4 +194,11 @@ pub async fn get(
         request: public(r),
         offers: offers.into_iter().map(offer).collect(),
     }))
+}
+
+/// `/requests`: service requests, read-only.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/requests", routing::get(list))
+        .route("/requests/{id}", routing::get(get))
 }

@@ -1,8 +1,8 @@
 //! Chart and map geometry for the SVG the templates draw: the server decides every coordinate, the browser only
 //! renders (and shapes the Devanagari labels). Nothing here writes markup.
 
-use super::i18n::{Lang, num};
 use super::stats::{BlockStat, Overview};
+use crate::dashboard::i18n::{Lang, num};
 use kaamgar_domain::gazetteer::Gazetteer;
 
 /// A horizontal bar chart: one row per label, the main bar and an inner bar (a part of it, e.g. available).

@@ -1,12 +1,12 @@
 //! Service requests for officials: listed by state inside their jurisdiction, and one request with every offer
 //! made for it and its conversation, numbers masked. Opening a request is an audited read.
 
-use super::audit::{self, Outcome};
-use super::i18n::{mask_numbers, when};
-use super::session::Official;
-use super::workers::{Choice, trade_name};
-use super::{Chrome, DashError, render};
 use crate::AppState;
+use crate::dashboard::audit::{self, Outcome};
+use crate::dashboard::i18n::{mask_numbers, when};
+use crate::dashboard::registry::{Choice, trade_name};
+use crate::dashboard::session::Official;
+use crate::dashboard::{Chrome, DashError, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;

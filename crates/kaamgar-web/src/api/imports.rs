@@ -5,13 +5,16 @@
 use crate::extract::ApiScope;
 use crate::{ApiError, AppState};
 use axum::Json;
+use axum::Router;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, FromRequest};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use kaamgar_domain::access::Scope;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -275,6 +278,14 @@ impl Drop for ImportTicket {
     fn drop(&mut self) {
         self.0.waiting.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// `/imports`: list uploads, with their own body limit.
+pub(super) fn routes(state: &AppState) -> Router<AppState> {
+    Router::new().route(
+        "/imports",
+        post(upload).layer(DefaultBodyLimit::max(state.max_upload_bytes)),
+    )
 }
 
 #[cfg(test)]

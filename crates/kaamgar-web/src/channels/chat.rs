@@ -13,7 +13,10 @@ use kaamgar_domain::whatsapp::{ContactRef, InboundEvent, InboundMessage, Message
 use kaamgar_store::Said;
 use serde::{Deserialize, Serialize};
 
-const PAGE: &str = include_str!("../assets/chat.html");
+/// A chat message is small.
+pub(super) const BODY_LIMIT: usize = 64 * 1024;
+
+const PAGE: &str = include_str!("../../assets/chat.html");
 const COOKIE: &str = "kaamgar_chat";
 /// Longest text accepted, as on WhatsApp.
 const MAX_TEXT: usize = 4096;

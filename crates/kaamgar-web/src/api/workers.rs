@@ -3,9 +3,11 @@
 
 use crate::extract::{ApiJson, ApiQuery, ApiScope};
 use crate::{ApiError, AppState, FieldError};
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use axum::routing;
 use axum::{Extension, Json};
 use kaamgar_domain::access::Permission;
 use kaamgar_domain::filter::FilterInput;
@@ -477,4 +479,20 @@ fn filter_from(state: &AppState, q: &ListQuery) -> Result<WorkerFilter, ApiError
     };
     WorkerFilter::resolve(&state.trades, &state.places, &input)
         .map_err(|e| ApiError::bad_request(e.code, e.message))
+}
+
+/// `/workers`: the registry.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/workers", routing::get(list).post(create))
+        .route(
+            "/workers/{id}",
+            routing::get(get).put(replace).delete(remove),
+        )
+        .route(
+            "/workers/{id}/availability",
+            routing::post(set_availability),
+        )
+        .route("/workers/{id}/verification", routing::post(set_verified))
+        .route("/workers/{id}/erasure", routing::post(erase))
 }

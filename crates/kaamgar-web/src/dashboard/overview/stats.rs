@@ -2,8 +2,8 @@
 //! the cache and a copy older than [`FRESH_SECS`] is refreshed in the background, so no visitor waits for the
 //! aggregation once the first copy exists.
 
-use super::DashError;
 use crate::AppState;
+use crate::dashboard::DashError;
 use kaamgar_domain::access::Scope;
 use kaamgar_store::Area;
 use std::collections::HashMap;

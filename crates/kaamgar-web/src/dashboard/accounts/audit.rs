@@ -2,9 +2,9 @@
 //! conversation, a rejected-row report), and every refused attempt (wrong password, forged form, someone else's
 //! record) is written with who, what, when and from where.
 
-use super::DashError;
-use super::session::Official;
 use crate::AppState;
+use crate::dashboard::DashError;
+use crate::dashboard::session::Official;
 use kaamgar_store::AuditEntry;
 
 /// Who did it.

@@ -2,12 +2,12 @@
 //! trade and block, requests this week, connections, the time to connect, the map).
 
 use super::charts::{self, Columns, HBars, MapView};
-use super::i18n::{Lang, num};
-use super::session::{Official, Visitor, safe_next};
-use super::signin::SignInPage;
 use super::stats::{self, Overview};
-use super::{Chrome, DashError, render};
 use crate::AppState;
+use crate::dashboard::accounts::SignInPage;
+use crate::dashboard::i18n::{Lang, num};
+use crate::dashboard::session::{Official, Visitor, safe_next};
+use crate::dashboard::{Chrome, DashError, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::Uri;
@@ -89,7 +89,7 @@ fn figures(o: &Overview, lang: Lang) -> Figures {
         {
             Some((s, _)) => format!(
                 "/workers?verified=no&source={}",
-                super::session::urlencode(s)
+                crate::dashboard::session::urlencode(s)
             ),
             None => "/workers?verified=no".into(),
         },

@@ -2,10 +2,10 @@
 //! language they read, and the CSRF token their forms must carry. Cookies are HttpOnly and SameSite, and Secure
 //! when the service is reached over TLS.
 
-use super::DashError;
-use super::client::client_ip;
-use super::i18n::Lang;
 use crate::AppState;
+use crate::dashboard::DashError;
+use crate::dashboard::client::client_ip;
+use crate::dashboard::i18n::Lang;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};

@@ -2,11 +2,11 @@
 //! only for roles that may read personal data, and every such read audited), and the record-level check that
 //! every worker page goes through.
 
-use super::audit::{self, Outcome};
-use super::i18n::{Lang, num};
-use super::session::{Official, urlencode};
-use super::{Chrome, DashError, render};
 use crate::AppState;
+use crate::dashboard::audit::{self, Outcome};
+use crate::dashboard::i18n::{Lang, num};
+use crate::dashboard::session::{Official, urlencode};
+use crate::dashboard::{Chrome, DashError, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
@@ -25,7 +25,7 @@ const COUNT_CAP: i64 = 10_000;
 fn known_total(
     f: &WorkerFilter,
     scope: &kaamgar_domain::access::Scope,
-    o: &super::stats::Overview,
+    o: &crate::dashboard::overview::Overview,
 ) -> Option<i64> {
     let only_place = f.trade.is_none()
         && f.availability.is_none()

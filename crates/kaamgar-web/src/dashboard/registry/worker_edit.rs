@@ -2,10 +2,10 @@
 //! inside the official's jurisdiction), verifying a self-registered worker, and recording an erasure request.
 //! Every form carries the session's CSRF token; every change and every refusal is audited.
 
-use super::audit::{self, Outcome};
-use super::session::Official;
 use super::workers::{Choice, in_scope, trade_name};
-use super::{Chrome, DashError, render};
+use crate::dashboard::audit::{self, Outcome};
+use crate::dashboard::session::Official;
+use crate::dashboard::{Chrome, DashError, render};
 use crate::{AppState, FieldError};
 use askama::Template;
 use axum::Form;
@@ -204,7 +204,7 @@ pub async fn save(
         only: None,
     };
     let mut errors = Vec::new();
-    match crate::workers::worker_from_fields(&state, &fields, defaults) {
+    match crate::api::workers::worker_from_fields(&state, &fields, defaults) {
         Ok(mut new) => {
             new.consent = old.data.consent.clone();
             let p = &new.place;

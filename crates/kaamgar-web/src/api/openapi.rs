@@ -1,6 +1,7 @@
 //! The OpenAPI document for `/api/v1`, generated from the handlers' annotations so it cannot drift from them.
 
-use crate::{error, health, imports, matching, reference, requests, workers};
+use super::{imports, matching, places, requests, workers};
+use crate::{error, health};
 use axum::Json;
 use utoipa::OpenApi;
 
@@ -14,7 +15,7 @@ use utoipa::OpenApi;
         imports::upload,
         matching::find,
         requests::list, requests::get,
-        reference::trades, reference::by_pin, reference::blocks, reference::nearest,
+        places::trades, places::by_pin, places::blocks, places::nearest,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail, error::FieldError)),
     modifiers(&BearerAuth, &CommonResponses),

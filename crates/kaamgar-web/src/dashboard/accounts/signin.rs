@@ -2,13 +2,13 @@
 //! checks the password off the async runtime (argon2), costs the same time for an unknown name, and opens a fresh
 //! session.
 
-use super::audit::{self, Actor, Outcome};
-use super::i18n::Lang;
-use super::session::{
+use crate::AppState;
+use crate::dashboard::audit::{self, Actor, Outcome};
+use crate::dashboard::i18n::Lang;
+use crate::dashboard::session::{
     self, LANG_COOKIE, MAX_SECS, Official, SESSION_COOKIE, Visitor, access_of, safe_next,
 };
-use super::{DashError, render};
-use crate::AppState;
+use crate::dashboard::{DashError, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::State;

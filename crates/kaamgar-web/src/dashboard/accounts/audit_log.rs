@@ -1,29 +1,15 @@
-//! Small pages: the audit log (administrators) and the stylesheet.
+//! The audit log's page (administrators).
 
-use super::i18n::when;
-use super::session::Official;
-use super::{Chrome, DashError, render};
 use crate::AppState;
+use crate::dashboard::i18n::when;
+use crate::dashboard::session::Official;
+use crate::dashboard::{Chrome, DashError, render};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::Uri;
+use axum::response::Response;
 use kaamgar_domain::access::Permission;
 use serde::Deserialize;
-
-const CSS: &str = include_str!("../../assets/app.css");
-
-/// The stylesheet; its URL carries a version, so browsers may keep it for a day.
-pub async fn css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        CSS,
-    )
-        .into_response()
-}
 
 #[derive(Debug, Deserialize)]
 pub struct AuditParams {

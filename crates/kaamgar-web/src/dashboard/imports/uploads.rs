@@ -2,10 +2,10 @@
 //! jurisdiction rejected), its progress shown on a page that refreshes itself (no JavaScript needed), and the
 //! report of rejected rows kept for download.
 
-use super::audit::{self, Outcome};
-use super::i18n::num;
-use super::session::Official;
-use super::{Chrome, DashError, render};
+use crate::dashboard::audit::{self, Outcome};
+use crate::dashboard::i18n::num;
+use crate::dashboard::session::Official;
+use crate::dashboard::{Chrome, DashError, render};
 use crate::{AppState, ImportProgress, ImportRequest};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};

@@ -3,7 +3,9 @@
 
 use crate::{ApiError, AppState, extract::ApiQuery};
 use axum::Json;
+use axum::Router;
 use axum::extract::State;
+use axum::routing::get;
 use kaamgar_app::matching::{FindError, MatchParams, MatchResponse, run};
 
 impl From<FindError> for ApiError {
@@ -35,4 +37,9 @@ pub async fn find(
     )
     .await?;
     Ok(Json(r))
+}
+
+/// `/match`.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/match", get(find))
 }
