@@ -48,6 +48,16 @@ impl Job {
         Job { kind, subject }
     }
 
+    /// A lead not answered in time.
+    pub fn lead_expiry(offer: crate::ids::OfferId) -> Self {
+        Job::new(JobKind::LeadExpiry, offer.0)
+    }
+
+    /// The next day's question whether the work was done.
+    pub fn follow_up(request: crate::ids::RequestId) -> Self {
+        Job::new(JobKind::FollowUp, request.0)
+    }
+
     /// The job's subject as the audit log names targets (`offer:12`, `request:7`).
     pub fn target(&self) -> String {
         format!("{}:{}", self.kind.subject_kind(), self.subject)

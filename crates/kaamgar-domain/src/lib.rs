@@ -6,6 +6,7 @@ pub mod channel;
 pub mod conversation;
 pub mod filter;
 pub mod gazetteer;
+pub mod ids;
 pub mod import;
 pub mod jobs;
 pub mod matching;

@@ -3,6 +3,7 @@
 //! `declined` when every worker asked said no, `expired` when nobody was found or answered, and `cancelled` by
 //! the citizen. Every offer is kept, for the fairness of matching and for reports.
 
+use crate::ids::WorkerId;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,7 +75,7 @@ pub enum Actor<'a> {
     /// A citizen, by their contact key (the request's own citizen or anybody else).
     Citizen(&'a str),
     /// A worker, by their registry id.
-    Worker(i64),
+    Worker(WorkerId),
     /// kaamgar itself: matching, lead timeouts, follow-ups.
     System,
 }
@@ -85,7 +86,7 @@ pub enum Change {
     /// A worker is being asked (the citizen picked one, or the next one is asked).
     Offer,
     /// The asked worker said yes.
-    Accept { worker: i64 },
+    Accept { worker: WorkerId },
     /// Every worker asked said no: the request ends.
     Decline,
     /// Nobody was found or answered: the request ends, with the reason when there is one.
@@ -139,7 +140,7 @@ pub enum Refused {
 pub struct Lifecycle {
     pub status: RequestStatus,
     /// The worker who accepted.
-    pub worker: Option<i64>,
+    pub worker: Option<WorkerId>,
     pub rating: Option<i64>,
     /// Why it ended, when that is not plain from the status (`no_workers`, `cancelled_by_citizen`, `not_done`).
     pub note: Option<String>,
@@ -287,11 +288,18 @@ mod tests {
         let mut l = open();
         l.apply("wa:1", Actor::Citizen("wa:1"), Change::Offer, 10)
             .unwrap();
-        l.apply("wa:1", Actor::Worker(7), Change::Accept { worker: 7 }, 20)
-            .unwrap();
+        l.apply(
+            "wa:1",
+            Actor::Worker(WorkerId(7)),
+            Change::Accept {
+                worker: WorkerId(7),
+            },
+            20,
+        )
+        .unwrap();
         assert_eq!(
             (l.status, l.worker, l.accepted_at),
-            (Accepted, Some(7), Some(20))
+            (Accepted, Some(WorkerId(7)), Some(20))
         );
         l.apply("wa:1", Actor::Citizen("wa:1"), Change::Done, 30)
             .unwrap();
@@ -315,10 +323,20 @@ mod tests {
         let before = l.clone();
         for (by, change) in [
             (Actor::Citizen("wa:2"), Change::Cancel { note: "x" }),
-            (Actor::Worker(8), Change::Accept { worker: 7 }),
-            (Actor::Citizen("wa:1"), Change::Accept { worker: 7 }),
+            (
+                Actor::Worker(WorkerId(8)),
+                Change::Accept {
+                    worker: WorkerId(7),
+                },
+            ),
+            (
+                Actor::Citizen("wa:1"),
+                Change::Accept {
+                    worker: WorkerId(7),
+                },
+            ),
             (Actor::Citizen("wa:1"), Change::Expire { note: None }),
-            (Actor::Worker(7), Change::Decline),
+            (Actor::Worker(WorkerId(7)), Change::Decline),
             (Actor::Citizen("wa:2"), Change::Offer),
         ] {
             assert_eq!(
@@ -334,7 +352,9 @@ mod tests {
     fn every_change_follows_the_transition_table_whoever_asks() {
         let changes = [
             Change::Offer,
-            Change::Accept { worker: 7 },
+            Change::Accept {
+                worker: WorkerId(7),
+            },
             Change::Decline,
             Change::Expire {
                 note: Some("no_workers"),
@@ -346,7 +366,11 @@ mod tests {
             Change::Done,
             Change::Rate { stars: 5 },
         ];
-        let actors = [Actor::System, Actor::Citizen("wa:1"), Actor::Worker(7)];
+        let actors = [
+            Actor::System,
+            Actor::Citizen("wa:1"),
+            Actor::Worker(WorkerId(7)),
+        ];
         for from in RequestStatus::ALL {
             for change in changes {
                 let legal = actors.iter().any(|by| {

@@ -8,6 +8,7 @@ use crate::{Backend, NewOutbound, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::channel::Channel;
+use kaamgar_domain::ids::{OfferId, RequestId, WorkerId};
 use kaamgar_domain::request::{Actor, Change, Lifecycle, OfferStatus, Refused, RequestStatus};
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 use sqlx::any::AnyRow;
@@ -26,7 +27,7 @@ pub struct ContactRow {
     /// The conversation state, as JSON.
     pub state: String,
     pub opted_out: bool,
-    pub worker_id: Option<i64>,
+    pub worker_id: Option<WorkerId>,
     pub last_inbound_at: Option<i64>,
 }
 
@@ -46,12 +47,12 @@ pub struct NewRequest {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestRow {
-    pub id: i64,
+    pub id: RequestId,
     pub new: NewRequest,
     pub status: RequestStatus,
     /// Worker ids found for the request, best first.
-    pub candidates: Vec<i64>,
-    pub worker_id: Option<i64>,
+    pub candidates: Vec<WorkerId>,
+    pub worker_id: Option<WorkerId>,
     pub rating: Option<i64>,
     pub note: Option<String>,
     pub created_at: i64,
@@ -85,9 +86,9 @@ impl RequestRow {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OfferRow {
-    pub id: i64,
-    pub request_id: i64,
-    pub worker_id: i64,
+    pub id: OfferId,
+    pub request_id: RequestId,
+    pub worker_id: WorkerId,
     pub rank: i64,
     pub status: OfferStatus,
     pub offered_at: i64,
@@ -99,29 +100,35 @@ pub struct OfferRow {
 pub trait BotTx: Send {
     async fn contact(&mut self, key: &str) -> Result<Option<ContactRow>>;
     /// The contact a registered worker writes from, if they ever wrote.
-    async fn contact_of_worker(&mut self, worker: i64) -> Result<Option<ContactRow>>;
+    async fn contact_of_worker(&mut self, worker: WorkerId) -> Result<Option<ContactRow>>;
     async fn save_contact(&mut self, c: &ContactRow, now: i64) -> Result<()>;
-    async fn worker(&mut self, id: i64) -> Result<Option<Worker>>;
+    async fn worker(&mut self, id: WorkerId) -> Result<Option<Worker>>;
     async fn worker_by_phone(&mut self, phone: PhoneNumber) -> Result<Option<Worker>>;
     /// Self-registration; fails with `Erased` or `PhoneTaken`.
     async fn register_worker(&mut self, w: &NewWorker, now: i64) -> Result<Worker>;
-    async fn set_availability(&mut self, worker: i64, a: Availability, now: i64) -> Result<()>;
-    async fn add_rating(&mut self, worker: i64, stars: u8, now: i64) -> Result<()>;
-    async fn create_request(&mut self, r: &NewRequest, now: i64) -> Result<i64>;
-    async fn request(&mut self, id: i64) -> Result<Option<RequestRow>>;
+    async fn set_availability(&mut self, worker: WorkerId, a: Availability, now: i64)
+    -> Result<()>;
+    async fn add_rating(&mut self, worker: WorkerId, stars: u8, now: i64) -> Result<()>;
+    async fn create_request(&mut self, r: &NewRequest, now: i64) -> Result<RequestId>;
+    async fn request(&mut self, id: RequestId) -> Result<Option<RequestRow>>;
     /// The contact's latest request that is still looking for a worker.
     async fn searching_request_of(&mut self, citizen: &str) -> Result<Option<RequestRow>>;
     /// Saves status, candidates, worker, rating, note and the lifecycle times.
     async fn save_request(&mut self, r: &RequestRow, now: i64) -> Result<()>;
-    async fn create_offer(&mut self, request: i64, worker: i64, rank: i64, now: i64)
-    -> Result<i64>;
-    async fn offer(&mut self, id: i64) -> Result<Option<OfferRow>>;
-    async fn offers_of(&mut self, request: i64) -> Result<Vec<OfferRow>>;
-    async fn set_offer(&mut self, id: i64, status: OfferStatus, now: i64) -> Result<()>;
+    async fn create_offer(
+        &mut self,
+        request: RequestId,
+        worker: WorkerId,
+        rank: i64,
+        now: i64,
+    ) -> Result<OfferId>;
+    async fn offer(&mut self, id: OfferId) -> Result<Option<OfferRow>>;
+    async fn offers_of(&mut self, request: RequestId) -> Result<Vec<OfferRow>>;
+    async fn set_offer(&mut self, id: OfferId, status: OfferStatus, now: i64) -> Result<()>;
     async fn record_exchange(
         &mut self,
-        request: i64,
-        worker: i64,
+        request: RequestId,
+        worker: WorkerId,
         citizen: &str,
         now: i64,
     ) -> Result<()>;
@@ -159,7 +166,7 @@ fn contact_from(r: &AnyRow) -> Result<ContactRow> {
         name: r.try_get("name")?,
         state: r.try_get("state")?,
         opted_out: r.try_get::<i64, _>("opted_out")? != 0,
-        worker_id: r.try_get("worker_id")?,
+        worker_id: r.try_get::<Option<i64>, _>("worker_id")?.map(WorkerId),
         last_inbound_at: r.try_get("last_inbound_at")?,
     })
 }
@@ -168,7 +175,7 @@ pub(crate) fn request_from(r: &AnyRow) -> Result<RequestRow> {
     let status: String = r.try_get("status")?;
     let candidates: String = r.try_get("candidates")?;
     Ok(RequestRow {
-        id: r.try_get("id")?,
+        id: RequestId(r.try_get("id")?),
         new: NewRequest {
             citizen: r.try_get("citizen")?,
             citizen_phone: r.try_get("citizen_phone")?,
@@ -185,7 +192,7 @@ pub(crate) fn request_from(r: &AnyRow) -> Result<RequestRow> {
             .ok_or_else(|| StoreError::Corrupt(format!("request status '{status}'")))?,
         candidates: serde_json::from_str(&candidates)
             .map_err(|e| StoreError::Corrupt(format!("request candidates: {e}")))?,
-        worker_id: r.try_get("worker_id")?,
+        worker_id: r.try_get::<Option<i64>, _>("worker_id")?.map(WorkerId),
         rating: r.try_get("rating")?,
         note: r.try_get("note")?,
         created_at: r.try_get("created_at")?,
@@ -198,9 +205,9 @@ pub(crate) fn request_from(r: &AnyRow) -> Result<RequestRow> {
 pub(crate) fn offer_from(r: &AnyRow) -> Result<OfferRow> {
     let status: String = r.try_get("status")?;
     Ok(OfferRow {
-        id: r.try_get("id")?,
-        request_id: r.try_get("request_id")?,
-        worker_id: r.try_get("worker_id")?,
+        id: OfferId(r.try_get("id")?),
+        request_id: RequestId(r.try_get("request_id")?),
+        worker_id: WorkerId(r.try_get("worker_id")?),
         rank: r.try_get("rank")?,
         status: OfferStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("offer status '{status}'")))?,
@@ -246,13 +253,13 @@ impl BotTx for SqlBotTx {
         row.as_ref().map(contact_from).transpose()
     }
 
-    async fn contact_of_worker(&mut self, worker: i64) -> Result<Option<ContactRow>> {
+    async fn contact_of_worker(&mut self, worker: WorkerId) -> Result<Option<ContactRow>> {
         let sql = format!(
             "SELECT {CONTACT_COLUMNS} FROM contacts WHERE worker_id = $1 \
              ORDER BY last_inbound_at DESC LIMIT 1"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(worker)
+            .bind(worker.0)
             .fetch_optional(&mut *self.tx)
             .await?;
         row.as_ref().map(contact_from).transpose()
@@ -275,7 +282,7 @@ impl BotTx for SqlBotTx {
         .bind(&c.name)
         .bind(&c.state)
         .bind(i64::from(c.opted_out))
-        .bind(c.worker_id)
+        .bind(c.worker_id.map(|w| w.0))
         .bind(c.last_inbound_at)
         .bind(now)
         .execute(&mut *self.tx)
@@ -283,8 +290,8 @@ impl BotTx for SqlBotTx {
         Ok(())
     }
 
-    async fn worker(&mut self, id: i64) -> Result<Option<Worker>> {
-        crate::workers::worker_in(&mut *self.tx, id).await
+    async fn worker(&mut self, id: WorkerId) -> Result<Option<Worker>> {
+        crate::workers::worker_in(&mut *self.tx, id.0).await
     }
 
     async fn worker_by_phone(&mut self, phone: PhoneNumber) -> Result<Option<Worker>> {
@@ -294,26 +301,31 @@ impl BotTx for SqlBotTx {
     async fn register_worker(&mut self, w: &NewWorker, now: i64) -> Result<Worker> {
         crate::workers::refuse_erased_in(&mut *self.tx, &self.phone_key, w.phone).await?;
         let id = insert_worker_in(&mut self.tx, self.backend, w, now).await?;
-        self.worker(id).await?.ok_or(StoreError::NotFound)
+        self.worker(WorkerId(id)).await?.ok_or(StoreError::NotFound)
     }
 
-    async fn set_availability(&mut self, worker: i64, a: Availability, now: i64) -> Result<()> {
+    async fn set_availability(
+        &mut self,
+        worker: WorkerId,
+        a: Availability,
+        now: i64,
+    ) -> Result<()> {
         let value = a.as_str().to_string();
-        crate::workers::update_live_in(&mut self.tx, worker, "availability", value, now).await
+        crate::workers::update_live_in(&mut self.tx, worker.0, "availability", value, now).await
     }
 
-    async fn add_rating(&mut self, worker: i64, stars: u8, now: i64) -> Result<()> {
+    async fn add_rating(&mut self, worker: WorkerId, stars: u8, now: i64) -> Result<()> {
         self.bump_worker(
             "UPDATE workers SET rating_sum = rating_sum + $1, rating_count = rating_count + 1, updated_at = $2, \
              seq = $3 WHERE id = $4 AND deleted_at IS NULL",
-            worker,
+            worker.0,
             i64::from(stars.clamp(1, 5)),
             now,
         )
         .await
     }
 
-    async fn create_request(&mut self, r: &NewRequest, now: i64) -> Result<i64> {
+    async fn create_request(&mut self, r: &NewRequest, now: i64) -> Result<RequestId> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO service_requests (citizen, citizen_phone, channel, trade, place_name, district, block, lat, \
              lon, message, status, created_at, updated_at) \
@@ -332,13 +344,13 @@ impl BotTx for SqlBotTx {
         .bind(now)
         .fetch_one(&mut *self.tx)
         .await?;
-        Ok(id)
+        Ok(RequestId(id))
     }
 
-    async fn request(&mut self, id: i64) -> Result<Option<RequestRow>> {
+    async fn request(&mut self, id: RequestId) -> Result<Option<RequestRow>> {
         let sql = format!("SELECT {REQUEST_COLUMNS} FROM service_requests WHERE id = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
+            .bind(id.0)
             .fetch_optional(&mut *self.tx)
             .await?;
         row.as_ref().map(request_from).transpose()
@@ -365,13 +377,13 @@ impl BotTx for SqlBotTx {
         )
         .bind(r.status.as_str())
         .bind(candidates)
-        .bind(r.worker_id)
+        .bind(r.worker_id.map(|w| w.0))
         .bind(r.rating)
         .bind(&r.note)
         .bind(r.accepted_at)
         .bind(r.closed_at)
         .bind(now)
-        .bind(r.id)
+        .bind(r.id.0)
         .execute(&mut *self.tx)
         .await?;
         Ok(())
@@ -379,50 +391,50 @@ impl BotTx for SqlBotTx {
 
     async fn create_offer(
         &mut self,
-        request: i64,
-        worker: i64,
+        request: RequestId,
+        worker: WorkerId,
         rank: i64,
         now: i64,
-    ) -> Result<i64> {
+    ) -> Result<OfferId> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO offers (request_id, worker_id, rank, status, offered_at) VALUES ($1, $2, $3, 'offered', $4) \
              RETURNING id",
         )
-        .bind(request)
-        .bind(worker)
+        .bind(request.0)
+        .bind(worker.0)
         .bind(rank)
         .bind(now)
         .fetch_one(&mut *self.tx)
         .await?;
-        Ok(id)
+        Ok(OfferId(id))
     }
 
-    async fn offer(&mut self, id: i64) -> Result<Option<OfferRow>> {
+    async fn offer(&mut self, id: OfferId) -> Result<Option<OfferRow>> {
         let row = sqlx::query(
             "SELECT id, request_id, worker_id, rank, status, offered_at, answered_at FROM offers WHERE id = $1",
         )
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(&mut *self.tx)
         .await?;
         row.as_ref().map(offer_from).transpose()
     }
 
-    async fn offers_of(&mut self, request: i64) -> Result<Vec<OfferRow>> {
+    async fn offers_of(&mut self, request: RequestId) -> Result<Vec<OfferRow>> {
         let rows = sqlx::query(
             "SELECT id, request_id, worker_id, rank, status, offered_at, answered_at FROM offers \
              WHERE request_id = $1 ORDER BY id",
         )
-        .bind(request)
+        .bind(request.0)
         .fetch_all(&mut *self.tx)
         .await?;
         rows.iter().map(offer_from).collect()
     }
 
-    async fn set_offer(&mut self, id: i64, status: OfferStatus, now: i64) -> Result<()> {
+    async fn set_offer(&mut self, id: OfferId, status: OfferStatus, now: i64) -> Result<()> {
         sqlx::query("UPDATE offers SET status = $1, answered_at = $2 WHERE id = $3")
             .bind(status.as_str())
             .bind(now)
-            .bind(id)
+            .bind(id.0)
             .execute(&mut *self.tx)
             .await?;
         Ok(())
@@ -430,16 +442,16 @@ impl BotTx for SqlBotTx {
 
     async fn record_exchange(
         &mut self,
-        request: i64,
-        worker: i64,
+        request: RequestId,
+        worker: WorkerId,
         citizen: &str,
         now: i64,
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO contact_exchanges (request_id, worker_id, citizen, at) VALUES ($1, $2, $3, $4)",
         )
-        .bind(request)
-        .bind(worker)
+        .bind(request.0)
+        .bind(worker.0)
         .bind(citizen)
         .bind(now)
         .execute(&mut *self.tx)

@@ -3,6 +3,7 @@
 
 use crate::bot::{OfferRow, RequestRow, SqlBotTx, offer_from, request_from};
 use crate::{BotTx, LeadRecord, OutMessage, Result, SqlStore, StoreError};
+use kaamgar_domain::ids::RequestId;
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
 use sqlx::{AssertSqlSafe, Row};
 
@@ -153,13 +154,13 @@ impl crate::ConversationStore for SqlStore {
         rows.iter().map(request_from).collect()
     }
 
-    async fn request_with_offers(&self, id: i64) -> Result<(RequestRow, Vec<OfferRow>)> {
+    async fn request_with_offers(&self, id: RequestId) -> Result<(RequestRow, Vec<OfferRow>)> {
         let sql = format!(
             "SELECT {} FROM service_requests WHERE id = $1",
             crate::bot::REQUEST_COLUMNS
         );
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
+            .bind(id.0)
             .fetch_optional(&self.read)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -167,7 +168,7 @@ impl crate::ConversationStore for SqlStore {
             "SELECT id, request_id, worker_id, rank, status, offered_at, answered_at FROM offers \
              WHERE request_id = $1 ORDER BY id",
         )
-        .bind(id)
+        .bind(id.0)
         .fetch_all(&self.read)
         .await?;
         Ok((

@@ -27,6 +27,7 @@ mod workers;
 
 use async_trait::async_trait;
 use kaamgar_domain::channel::Channel;
+use kaamgar_domain::ids::RequestId;
 use kaamgar_domain::places::{LgdBlock, LgdDistrict};
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 
@@ -314,7 +315,7 @@ pub trait ConversationStore: Send + Sync {
         after: i64,
         limit: i64,
     ) -> Result<Vec<RequestRow>>;
-    async fn request_with_offers(&self, id: i64) -> Result<(RequestRow, Vec<OfferRow>)>;
+    async fn request_with_offers(&self, id: RequestId) -> Result<(RequestRow, Vec<OfferRow>)>;
     /// Offers made or answered at `since` or later (offer time, then id), for the matching index's fairness.
     /// `None` reads the last `memory` seconds before the newest offer: what an index built at start needs.
     async fn lead_history(&self, since: Option<i64>, memory: i64) -> Result<Vec<LeadRecord>>;

@@ -153,7 +153,7 @@ pub async fn run(args: DashboardBenchArgs) -> Result<String> {
             1,
         )
         .await?;
-    let request = latest.first().map_or(1, |r| r.id);
+    let request = latest.first().map_or(1, |r| r.id.0);
     let pages = [
         ("overview", "/".to_string()),
         ("workers", "/workers".to_string()),

@@ -6,6 +6,7 @@ use crate::demo::Rng;
 use anyhow::Result;
 use kaamgar_app::accounts::new_token;
 use kaamgar_domain::access::Scope;
+use kaamgar_domain::ids::WorkerId;
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
 use kaamgar_store::prelude::*;
 use kaamgar_store::{NewRequest, NewUser, Page, StoreError, WorkerFilter};
@@ -87,11 +88,13 @@ pub async fn fill_requests(app: &App, per_day: u64, now: i64) -> Result<u64> {
         let mut tx = app.store.begin_bot().await?;
         let id = tx.create_request(&req, created).await?;
         let mut row = tx.request(id).await?.ok_or(StoreError::NotFound)?;
-        row.candidates = workers.iter().map(|w| w.id).collect();
+        row.candidates = workers.iter().map(|w| WorkerId(w.id)).collect();
         let roll = rng.below(100);
         let mut t = created + 60;
         for (rank, w) in workers.iter().enumerate() {
-            let offer = tx.create_offer(id, w.id, rank as i64 + 1, t).await?;
+            let offer = tx
+                .create_offer(id, WorkerId(w.id), rank as i64 + 1, t)
+                .await?;
             let answer = t + 120 + rng.below(1_800) as i64;
             let (status, last) = match roll {
                 0..=64 if rank == 0 || rng.chance(50) => (OfferStatus::Accepted, true),
@@ -102,9 +105,9 @@ pub async fn fill_requests(app: &App, per_day: u64, now: i64) -> Result<u64> {
             tx.set_offer(offer, status, answer.min(now)).await?;
             t = answer;
             if status == OfferStatus::Accepted {
-                row.worker_id = Some(w.id);
+                row.worker_id = Some(WorkerId(w.id));
                 row.accepted_at = Some(answer.min(now));
-                tx.record_exchange(id, w.id, &req.citizen, answer.min(now))
+                tx.record_exchange(id, WorkerId(w.id), &req.citizen, answer.min(now))
                     .await?;
             }
             if last {

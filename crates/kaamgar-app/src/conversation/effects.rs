@@ -4,6 +4,7 @@ use super::{BotError, BotService, Turn};
 use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::conversation::notices::{self, plain};
 use kaamgar_domain::conversation::{Bot, Conversation, Effect, Lang, Me, Msg, Spot};
+use kaamgar_domain::ids::{RequestId, WorkerId};
 use kaamgar_domain::places::{Place, Precision};
 use kaamgar_domain::request::{Actor, Change, OfferStatus};
 use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker, clean_name};
@@ -93,7 +94,7 @@ impl BotService {
             message: text.chars().take(1000).collect(),
         };
         let id = turn.tx.create_request(&new, turn.now).await?;
-        let exclude: Vec<i64> = me.worker.iter().map(|w| w.id).collect();
+        let exclude: Vec<WorkerId> = me.worker.iter().map(|w| w.id).collect();
         self.present(turn, contact, conv, id, &exclude).await
     }
 
@@ -105,7 +106,7 @@ impl BotService {
         contact: &ContactRow,
         conv: &mut Conversation,
         me: &Me,
-        request: i64,
+        request: RequestId,
     ) -> Result<(), BotError> {
         let Some(old) = turn.tx.request(request).await? else {
             return Ok(());
@@ -115,7 +116,7 @@ impl BotService {
             return self.send_to(turn, contact, &msg, None);
         }
         let id = turn.tx.create_request(&old.new, turn.now).await?;
-        let mut exclude: Vec<i64> = turn
+        let mut exclude: Vec<WorkerId> = turn
             .tx
             .offers_of(request)
             .await?
@@ -132,7 +133,7 @@ impl BotService {
         turn: &mut Turn,
         contact: &ContactRow,
         lang: Lang,
-        request: Option<i64>,
+        request: Option<RequestId>,
     ) -> Result<(), BotError> {
         let r = match request {
             Some(id) => turn.tx.request(id).await?,
@@ -158,7 +159,7 @@ impl BotService {
         turn: &mut Turn,
         contact: &ContactRow,
         conv: &mut Conversation,
-        request: i64,
+        request: RequestId,
         done: bool,
     ) -> Result<(), BotError> {
         let lang = conv.lang;
@@ -190,7 +191,7 @@ impl BotService {
         turn: &mut Turn,
         contact: &ContactRow,
         lang: Lang,
-        request: i64,
+        request: RequestId,
         stars: u8,
     ) -> Result<(), BotError> {
         if let Some(mut r) = turn.tx.request(request).await?
@@ -215,15 +216,15 @@ impl BotService {
         turn: &mut Turn,
         contact: &ContactRow,
         conv: &mut Conversation,
-        request: i64,
-        exclude: &[i64],
+        request: RequestId,
+        exclude: &[WorkerId],
     ) -> Result<(), BotError> {
         let Some(mut r) = turn.tx.request(request).await? else {
             return Ok(());
         };
         let found = self.candidates(turn, &r.new, exclude, 3).await?;
         let view = self.view(&r);
-        let ids: Vec<i64> = found.iter().map(|c| c.worker_id).collect();
+        let ids: Vec<WorkerId> = found.iter().map(|c| c.worker_id).collect();
         if found.is_empty() {
             let expire = Change::Expire {
                 note: Some("no_workers"),
@@ -301,7 +302,7 @@ impl BotService {
         };
         match turn.tx.register_worker(&w, turn.now).await {
             Ok(w) => {
-                contact.worker_id = Some(w.id);
+                contact.worker_id = Some(WorkerId(w.id));
                 let trade_name = notices::trade_name(&self.trades, &trade, lang);
                 let msg = plain(
                     lang,
@@ -324,7 +325,7 @@ impl BotService {
     pub(crate) async fn withdraw_open_offers(
         &self,
         turn: &mut Turn,
-        request: i64,
+        request: RequestId,
     ) -> Result<(), BotError> {
         for o in turn.tx.offers_of(request).await? {
             if o.status == OfferStatus::Offered {
@@ -339,7 +340,7 @@ impl BotService {
     pub(crate) async fn worker_name(
         &self,
         turn: &mut Turn,
-        id: Option<i64>,
+        id: Option<WorkerId>,
     ) -> Result<String, BotError> {
         Ok(match id {
             Some(id) => turn

@@ -7,6 +7,7 @@ use super::send::lang_of;
 use super::{BotError, BotService, Turn};
 use kaamgar_domain::conversation::notices::{self, CandidateView, RequestView, plain};
 use kaamgar_domain::conversation::{Me, Msg};
+use kaamgar_domain::ids::{OfferId, RequestId, WorkerId};
 use kaamgar_domain::jobs::{self, Job, JobKind};
 use kaamgar_domain::request::{Actor, Change, OfferStatus, RequestStatus};
 use kaamgar_domain::worker::Availability;
@@ -27,7 +28,7 @@ impl BotService {
         &self,
         turn: &mut Turn,
         r: &NewRequest,
-        exclude: &[i64],
+        exclude: &[WorkerId],
         want: usize,
     ) -> Result<Vec<CandidateView>, BotError> {
         // A worker who registered or turned free a moment ago is found: the index catches up first (one cheap
@@ -43,17 +44,18 @@ impl BotService {
             if out.len() == want {
                 break;
             }
-            if exclude.contains(&m.worker_id) {
+            let id = WorkerId(m.worker_id);
+            if exclude.contains(&id) {
                 continue;
             }
-            let Some(w) = turn.tx.worker(m.worker_id).await? else {
+            let Some(w) = turn.tx.worker(id).await? else {
                 continue;
             };
             if w.data.availability != Availability::Available {
                 continue;
             }
             out.push(CandidateView {
-                worker_id: w.id,
+                worker_id: id,
                 name: w.data.name,
                 distance_km: m.distance_km,
                 rating: m.rating,
@@ -69,8 +71,8 @@ impl BotService {
         &self,
         turn: &mut Turn,
         contact: &ContactRow,
-        request: i64,
-        worker: i64,
+        request: RequestId,
+        worker: WorkerId,
     ) -> Result<(), BotError> {
         let lang = lang_of(contact);
         let r = turn.tx.request(request).await?;
@@ -114,7 +116,7 @@ impl BotService {
         &self,
         turn: &mut Turn,
         r: &RequestRow,
-        worker: i64,
+        worker: WorkerId,
         by: Actor<'_>,
     ) -> Result<Option<String>, BotError> {
         let Some(w) = turn.tx.worker(worker).await? else {
@@ -141,7 +143,7 @@ impl BotService {
         turn.tx.save_request(&r, turn.now).await?;
         turn.tx
             .schedule(
-                Job::new(JobKind::LeadExpiry, offer),
+                Job::lead_expiry(offer),
                 turn.now + self.cfg.lead_timeout_secs,
             )
             .await?;
@@ -156,9 +158,9 @@ impl BotService {
             self.send_to(turn, &wc, &template, None)?;
         }
         tracing::info!(
-            request.id = r.id,
-            offer.id = offer,
-            worker.id = worker,
+            request.id = r.id.0,
+            offer.id = offer.0,
+            worker.id = worker.0,
             "lead offered"
         );
         Ok(Some(w.data.name))
@@ -174,8 +176,8 @@ impl BotService {
     ) -> Result<(), BotError> {
         let citizen = turn.tx.contact(&r.new.citizen).await?;
         let offers = turn.tx.offers_of(r.id).await?;
-        let asked: Vec<i64> = offers.iter().map(|o| o.worker_id).collect();
-        let mut queue: Vec<i64> = r
+        let asked: Vec<WorkerId> = offers.iter().map(|o| o.worker_id).collect();
+        let mut queue: Vec<WorkerId> = r
             .candidates
             .iter()
             .copied()
@@ -220,7 +222,7 @@ impl BotService {
         turn: &mut Turn,
         contact: &ContactRow,
         me: &Me,
-        offer: i64,
+        offer: OfferId,
         accept: bool,
     ) -> Result<(), BotError> {
         let lang = lang_of(contact);
@@ -263,7 +265,7 @@ impl BotService {
             .await?;
         turn.tx
             .schedule(
-                Job::new(JobKind::FollowUp, r.id),
+                Job::follow_up(r.id),
                 turn.now + self.cfg.follow_up_secs,
             )
             .await?;
@@ -289,8 +291,8 @@ impl BotService {
             self.send_to(turn, &c, &msg, None)?;
         }
         tracing::info!(
-            request.id = r.id,
-            worker.id = o.worker_id,
+            request.id = r.id.0,
+            worker.id = o.worker_id.0,
             "lead accepted; contacts exchanged"
         );
         Ok(())
@@ -345,14 +347,14 @@ impl BotService {
             out: Vec::new(),
         };
         match job.kind {
-            JobKind::LeadExpiry => self.expire(&mut turn, job.subject).await?,
-            JobKind::FollowUp => self.follow_up(&mut turn, job.subject).await?,
+            JobKind::LeadExpiry => self.expire(&mut turn, OfferId(job.subject)).await?,
+            JobKind::FollowUp => self.follow_up(&mut turn, RequestId(job.subject)).await?,
         }
         turn.tx.finish_job(claimed, now).await?;
         Ok(self.commit(turn, None).await?.messages)
     }
 
-    async fn expire(&self, turn: &mut Turn, offer: i64) -> Result<(), BotError> {
+    async fn expire(&self, turn: &mut Turn, offer: OfferId) -> Result<(), BotError> {
         let Some(o) = turn
             .tx
             .offer(offer)
@@ -381,7 +383,7 @@ impl BotService {
         Ok(())
     }
 
-    async fn follow_up(&self, turn: &mut Turn, request: i64) -> Result<(), BotError> {
+    async fn follow_up(&self, turn: &mut Turn, request: RequestId) -> Result<(), BotError> {
         let Some(r) = turn
             .tx
             .request(request)

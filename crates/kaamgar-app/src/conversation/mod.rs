@@ -16,6 +16,7 @@ use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::channel::ContactKey;
 use kaamgar_domain::conversation::notices::Templates;
 use kaamgar_domain::conversation::{Bot, Conversation, Input, Me, Msg, WorkerFacts, notices};
+use kaamgar_domain::ids::WorkerId;
 use kaamgar_domain::places::PlaceDirectory;
 use kaamgar_domain::trade::TradeCatalogue;
 use kaamgar_domain::understand::Understander;
@@ -305,10 +306,10 @@ impl BotService {
         {
             worker = turn.tx.worker_by_phone(phone).await?;
         }
-        contact.worker_id = worker.as_ref().map(|w| w.id);
+        contact.worker_id = worker.as_ref().map(|w| WorkerId(w.id));
         Ok(Me {
             worker: worker.map(|w| WorkerFacts {
-                id: w.id,
+                id: WorkerId(w.id),
                 name: w.data.name.clone(),
                 trade: w.data.trade.clone(),
                 available: w.data.availability == Availability::Available,

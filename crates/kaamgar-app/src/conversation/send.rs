@@ -4,6 +4,7 @@
 use super::{BotError, BotService, Turn};
 use kaamgar_domain::channel::Channel;
 use kaamgar_domain::conversation::{Conversation, Lang, Reply};
+use kaamgar_domain::ids::WorkerId;
 use kaamgar_domain::worker::Worker;
 use kaamgar_store::{ContactRow, NewOutbound};
 
@@ -45,7 +46,7 @@ impl BotService {
         turn: &mut Turn,
         w: &Worker,
     ) -> Result<ContactRow, BotError> {
-        if let Some(c) = turn.tx.contact_of_worker(w.id).await? {
+        if let Some(c) = turn.tx.contact_of_worker(WorkerId(w.id)).await? {
             return Ok(c);
         }
         let wa_id = w.data.phone.e164().trim_start_matches('+').to_string();
@@ -54,7 +55,7 @@ impl BotService {
             channel: Channel::WhatsApp,
             wa_id: Some(wa_id),
             state: "{}".into(),
-            worker_id: Some(w.id),
+            worker_id: Some(WorkerId(w.id)),
             ..ContactRow::default()
         })
     }

@@ -4,6 +4,7 @@
 use super::notices::{self, menu, plain};
 use super::words::{Command, command, detect, digit};
 use super::{Conversation, Effect, Input, Me, Msg, Spot, Stage, Step, Tap};
+use crate::ids::{RequestId, WorkerId};
 use crate::matching::in_india;
 use crate::places::PlaceDirectory;
 use crate::trade::TradeCatalogue;
@@ -53,7 +54,7 @@ impl<'a> Bot<'a> {
     }
 
     /// After [`Effect::OpenRequest`] or [`Effect::Again`]: the candidates shown for `request` (none found: idle).
-    pub fn shown(conv: &mut Conversation, request: i64, workers: &[i64]) {
+    pub fn shown(conv: &mut Conversation, request: RequestId, workers: &[WorkerId]) {
         conv.stage = if workers.is_empty() {
             Stage::Idle
         } else {

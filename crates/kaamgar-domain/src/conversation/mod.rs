@@ -17,6 +17,7 @@ pub use catalogue::{Lang, Msg, text};
 pub use engine::Bot;
 pub use reply::{Choice, Reply, Shown};
 
+use crate::ids::{OfferId, RequestId, WorkerId};
 use crate::understand::PlaceRef;
 use serde::{Deserialize, Serialize};
 
@@ -78,12 +79,12 @@ pub enum Stage {
     },
     /// A citizen was shown candidates for a request.
     Choosing {
-        request: i64,
-        workers: Vec<i64>,
+        request: RequestId,
+        workers: Vec<WorkerId>,
     },
     /// A worker was asked to accept the citizen's request.
     Waiting {
-        request: i64,
+        request: RequestId,
     },
     /// Worker registration: which trade, where, and consent.
     RegTrade,
@@ -96,7 +97,7 @@ pub enum Stage {
     },
     /// The citizen said the work was done and was asked to rate it.
     Rating {
-        request: i64,
+        request: RequestId,
     },
 }
 
@@ -129,7 +130,7 @@ pub struct Me {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkerFacts {
-    pub id: i64,
+    pub id: WorkerId,
     pub name: String,
     pub trade: String,
     pub available: bool,
@@ -147,16 +148,16 @@ pub enum Effect {
     },
     /// The citizen picked a worker: offer them the lead.
     Pick {
-        request: i64,
-        worker: i64,
+        request: RequestId,
+        worker: WorkerId,
     },
     /// Cancel the request (or the contact's open request when `None`).
     Cancel {
-        request: Option<i64>,
+        request: Option<RequestId>,
     },
     /// A worker answered a lead.
     AnswerLead {
-        offer: i64,
+        offer: OfferId,
         accept: bool,
     },
     SetAvailable(bool),
@@ -168,16 +169,16 @@ pub enum Effect {
     OptIn,
     /// The follow-up's answer.
     WorkDone {
-        request: i64,
+        request: RequestId,
         done: bool,
     },
     Rate {
-        request: i64,
+        request: RequestId,
         stars: u8,
     },
     /// Search again for a request that found nobody or whose work was not done.
     Again {
-        request: i64,
+        request: RequestId,
     },
 }
 
@@ -196,12 +197,26 @@ pub enum Tap {
     MenuOffer,
     MenuHelp,
     Trade(String),
-    Pick { request: i64, worker: i64 },
-    Lead { offer: i64, accept: bool },
-    Done { request: i64, done: bool },
-    Rate { request: i64, stars: u8 },
+    Pick {
+        request: RequestId,
+        worker: WorkerId,
+    },
+    Lead {
+        offer: OfferId,
+        accept: bool,
+    },
+    Done {
+        request: RequestId,
+        done: bool,
+    },
+    Rate {
+        request: RequestId,
+        stars: u8,
+    },
     Consent(bool),
-    Again { request: i64 },
+    Again {
+        request: RequestId,
+    },
 }
 
 impl Tap {
@@ -235,23 +250,25 @@ impl Tap {
             ["menu", "help"] => Tap::MenuHelp,
             ["trade", slug] if !slug.is_empty() => Tap::Trade((*slug).to_string()),
             ["pick", r, w] => Tap::Pick {
-                request: num(r)?,
-                worker: num(w)?,
+                request: RequestId(num(r)?),
+                worker: WorkerId(num(w)?),
             },
             ["lead", o, a] => Tap::Lead {
-                offer: num(o)?,
+                offer: OfferId(num(o)?),
                 accept: yes(a)?,
             },
             ["done", r, d] => Tap::Done {
-                request: num(r)?,
+                request: RequestId(num(r)?),
                 done: yes(d)?,
             },
             ["rate", r, s] => Tap::Rate {
-                request: num(r)?,
+                request: RequestId(num(r)?),
                 stars: s.parse::<u8>().ok().filter(|s| (1..=5).contains(s))?,
             },
             ["consent", y] => Tap::Consent(yes(y)?),
-            ["again", r] => Tap::Again { request: num(r)? },
+            ["again", r] => Tap::Again {
+                request: RequestId(num(r)?),
+            },
             _ => return None,
         })
     }

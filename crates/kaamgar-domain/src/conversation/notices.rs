@@ -3,12 +3,13 @@
 
 use super::{Lang, Msg, Tap, text};
 use crate::conversation::{Choice, Reply};
+use crate::ids::{OfferId, RequestId, WorkerId};
 use crate::trade::TradeCatalogue;
 
 /// A worker as shown to a citizen before they accept: never their number.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CandidateView {
-    pub worker_id: i64,
+    pub worker_id: WorkerId,
     pub name: String,
     pub distance_km: f64,
     pub rating: Option<f32>,
@@ -19,7 +20,7 @@ pub struct CandidateView {
 /// A service request as messages mention it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestView {
-    pub id: i64,
+    pub id: RequestId,
     pub trade: String,
     pub place: String,
     pub text: String,
@@ -191,7 +192,7 @@ pub fn asked(lang: Lang, name: &str, minutes: i64) -> Reply {
 }
 
 /// The lead to a worker inside the 24-hour window: accept and decline buttons.
-pub fn lead_offer(lang: Lang, trades: &TradeCatalogue, req: &RequestView, offer: i64) -> Reply {
+pub fn lead_offer(lang: Lang, trades: &TradeCatalogue, req: &RequestView, offer: OfferId) -> Reply {
     let short: String = req.text.chars().take(300).collect();
     buttons(
         lang,
@@ -228,7 +229,7 @@ pub fn lead_template(
     lang: Lang,
     trades: &TradeCatalogue,
     req: &RequestView,
-    offer: i64,
+    offer: OfferId,
     t: &Templates,
 ) -> Reply {
     Reply::Template {
@@ -354,7 +355,7 @@ pub fn follow_up_template(
     }
 }
 
-pub fn ask_rating(lang: Lang, request: i64, name: &str) -> Reply {
+pub fn ask_rating(lang: Lang, request: RequestId, name: &str) -> Reply {
     let rows = [
         (5, Msg::Rating5),
         (4, Msg::Rating4),

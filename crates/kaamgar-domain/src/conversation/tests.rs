@@ -1,4 +1,5 @@
 use super::*;
+use crate::ids::{OfferId, RequestId, WorkerId};
 
 #[test]
 fn every_tap_reads_back_as_itself() {
@@ -8,27 +9,29 @@ fn every_tap_reads_back_as_itself() {
         Tap::MenuHelp,
         Tap::Trade("plumber".into()),
         Tap::Pick {
-            request: 7,
-            worker: 12,
+            request: RequestId(7),
+            worker: WorkerId(12),
         },
         Tap::Lead {
-            offer: 3,
+            offer: OfferId(3),
             accept: true,
         },
         Tap::Lead {
-            offer: 3,
+            offer: OfferId(3),
             accept: false,
         },
         Tap::Done {
-            request: 9,
+            request: RequestId(9),
             done: false,
         },
         Tap::Rate {
-            request: 9,
+            request: RequestId(9),
             stars: 5,
         },
         Tap::Consent(true),
-        Tap::Again { request: 4 },
+        Tap::Again {
+            request: RequestId(4),
+        },
     ];
     for t in taps {
         assert_eq!(Tap::parse(&t.id()), Some(t.clone()), "{}", t.id());
@@ -60,8 +63,8 @@ fn a_conversation_state_survives_storage_and_old_states_read_as_idle_defaults() 
         lang: Lang::En,
         lang_fixed: true,
         stage: Stage::Choosing {
-            request: 4,
-            workers: vec![1, 2, 3],
+            request: RequestId(4),
+            workers: vec![WorkerId(1), WorkerId(2), WorkerId(3)],
         },
         opted_out: false,
         spot: None,

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::routing;
 use axum::{Extension, Json};
 use kaamgar_domain::PhoneNumber;
+use kaamgar_domain::ids::RequestId;
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
 use kaamgar_store::{OfferRow, RequestFilter, RequestRow};
 use serde::{Deserialize, Serialize};
@@ -80,7 +81,7 @@ pub struct RequestDetail {
 
 fn public(r: RequestRow) -> ServiceRequest {
     ServiceRequest {
-        id: r.id,
+        id: r.id.0,
         status: r.status,
         channel: r.new.channel.as_str().into(),
         citizen_phone: r
@@ -97,8 +98,8 @@ fn public(r: RequestRow) -> ServiceRequest {
         lon: r.new.lon,
         // The citizen's own words can hold phone numbers; they are masked as on the dashboard.
         message: crate::dashboard::i18n::mask_numbers(&r.new.message),
-        candidates: r.candidates,
-        worker_id: r.worker_id,
+        candidates: r.candidates.iter().map(|w| w.0).collect(),
+        worker_id: r.worker_id.map(|w| w.0),
         rating: r.rating,
         note: r.note.map(|n| crate::dashboard::i18n::mask_numbers(&n)),
         created_at: r.created_at,
@@ -110,8 +111,8 @@ fn public(r: RequestRow) -> ServiceRequest {
 
 fn offer(o: OfferRow) -> Offer {
     Offer {
-        id: o.id,
-        worker_id: o.worker_id,
+        id: o.id.0,
+        worker_id: o.worker_id.0,
         rank: o.rank,
         status: o.status,
         offered_at: o.offered_at,
@@ -162,7 +163,7 @@ pub async fn list(
         .list_requests(&f, p.after.unwrap_or(0), limit)
         .await?;
     let next_after = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id))
+        .then(|| rows.last().map(|r| r.id.0))
         .flatten();
     Ok(Json(RequestList {
         requests: rows.into_iter().map(public).collect(),
@@ -178,7 +179,7 @@ pub async fn get(
     Extension(caller): Extension<ApiScope>,
     crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
 ) -> Result<Json<RequestDetail>, ApiError> {
-    let (r, offers) = state.store.request_with_offers(id).await?;
+    let (r, offers) = state.store.request_with_offers(RequestId(id)).await?;
     if !caller.scope.covers(&r.new.district, r.new.block.as_deref()) {
         return Err(ApiError::NotFound);
     }

@@ -210,9 +210,11 @@ async fn requests_are_listed_in_scope_with_offers_and_a_masked_conversation() {
                 .await
                 .unwrap();
             let w = d.worker_in(block, 0).await;
-            tx.create_offer(id, w, 1, dash_support::T0).await.unwrap();
+            tx.create_offer(id, kaamgar_domain::ids::WorkerId(w), 1, dash_support::T0)
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
-            ids.push(id);
+            ids.push(id.0);
         }
         let b = d.signed_in("ravi").await;
         let list = b.get("/requests").await;

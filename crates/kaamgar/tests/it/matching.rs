@@ -239,7 +239,10 @@ async fn offer(store: &dyn kaamgar_store::Store, worker: i64, at: i64, refused: 
         )
         .await
         .unwrap();
-    let id = tx.create_offer(request, worker, 1, at).await.unwrap();
+    let id = tx
+        .create_offer(request, kaamgar_domain::ids::WorkerId(worker), 1, at)
+        .await
+        .unwrap();
     if let Some(t) = refused {
         tx.set_offer(id, kaamgar_domain::request::OfferStatus::Declined, t)
             .await

@@ -3,6 +3,7 @@
 //! to any of them shows as a diff in review; `cargo insta review` (or `INSTA_UPDATE=always`) accepts it.
 
 use crate::common;
+use kaamgar_domain::ids::{OfferId, RequestId, WorkerId};
 
 use common::{call, send, sqlite_app};
 use kaamgar_domain::conversation::notices::{self, CandidateView, RequestView, Templates};
@@ -15,14 +16,14 @@ use serde_json::{Map, Value, json};
 fn bot_messages(lang: Lang) -> Value {
     let trades = kaamgar::reference::trades().unwrap();
     let req = RequestView {
-        id: 41,
+        id: RequestId(41),
         trade: "plumber".into(),
         place: "Marhaura".into(),
         text: "plumber chahiye marhaura me".into(),
     };
     let found = [
         CandidateView {
-            worker_id: 7,
+            worker_id: WorkerId(7),
             name: "रमेश कुमार".into(),
             distance_km: 1.24,
             rating: Some(4.5),
@@ -30,7 +31,7 @@ fn bot_messages(lang: Lang) -> Value {
             verified: true,
         },
         CandidateView {
-            worker_id: 9,
+            worker_id: WorkerId(9),
             name: "Sunil Paswan".into(),
             distance_km: 6.8,
             rating: None,
@@ -58,10 +59,13 @@ fn bot_messages(lang: Lang) -> Value {
         ),
         ("no_workers", notices::no_workers(lang, &trades, &req)),
         ("asked", notices::asked(lang, "रमेश कुमार", 30)),
-        ("lead_offer", notices::lead_offer(lang, &trades, &req, 88)),
+        (
+            "lead_offer",
+            notices::lead_offer(lang, &trades, &req, OfferId(88)),
+        ),
         (
             "lead_template",
-            notices::lead_template(lang, &trades, &req, 88, &templates),
+            notices::lead_template(lang, &trades, &req, OfferId(88), &templates),
         ),
         (
             "worker_connected",
@@ -84,7 +88,10 @@ fn bot_messages(lang: Lang) -> Value {
             "follow_up_template",
             notices::follow_up_template(lang, &trades, &req, "रमेश कुमार", &templates),
         ),
-        ("ask_rating", notices::ask_rating(lang, 41, "रमेश कुमार")),
+        (
+            "ask_rating",
+            notices::ask_rating(lang, RequestId(41), "रमेश कुमार"),
+        ),
         ("not_done", notices::not_done(lang, &trades, &req)),
         (
             "consent",

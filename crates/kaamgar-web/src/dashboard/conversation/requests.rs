@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::Response;
 use kaamgar_domain::access::Permission;
+use kaamgar_domain::ids::RequestId;
 use kaamgar_domain::phone::PhoneNumber;
 use kaamgar_domain::request::RequestStatus;
 use kaamgar_store::{RequestFilter, RequestRow, StoreError};
@@ -45,7 +46,7 @@ fn citizen(r: &RequestRow) -> String {
 
 fn row(state: &AppState, r: &RequestRow, o: &Official) -> Row {
     Row {
-        id: r.id,
+        id: r.id.0,
         at: when(r.created_at),
         trade: trade_name(state, &r.new.trade, o.lang),
         place: match &r.new.block {
@@ -90,7 +91,7 @@ pub async fn list(
     };
     let rows = state.store.list_requests(&f, 0, PAGE_SIZE).await?;
     let next = (rows.len() as i64 == PAGE_SIZE).then(|| {
-        let last = rows.last().map_or(0, |r| r.id);
+        let last = rows.last().map_or(0, |r| r.id.0);
         match status {
             Some(s) => format!("/requests?status={}&before={last}", s.as_str()),
             None => format!("/requests?before={last}"),
@@ -148,7 +149,7 @@ pub async fn detail(
 ) -> Result<Response, DashError> {
     o.require(Permission::ViewRequests)?;
     let target = Some(format!("request:{id}"));
-    let (r, offers) = state.store.request_with_offers(id).await?;
+    let (r, offers) = state.store.request_with_offers(RequestId(id)).await?;
     if !o.scope.covers(&r.new.district, r.new.block.as_deref()) {
         return Err(audit::refuse(&state, &o, "request.view", target, DashError::Forbidden).await);
     }
@@ -163,14 +164,14 @@ pub async fn detail(
     .await?;
     let mut offer_views = Vec::with_capacity(offers.len());
     for of in &offers {
-        let worker = match state.store.get_worker(of.worker_id).await {
+        let worker = match state.store.get_worker(of.worker_id.0).await {
             Ok(w) => w.data.name,
             Err(StoreError::NotFound | StoreError::Erased) => "—".into(),
             Err(e) => return Err(e.into()),
         };
         offer_views.push(OfferView {
             rank: of.rank,
-            worker_id: of.worker_id,
+            worker_id: of.worker_id.0,
             worker,
             status: of.status.as_str(),
             offered: when(of.offered_at),

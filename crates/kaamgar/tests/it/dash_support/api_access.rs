@@ -95,7 +95,7 @@ async fn request_in(store: &dyn Store, block: &str) -> i64 {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    id
+    id.0
 }
 
 /// One place in the district: (block, a worker's id, a request's id).
