@@ -1,18 +1,17 @@
-//! The bot's persistence: contacts with their conversation state, service requests, offers, contact exchanges and
-//! timed jobs. One inbound event is handled in one transaction ([`BotTx`]): the state it read, every change it made,
-//! the messages it queued and the mark that it was processed commit together, so a crash replays it whole or not
-//! at all, and a redelivered message is never handled twice.
+//! The conversation's persistence: contacts with their conversation state, service requests, offers and contact
+//! exchanges, written through [`ConversationWrites`] inside a [`Tx`](crate::Tx). One inbound event is handled in one
+//! transaction: the state it read, every change it made (here and in other capabilities), the messages it queued
+//! and the mark that it was processed commit together, so a crash replays it whole or not at all, and a redelivered
+//! message is never handled twice.
 
-use crate::workers::insert_worker_in;
-use crate::{Backend, NewOutbound, Result, SqlStore, StoreError};
+use crate::SqlTx;
+use crate::{Result, StoreError};
 use async_trait::async_trait;
-use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::channel::Channel;
 use kaamgar_domain::ids::{OfferId, RequestId, WorkerId};
 use kaamgar_domain::request::{Actor, Change, Lifecycle, OfferStatus, Refused, RequestStatus};
-use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 use sqlx::any::AnyRow;
-use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use sqlx::{AssertSqlSafe, Row};
 
 /// Everything kept about one person the bot talks to.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -95,20 +94,14 @@ pub struct OfferRow {
     pub answered_at: Option<i64>,
 }
 
-/// One event's changes, applied together on [`BotTx::commit`].
+/// The conversation's writes inside a [`Tx`](crate::Tx): contacts and their state, service requests, offers and
+/// contact exchanges.
 #[async_trait]
-pub trait BotTx: Send {
+pub trait ConversationWrites: Send {
     async fn contact(&mut self, key: &str) -> Result<Option<ContactRow>>;
     /// The contact a registered worker writes from, if they ever wrote.
     async fn contact_of_worker(&mut self, worker: WorkerId) -> Result<Option<ContactRow>>;
     async fn save_contact(&mut self, c: &ContactRow, now: i64) -> Result<()>;
-    async fn worker(&mut self, id: WorkerId) -> Result<Option<Worker>>;
-    async fn worker_by_phone(&mut self, phone: PhoneNumber) -> Result<Option<Worker>>;
-    /// Self-registration; fails with `Erased` or `PhoneTaken`.
-    async fn register_worker(&mut self, w: &NewWorker, now: i64) -> Result<Worker>;
-    async fn set_availability(&mut self, worker: WorkerId, a: Availability, now: i64)
-    -> Result<()>;
-    async fn add_rating(&mut self, worker: WorkerId, stars: u8, now: i64) -> Result<()>;
     async fn create_request(&mut self, r: &NewRequest, now: i64) -> Result<RequestId>;
     async fn request(&mut self, id: RequestId) -> Result<Option<RequestRow>>;
     /// The contact's latest request that is still looking for a worker.
@@ -132,20 +125,6 @@ pub trait BotTx: Send {
         citizen: &str,
         now: i64,
     ) -> Result<()>;
-    /// Schedules (or moves) a job, with this event's other changes.
-    async fn schedule(&mut self, job: kaamgar_domain::jobs::Job, due_at: i64) -> Result<()>;
-    /// Marks a claimed job done, with the changes its run made.
-    async fn finish_job(&mut self, job: &crate::JobRow, now: i64) -> Result<()>;
-    async fn enqueue(&mut self, msgs: &[NewOutbound], now: i64) -> Result<()>;
-    /// Marks the inbound event processed.
-    async fn finish_inbound(&mut self, id: i64, now: i64) -> Result<()>;
-    async fn commit(self: Box<Self>) -> Result<()>;
-}
-
-pub(crate) struct SqlBotTx {
-    pub(crate) tx: Transaction<'static, Any>,
-    pub(crate) backend: Backend,
-    pub(crate) phone_key: crate::PhoneKey,
 }
 
 pub(crate) const REQUEST_COLUMNS: &str = "id, citizen, citizen_phone, channel, trade, place_name, district, block, lat, lon, \
@@ -219,31 +198,8 @@ pub(crate) fn offer_from(r: &AnyRow) -> Result<OfferRow> {
 const CONTACT_COLUMNS: &str = "key, channel, wa_id, user_id, phone_number_id, name, state, opted_out, worker_id, \
     last_inbound_at";
 
-impl SqlBotTx {
-    async fn bump_worker(
-        &mut self,
-        sql: &'static str,
-        worker: i64,
-        value: i64,
-        now: i64,
-    ) -> Result<()> {
-        let seq = SqlStore::next_seq(&mut self.tx).await?;
-        let done = sqlx::query(sql)
-            .bind(value)
-            .bind(now)
-            .bind(seq)
-            .bind(worker)
-            .execute(&mut *self.tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
-    }
-}
-
 #[async_trait]
-impl BotTx for SqlBotTx {
+impl ConversationWrites for SqlTx {
     async fn contact(&mut self, key: &str) -> Result<Option<ContactRow>> {
         let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE key = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
@@ -288,41 +244,6 @@ impl BotTx for SqlBotTx {
         .execute(&mut *self.tx)
         .await?;
         Ok(())
-    }
-
-    async fn worker(&mut self, id: WorkerId) -> Result<Option<Worker>> {
-        crate::workers::worker_in(&mut *self.tx, id.0).await
-    }
-
-    async fn worker_by_phone(&mut self, phone: PhoneNumber) -> Result<Option<Worker>> {
-        crate::workers::worker_by_phone_in(&mut *self.tx, phone).await
-    }
-
-    async fn register_worker(&mut self, w: &NewWorker, now: i64) -> Result<Worker> {
-        crate::workers::refuse_erased_in(&mut *self.tx, &self.phone_key, w.phone).await?;
-        let id = insert_worker_in(&mut self.tx, self.backend, w, now).await?;
-        self.worker(WorkerId(id)).await?.ok_or(StoreError::NotFound)
-    }
-
-    async fn set_availability(
-        &mut self,
-        worker: WorkerId,
-        a: Availability,
-        now: i64,
-    ) -> Result<()> {
-        let value = a.as_str().to_string();
-        crate::workers::update_live_in(&mut self.tx, worker.0, "availability", value, now).await
-    }
-
-    async fn add_rating(&mut self, worker: WorkerId, stars: u8, now: i64) -> Result<()> {
-        self.bump_worker(
-            "UPDATE workers SET rating_sum = rating_sum + $1, rating_count = rating_count + 1, updated_at = $2, \
-             seq = $3 WHERE id = $4 AND deleted_at IS NULL",
-            worker.0,
-            i64::from(stars.clamp(1, 5)),
-            now,
-        )
-        .await
     }
 
     async fn create_request(&mut self, r: &NewRequest, now: i64) -> Result<RequestId> {
@@ -456,35 +377,6 @@ impl BotTx for SqlBotTx {
         .bind(now)
         .execute(&mut *self.tx)
         .await?;
-        Ok(())
-    }
-
-    async fn schedule(&mut self, job: kaamgar_domain::jobs::Job, due_at: i64) -> Result<()> {
-        crate::jobs::schedule_in(&mut self.tx, job, due_at).await
-    }
-
-    async fn finish_job(&mut self, job: &crate::JobRow, now: i64) -> Result<()> {
-        crate::jobs::finish_in(&mut self.tx, job, now).await
-    }
-
-    async fn enqueue(&mut self, msgs: &[NewOutbound], now: i64) -> Result<()> {
-        for m in msgs {
-            crate::outbox::insert(&mut self.tx, m, now).await?;
-        }
-        Ok(())
-    }
-
-    async fn finish_inbound(&mut self, id: i64, now: i64) -> Result<()> {
-        sqlx::query("UPDATE inbox SET processed_at = $1, attempts = attempts + 1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
-
-    async fn commit(self: Box<Self>) -> Result<()> {
-        self.tx.commit().await?;
         Ok(())
     }
 }

@@ -1,8 +1,8 @@
 //! `ConversationStore`: the transaction of one bot event, a contact's transcript (the web chat), service requests
 //! for officials, and the offers the matching index reads its fairness from.
 
-use crate::bot::{OfferRow, RequestRow, SqlBotTx, offer_from, request_from};
-use crate::{BotTx, LeadRecord, OutMessage, Result, SqlStore, StoreError};
+use crate::bot::{OfferRow, RequestRow, offer_from, request_from};
+use crate::{LeadRecord, OutMessage, Result, SqlStore, StoreError};
 use kaamgar_domain::ids::RequestId;
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
 use sqlx::{AssertSqlSafe, Row};
@@ -70,16 +70,6 @@ impl crate::ConversationStore for SqlStore {
                 })
             })
             .collect()
-    }
-
-    async fn begin_bot(&self) -> Result<Box<dyn BotTx>> {
-        let phone_key = self.phone_key()?.clone();
-        let tx = self.write.begin().await?;
-        Ok(Box::new(SqlBotTx {
-            tx,
-            backend: self.backend,
-            phone_key,
-        }))
     }
 
     async fn chat_lines(&self, contact: &str, limit: i64) -> Result<Vec<ChatLine>> {

@@ -173,3 +173,24 @@ impl JobStore for SqlStore {
         rows.iter().map(job_from).collect()
     }
 }
+
+/// The job queue's writes inside a [`Tx`](crate::Tx): scheduling a job with the change that calls for it, finishing
+/// one with the changes its run made.
+#[async_trait]
+pub trait JobWrites: Send {
+    /// Schedules (or moves) a job, with this event's other changes.
+    async fn schedule(&mut self, job: kaamgar_domain::jobs::Job, due_at: i64) -> Result<()>;
+    /// Marks a claimed job done, with the changes its run made.
+    async fn finish_job(&mut self, job: &crate::JobRow, now: i64) -> Result<()>;
+}
+
+#[async_trait]
+impl crate::JobWrites for crate::SqlTx {
+    async fn schedule(&mut self, job: kaamgar_domain::jobs::Job, due_at: i64) -> Result<()> {
+        crate::jobs::schedule_in(&mut self.tx, job, due_at).await
+    }
+
+    async fn finish_job(&mut self, job: &crate::JobRow, now: i64) -> Result<()> {
+        crate::jobs::finish_in(&mut self.tx, job, now).await
+    }
+}

@@ -18,11 +18,13 @@ pub mod scratch;
 /// Every store trait, for code that calls the store through the concrete `SqlStore` (tests, benchmarks).
 pub mod prelude {
     pub use crate::{
-        AccountStore, ConversationStore, DashboardStore, ImportStore, InboxStore, JobStore,
-        OutboxStore, PlacesStore, RegistryStore, Store,
+        AccountStore, ConversationStore, ConversationWrites, DashboardStore, ImportStore,
+        InboxStore, JobStore, JobWrites, MessagingWrites, OutboxStore, PlacesStore, RegistryStore,
+        RegistryWrites, Store, Tx,
     };
 }
 mod sql;
+mod tx;
 mod workers;
 
 use async_trait::async_trait;
@@ -33,16 +35,20 @@ use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 
 pub use accounts::{AccountStore, AuditEntry, NewSession, NewUser, SessionRow, UserRow};
 pub use batch::{BATCH_ROWS, BatchOutcome, BatchRow, ImportSummary, SkippedRow};
-pub use bot::{BotTx, ContactRow, NewRequest, OfferRow, RequestRow};
+pub use bot::{ContactRow, ConversationWrites, NewRequest, OfferRow, RequestRow};
 pub use bot_reads::{ChatLine, RequestFilter, Said};
 pub use dashboard::{
     Area, DashboardStore, NewUpload, RequestPoint, UploadEnd, UploadRow, WorkerCount,
 };
 pub use erasures::PhoneKey;
 pub use inbox::{InboxEvent, IngestOutcome, NewInboxEvent};
+pub use jobs::JobWrites;
 pub use jobs::{JobRow, JobStore};
+pub use outbox::MessagingWrites;
 pub use outbox::{Delivery, NewOutbound, OutMessage, OutboundJob, OutboundRecord};
 pub use sql::{Backend, SqlStore, redact};
+pub use tx::{SqlTx, Tx};
+pub use workers::RegistryWrites;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -198,6 +204,8 @@ pub trait Store:
     + Sync
     + std::fmt::Debug
 {
+    /// A transaction for writes of several capabilities that commit together ([`Tx`]).
+    async fn begin(&self) -> Result<Box<dyn Tx>>;
     fn backend(&self) -> Backend;
     async fn migrate(&self) -> Result<()>;
     async fn ping(&self) -> Result<()>;
@@ -306,7 +314,6 @@ pub trait OutboxStore: Send + Sync {
 #[async_trait]
 pub trait ConversationStore: Send + Sync {
     /// Starts the transaction that handles one bot event.
-    async fn begin_bot(&self) -> Result<Box<dyn BotTx>>;
     /// The last `limit` lines of a contact's conversation, oldest first.
     async fn chat_lines(&self, contact: &str, limit: i64) -> Result<Vec<ChatLine>>;
     async fn list_requests(

@@ -5,6 +5,7 @@
 //! that died mid-send leaves rows `sending`; `requeue_stuck` puts them back.
 
 use crate::{Backend, Result, SqlStore, Store};
+use async_trait::async_trait;
 use kaamgar_domain::channel::Channel;
 use kaamgar_domain::conversation::Reply;
 use sqlx::Row;
@@ -300,5 +301,32 @@ impl crate::OutboxStore for SqlStore {
             error_code: r.try_get("error_code")?,
             error: r.try_get("error")?,
         })
+    }
+}
+
+/// The channels' writes inside a [`Tx`](crate::Tx): queueing replies, marking an inbound event processed.
+#[async_trait]
+pub trait MessagingWrites: Send {
+    async fn enqueue(&mut self, msgs: &[NewOutbound], now: i64) -> Result<()>;
+    /// Marks the inbound event processed.
+    async fn finish_inbound(&mut self, id: i64, now: i64) -> Result<()>;
+}
+
+#[async_trait]
+impl crate::MessagingWrites for crate::SqlTx {
+    async fn enqueue(&mut self, msgs: &[NewOutbound], now: i64) -> Result<()> {
+        for m in msgs {
+            crate::outbox::insert(&mut self.tx, m, now).await?;
+        }
+        Ok(())
+    }
+
+    async fn finish_inbound(&mut self, id: i64, now: i64) -> Result<()> {
+        sqlx::query("UPDATE inbox SET processed_at = $1, attempts = attempts + 1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
     }
 }

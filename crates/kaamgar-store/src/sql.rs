@@ -187,6 +187,16 @@ pub fn redact(url: &str) -> String {
 
 #[async_trait]
 impl Store for SqlStore {
+    async fn begin(&self) -> Result<Box<dyn crate::Tx>> {
+        let phone_key = self.phone_key()?.clone();
+        let tx = self.write.begin().await?;
+        Ok(Box::new(crate::SqlTx {
+            tx,
+            backend: self.backend,
+            phone_key,
+        }))
+    }
+
     fn backend(&self) -> Backend {
         self.backend
     }

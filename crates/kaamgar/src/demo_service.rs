@@ -85,7 +85,7 @@ pub async fn fill_requests(app: &App, per_day: u64, now: i64) -> Result<u64> {
             lon,
             message: format!("{trade} chahiye"),
         };
-        let mut tx = app.store.begin_bot().await?;
+        let mut tx = app.store.begin().await?;
         let id = tx.create_request(&req, created).await?;
         let mut row = tx.request(id).await?.ok_or(StoreError::NotFound)?;
         row.candidates = workers.iter().map(|w| WorkerId(w.id)).collect();

@@ -264,10 +264,7 @@ impl BotService {
             .record_exchange(r.id, o.worker_id, &r.new.citizen, turn.now)
             .await?;
         turn.tx
-            .schedule(
-                Job::follow_up(r.id),
-                turn.now + self.cfg.follow_up_secs,
-            )
+            .schedule(Job::follow_up(r.id), turn.now + self.cfg.follow_up_secs)
             .await?;
         let w = turn.tx.worker(o.worker_id).await?;
         let (name, phone, trade) = w
@@ -342,7 +339,7 @@ impl BotService {
         now: i64,
     ) -> Result<Vec<kaamgar_store::NewOutbound>, BotError> {
         let mut turn = Turn {
-            tx: self.store.begin_bot().await?,
+            tx: self.store.begin().await?,
             now,
             out: Vec::new(),
         };

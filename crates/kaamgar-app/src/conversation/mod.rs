@@ -23,7 +23,8 @@ use kaamgar_domain::understand::Understander;
 use kaamgar_domain::whatsapp::policy::FloodGuard;
 use kaamgar_domain::whatsapp::{InboundEvent, InboundMessage, MessageBody};
 use kaamgar_domain::worker::Availability;
-use kaamgar_store::{BotTx, ContactRow, InboxEvent, NewInboxEvent, NewOutbound, Store, StoreError};
+use kaamgar_store::prelude::*;
+use kaamgar_store::{ContactRow, InboxEvent, NewInboxEvent, NewOutbound, StoreError};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -108,7 +109,7 @@ impl std::fmt::Debug for BotService {
 
 /// One event's work in progress: the transaction and the messages queued.
 pub(crate) struct Turn {
-    pub tx: Box<dyn BotTx>,
+    pub tx: Box<dyn Tx>,
     pub now: i64,
     pub out: Vec<NewOutbound>,
 }
@@ -242,7 +243,7 @@ impl BotService {
         now: i64,
     ) -> Result<Handled, BotError> {
         let mut turn = Turn {
-            tx: self.store.begin_bot().await?,
+            tx: self.store.begin().await?,
             now,
             out: Vec::new(),
         };

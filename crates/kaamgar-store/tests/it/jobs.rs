@@ -110,11 +110,11 @@ async fn a_job_finished_with_its_work_is_not_run_again_and_a_failing_one_ends_de
         s.schedule_job(follow_up(1), 100).await.unwrap();
         s.schedule_job(follow_up(2), 100).await.unwrap();
         let claimed = s.claim_jobs(100, 60, 10).await.unwrap();
-        let mut tx = s.begin_bot().await.unwrap();
+        let mut tx = s.begin().await.unwrap();
         tx.finish_job(&claimed[0], 101).await.unwrap();
         tx.commit().await.unwrap();
         // A rolled-back run leaves the job as it was claimed.
-        let mut tx = s.begin_bot().await.unwrap();
+        let mut tx = s.begin().await.unwrap();
         tx.finish_job(&claimed[1], 101).await.unwrap();
         drop(tx);
         s.fail_job(&claimed[1], "database is locked", 101, Some(130))
@@ -195,7 +195,7 @@ async fn a_run_that_lost_its_claim_neither_finishes_nor_fails_the_job() {
         let first = s.claim_jobs(100, 60, 10).await.unwrap().remove(0);
         // Scheduled anew while the first run is still going: the first run's end must not touch it.
         s.schedule_job(follow_up(5), 150).await.unwrap();
-        let mut tx = s.begin_bot().await.unwrap();
+        let mut tx = s.begin().await.unwrap();
         tx.finish_job(&first, 120).await.unwrap();
         tx.commit().await.unwrap();
         s.fail_job(&first, "late failure", 121, None).await.unwrap();
@@ -204,7 +204,7 @@ async fn a_run_that_lost_its_claim_neither_finishes_nor_fails_the_job() {
         assert_eq!((due[0].attempts, due[0].dead_at), (0, None), "{}", b.name);
         // Claimed again after the lease ran out: only the newer claim may finish it.
         let late = s.claim_jobs(400, 60, 10).await.unwrap().remove(0);
-        let mut tx = s.begin_bot().await.unwrap();
+        let mut tx = s.begin().await.unwrap();
         tx.finish_job(&due[0], 401).await.unwrap();
         tx.commit().await.unwrap();
         assert!(
@@ -214,7 +214,7 @@ async fn a_run_that_lost_its_claim_neither_finishes_nor_fails_the_job() {
         );
         let newest = s.claim_jobs(2000, 60, 10).await.unwrap().remove(0);
         assert!(newest.claim > late.claim);
-        let mut tx = s.begin_bot().await.unwrap();
+        let mut tx = s.begin().await.unwrap();
         tx.finish_job(&newest, 2001).await.unwrap();
         tx.commit().await.unwrap();
         assert!(
@@ -222,6 +222,68 @@ async fn a_run_that_lost_its_claim_neither_finishes_nor_fails_the_job() {
             "{}",
             b.name
         );
+    }
+    cleanup(bs).await;
+}
+
+#[tokio::test]
+async fn one_transaction_carries_writes_of_several_capabilities_all_or_nothing() {
+    use kaamgar_domain::channel::Channel;
+    use kaamgar_domain::conversation::Reply;
+    use kaamgar_store::{NewOutbound, NewRequest};
+    let bs = backends().await;
+    for b in &bs {
+        let s = &b.store;
+        let request = NewRequest {
+            citizen: "919800000001".into(),
+            citizen_phone: Some("+919800000001".into()),
+            channel: Channel::WhatsApp,
+            trade: "plumber".into(),
+            place_name: "Marhaura".into(),
+            district: "Saran".into(),
+            block: Some("Marhaura".into()),
+            lat: 25.97,
+            lon: 84.87,
+            message: "plumber chahiye".into(),
+        };
+        let reply = NewOutbound {
+            contact: "919800000001".into(),
+            channel: Channel::WhatsApp,
+            sender_id: "106540352242922".into(),
+            recipient: Some("919800000001".into()),
+            message: Reply::Text { body: "ok".into() },
+            fallback: None,
+        };
+        let w = common::worker("+919811111111", "Ramesh", "plumber", "Marhaura");
+        for commit in [false, true] {
+            let mut tx = s.begin().await.unwrap();
+            let worker = tx.register_worker(&w, 100).await.unwrap(); // registry
+            let id = tx.create_request(&request, 100).await.unwrap(); // conversation
+            tx.schedule(Job::follow_up(id), 500).await.unwrap(); // jobs
+            tx.enqueue(std::slice::from_ref(&reply), 100).await.unwrap(); // messaging
+            if commit {
+                tx.commit().await.unwrap();
+                assert_eq!(s.get_worker(worker.id).await.unwrap().data.name, "Ramesh");
+                assert_eq!(
+                    s.claim_jobs(500, 60, 10).await.unwrap().len(),
+                    1,
+                    "{}",
+                    b.name
+                );
+                let sent = s.claim_outbound(Channel::WhatsApp, 10, 100).await.unwrap();
+                assert_eq!(sent.len(), 1, "{}", b.name);
+            } else {
+                drop(tx);
+                assert!(s.get_worker(worker.id).await.is_err(), "{}", b.name);
+                assert!(s.claim_jobs(500, 60, 10).await.unwrap().is_empty());
+                let sent = s.claim_outbound(Channel::WhatsApp, 10, 100).await.unwrap();
+                assert!(
+                    sent.is_empty(),
+                    "nothing of a rolled-back use case is kept ({})",
+                    b.name
+                );
+            }
+        }
     }
     cleanup(bs).await;
 }

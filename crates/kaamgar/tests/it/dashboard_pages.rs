@@ -190,7 +190,7 @@ async fn requests_are_listed_in_scope_with_offers_and_a_masked_conversation() {
     each(async |d, store| {
         let mut ids = Vec::new();
         for block in ["Marhaura", "Sonepur"] {
-            let mut tx = store.begin_bot().await.unwrap();
+            let mut tx = store.begin().await.unwrap();
             let id = tx
                 .create_request(
                     &NewRequest {
@@ -390,7 +390,7 @@ async fn an_upload_left_queued_or_running_by_a_restart_is_marked_failed_at_start
 #[tokio::test]
 async fn a_timed_job_that_failed_for_good_is_shown_to_administrators() {
     each(async |d, store| {
-        let mut tx = store.begin_bot().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
         let follow_up =
             kaamgar_domain::jobs::Job::new(kaamgar_domain::jobs::JobKind::FollowUp, 4242);
         tx.schedule(follow_up, dash_support::T0).await.unwrap();

@@ -220,7 +220,7 @@ fn ranking(m: &kaamgar_app::matching::Matcher, now: i64) -> Vec<i64> {
 
 /// Offers `worker` one lead at `at` (a request of its own), refused at `refused` if given.
 async fn offer(store: &dyn kaamgar_store::Store, worker: i64, at: i64, refused: Option<i64>) {
-    let mut tx = store.begin_bot().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
     let request = tx
         .create_request(
             &kaamgar_store::NewRequest {

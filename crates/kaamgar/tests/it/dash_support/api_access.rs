@@ -75,7 +75,7 @@ async fn token_of(store: &dyn Store, name: &str) -> String {
 }
 
 async fn request_in(store: &dyn Store, block: &str) -> i64 {
-    let mut tx = store.begin_bot().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
     let id = tx
         .create_request(
             &NewRequest {
