@@ -105,6 +105,20 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+/// The one authorization check's refusal: a permission the caller lacks is 403; a record outside their jurisdiction
+/// is answered as if it did not exist.
+impl From<kaamgar_domain::access::Denied> for ApiError {
+    fn from(d: kaamgar_domain::access::Denied) -> Self {
+        match d {
+            kaamgar_domain::access::Denied::Permission { .. } => ApiError::Forbidden {
+                code: "forbidden",
+                message: d.to_string(),
+            },
+            kaamgar_domain::access::Denied::Jurisdiction => ApiError::NotFound,
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

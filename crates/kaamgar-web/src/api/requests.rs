@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::routing;
 use axum::{Extension, Json};
 use kaamgar_domain::PhoneNumber;
+use kaamgar_domain::access::Permission;
 use kaamgar_domain::ids::RequestId;
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
 use kaamgar_store::{OfferRow, RequestFilter, RequestRow};
@@ -180,9 +181,11 @@ pub async fn get(
     crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
 ) -> Result<Json<RequestDetail>, ApiError> {
     let (r, offers) = state.store.request_with_offers(RequestId(id)).await?;
-    if !caller.scope.covers(&r.new.district, r.new.block.as_deref()) {
-        return Err(ApiError::NotFound);
-    }
+    caller.authorize_at(
+        Permission::ViewRequests,
+        &r.new.district,
+        r.new.block.as_deref(),
+    )?;
     crate::api::workers::audit_read(
         &state,
         &caller,

@@ -185,12 +185,8 @@ pub async fn get(
     crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let w = state.store.get_worker(id).await?;
-    if !caller
-        .scope
-        .covers(&w.data.place.district, w.data.place.block.as_deref())
-    {
-        return Err(ApiError::NotFound);
-    }
+    let p = &w.data.place;
+    caller.authorize_at(Permission::ViewWorkers, &p.district, p.block.as_deref())?;
     if caller.can(Permission::ViewPersonal) {
         audit_read(
             &state,

@@ -50,6 +50,16 @@ impl Official {
         self.caller.authorize(p).map_err(|_| DashError::Forbidden)
     }
 
+    /// The check of an action on one record: the permission, then the record's place against the jurisdiction.
+    pub fn require_at(
+        &self,
+        p: Permission,
+        district: &str,
+        block: Option<&str>,
+    ) -> Result<(), kaamgar_domain::access::Denied> {
+        self.caller.authorize_at(p, district, block)
+    }
+
     pub fn csrf_ok(&self, given: &str) -> bool {
         same(&self.csrf, given)
     }

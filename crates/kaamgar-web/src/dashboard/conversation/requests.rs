@@ -150,7 +150,10 @@ pub async fn detail(
     o.require(Permission::ViewRequests)?;
     let target = Some(format!("request:{id}"));
     let (r, offers) = state.store.request_with_offers(RequestId(id)).await?;
-    if !o.scope.covers(&r.new.district, r.new.block.as_deref()) {
+    let (district, block) = (&r.new.district, r.new.block.as_deref());
+    if o.require_at(Permission::ViewRequests, district, block)
+        .is_err()
+    {
         return Err(audit::refuse(&state, &o, "request.view", target, DashError::Forbidden).await);
     }
     audit::record(

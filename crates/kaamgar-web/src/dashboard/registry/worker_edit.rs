@@ -208,7 +208,9 @@ pub async fn save(
         Ok(mut new) => {
             new.consent = old.data.consent.clone();
             let p = &new.place;
-            if !o.scope.covers(&p.district, p.block.as_deref()) {
+            if o.require_at(Permission::EditWorkers, &p.district, p.block.as_deref())
+                .is_err()
+            {
                 errors.push(FieldError {
                     field: "block".into(),
                     code: "outside_jurisdiction".into(),

@@ -56,7 +56,9 @@ pub async fn in_scope(
 ) -> Result<Worker, DashError> {
     let w = state.store.get_worker(id).await?;
     let p = &w.data.place;
-    if o.scope.covers(&p.district, p.block.as_deref()) {
+    if o.require_at(Permission::ViewWorkers, &p.district, p.block.as_deref())
+        .is_ok()
+    {
         Ok(w)
     } else {
         Err(audit::refuse(
