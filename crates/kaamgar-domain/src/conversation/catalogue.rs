@@ -103,10 +103,13 @@ pub enum Msg {
     YoureWelcome,
     SlowDown,
     TheCustomer,
+    ComplaintHeard,
+    FeedbackThanks,
+    ServiceElsewhere,
 }
 
 impl Msg {
-    pub const ALL: [Msg; 66] = [
+    pub const ALL: [Msg; 69] = [
         Msg::Welcome,
         Msg::BtnNeed,
         Msg::BtnOffer,
@@ -173,6 +176,9 @@ impl Msg {
         Msg::YoureWelcome,
         Msg::SlowDown,
         Msg::TheCustomer,
+        Msg::ComplaintHeard,
+        Msg::FeedbackThanks,
+        Msg::ServiceElsewhere,
     ];
 }
 

@@ -202,7 +202,19 @@ impl<'a> Bot<'a> {
                     s.conv.stage = Stage::Idle;
                     s.replies.push(plain(lang, Msg::YoureWelcome, &[]));
                 }
-                Some(SmallTalk::Help) => s.replies.push(menu(lang, Msg::Help)),
+                Some(SmallTalk::Help | SmallTalk::Question) => {
+                    s.replies.push(menu(lang, Msg::Help))
+                }
+                // Not a request: no search is started.
+                Some(SmallTalk::Complaint) => {
+                    s.conv.stage = Stage::Idle;
+                    s.replies.push(menu(lang, Msg::ComplaintHeard));
+                }
+                Some(SmallTalk::Feedback) => {
+                    s.conv.stage = Stage::Idle;
+                    s.replies.push(plain(lang, Msg::FeedbackThanks, &[]));
+                }
+                Some(SmallTalk::Service) => s.replies.push(menu(lang, Msg::ServiceElsewhere)),
                 Some(SmallTalk::Greeting | SmallTalk::Yes) => {
                     s.conv.stage = Stage::Idle;
                     s.replies.push(menu(lang, Msg::Welcome));

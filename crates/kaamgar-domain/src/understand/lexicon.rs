@@ -55,6 +55,24 @@ pub enum SmallTalk {
     Yes,
     Help,
     Bye,
+    /// A complaint about a worker or a job ("usne paise zyada liye"): never a search.
+    Complaint,
+    /// Praise or thanks for a finished job.
+    Feedback,
+    /// A question about a government service (a card, a pension, a scheme, a loan).
+    Service,
+    /// A question about kaamgar itself ("kitni der lagegi?").
+    Question,
+}
+
+impl SmallTalk {
+    /// Says what a message is instead of a request: it is read as `other` even when it names a trade.
+    pub fn is_aside(self) -> bool {
+        matches!(
+            self,
+            SmallTalk::Complaint | SmallTalk::Feedback | SmallTalk::Service | SmallTalk::Question
+        )
+    }
 }
 
 /// What a word or phrase tells.
@@ -82,6 +100,10 @@ pub enum Cue {
     Day(Day),
     Part(PartOfDay),
     SmallTalk(SmallTalk),
+    /// "tha", "thi", "the" (was): the message tells of something past.
+    Past,
+    /// "ne": the word before it did something ("plumber ne paise liye").
+    Agent,
     Stop,
 }
 
@@ -153,14 +175,20 @@ impl Lexicon {
                     .ok_or_else(|| err(format!("'{value}' is not a weight")))
             };
             if *kind == "exact" {
-                if *value != "stop" {
-                    return Err(err(format!(
-                        "exact words can only be stop words, not '{value}'"
-                    )));
-                }
+                let cues = match *value {
+                    "stop" => vec![Cue::Stop],
+                    // Past narration and the doer of a past act are stop words too.
+                    "past" => vec![Cue::Past, Cue::Stop],
+                    "agent" => vec![Cue::Agent, Cue::Stop],
+                    other => {
+                        return Err(err(format!(
+                            "exact words are stop, past or agent words, not '{other}'"
+                        )));
+                    }
+                };
                 for w in phrases.split('|').map(str::trim).filter(|p| !p.is_empty()) {
                     let latin = crate::text::to_latin(w).trim().to_string();
-                    lex.exact.insert(latin.into_boxed_str(), vec![Cue::Stop]);
+                    lex.exact.insert(latin.into_boxed_str(), cues.clone());
                 }
                 continue;
             }
@@ -210,6 +238,10 @@ impl Lexicon {
                     "yes" => SmallTalk::Yes,
                     "help" => SmallTalk::Help,
                     "bye" => SmallTalk::Bye,
+                    "complaint" => SmallTalk::Complaint,
+                    "feedback" => SmallTalk::Feedback,
+                    "service" => SmallTalk::Service,
+                    "question" => SmallTalk::Question,
                     other => return Err(err(format!("unknown small talk '{other}'"))),
                 }),
                 "stop" => Cue::Stop,

@@ -167,12 +167,15 @@ impl Understander {
         let mut keys: Vec<&str> = lexicon
             .map
             .iter()
-            // Typos are looked up one word at a time: phrases of several words need no typo keys.
+            // Typos are looked up one word at a time: phrases of several words need no typo keys. What a message
+            // is about besides a request (a complaint, praise, a question) must be written, not guessed from a
+            // near word: "kaampura" is not a misspelt "Kanpur".
             .filter(|(k, cues)| {
                 !k.contains(' ')
-                    && cues
-                        .iter()
-                        .any(|c| !matches!(c, Cue::Stop | Cue::Number(_) | Cue::Marker(_)))
+                    && cues.iter().any(|c| {
+                        !matches!(c, Cue::Stop | Cue::Number(_) | Cue::Marker(_))
+                            && !matches!(c, Cue::SmallTalk(s) if s.is_aside())
+                    })
             })
             .map(|(k, _)| &**k)
             .collect();
@@ -287,7 +290,9 @@ impl Understander {
                 ItemKind::FuzzyTrade(t, w) => {
                     format!("typo of trade {} ({w})", self.trades[*t as usize].slug)
                 }
-                ItemKind::Place { ids, fuzzy, words } => {
+                ItemKind::Place {
+                    ids, fuzzy, words, ..
+                } => {
                     let names: Vec<String> = ids
                         .iter()
                         .take(6)

@@ -8,6 +8,8 @@ pub(super) struct Token {
     latin: String,
     key: String,
     number: Option<u64>,
+    /// Written in Devanagari: its spelling is its sound, so the phonetic key is the spelling.
+    devanagari: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -19,6 +21,9 @@ pub(super) enum ItemKind<'a> {
         ids: Vec<u32>,
         fuzzy: bool,
         words: usize,
+        /// Spelled as one of the places is (not only the same phonetic key): "kamra" (a room) has the key of the
+        /// village Kamara but not its spelling.
+        spelled: bool,
     },
     Pin(u32),
     Number(u64),
@@ -164,11 +169,29 @@ impl Understander {
                             .iter()
                             .any(|t| self.is_function_word(&t.key)))
                 {
+                    // Of the villages with this key, those spelled as written (when some are): "ITI" is I.T.I.,
+                    // not I.T.E. Districts and blocks are known by their aliases too and stay.
+                    let mut ids = ids;
+                    let spelled = if len > 1 {
+                        true
+                    } else if tokens[i].devanagari {
+                        place_key.len() >= 3
+                    } else {
+                        let village =
+                            |e: u32| self.places.entries[e as usize].kind == PlaceKind::PostOffice;
+                        let alike = |e: u32| self.spelled_as_place(&tokens[i].latin, &[e]);
+                        let any_alike = ids.iter().any(|&e| village(e) && alike(e));
+                        if any_alike {
+                            ids.retain(|&e| !village(e) || alike(e));
+                        }
+                        any_alike
+                    };
                     items.push(Item {
                         kind: ItemKind::Place {
                             ids,
                             fuzzy: false,
                             words: len,
+                            spelled,
                         },
                     });
                     i += len;
@@ -178,7 +201,7 @@ impl Understander {
             let t = &tokens[i];
             let kind = match t.number {
                 Some(n) => ItemKind::Number(n),
-                None => self.fuzzy_item(&t.key, self.marker_at(tokens, i + 1)),
+                None => self.fuzzy_item(t, self.marker_at(tokens, i + 1)),
             };
             items.push(Item { kind });
             i += 1;
@@ -217,6 +240,24 @@ impl Understander {
             })
     }
 
+    /// Whether a word is written as one of these places is (long vowels, doubled letters and a few interchangeable
+    /// letters aside, or one letter off in a longer name), not only sounding alike.
+    fn spelled_as_place(&self, word: &str, ids: &[u32]) -> bool {
+        let w = loose_spelling(word);
+        ids.iter().any(|&e| {
+            let name =
+                crate::text::to_latin(self.places.name(self.places.entries[e as usize].name));
+            let n = loose_spelling(&name);
+            // One letter off in a name of six letters or more, two in one of nine or more.
+            let slack = match w.chars().count() {
+                0..=5 => 0,
+                6..=8 => 1,
+                _ => 2,
+            };
+            n == w || (slack > 0 && crate::text::bounded_distance(&n, &w, slack).is_some())
+        })
+    }
+
     /// A common word: in the lexicon as something other than a trade.
     fn is_function_word(&self, key: &str) -> bool {
         self.lexicon
@@ -227,7 +268,8 @@ impl Understander {
 
     /// A word that matched nothing exactly: a lexicon word or a service-area place within the typo budget.
     /// Before a place marker a place is preferred, elsewhere a lexicon word.
-    fn fuzzy_item(&self, key: &str, before_marker: bool) -> ItemKind<'_> {
+    fn fuzzy_item(&self, t: &Token, before_marker: bool) -> ItemKind<'_> {
+        let key = t.key.as_str();
         let places = self.places.fuzzy(key);
         let lex = if key.len() >= MIN_FUZZY_WORD {
             self.lexicon_fuzzy
@@ -237,10 +279,19 @@ impl Understander {
         } else {
             None
         };
-        let place_kind = |ids: Vec<u32>| ItemKind::Place {
-            ids,
-            fuzzy: true,
-            words: 1,
+        let place_kind = |ids: Vec<u32>| {
+            // A Devanagari word is spelled as it sounds: a longer one one sound off is the same name.
+            let spelled = if t.devanagari {
+                key.len() >= 5
+            } else {
+                self.spelled_as_place(&t.latin, &ids)
+            };
+            ItemKind::Place {
+                ids,
+                fuzzy: true,
+                words: 1,
+                spelled,
+            }
         };
         match lex {
             Some(_) if before_marker && !places.is_empty() => place_kind(places),
@@ -260,17 +311,25 @@ pub(super) fn tokenize(message: &str) -> Vec<Token> {
         .char_indices()
         .nth(MAX_MESSAGE_CHARS)
         .map_or(message.len(), |(i, _)| i);
-    let latin = to_latin(&message[..end]);
-    latin
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
+    let mut tokens = Vec::new();
+    for chunk in message[..end].split(char::is_whitespace) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let devanagari = chunk
+            .chars()
+            .any(|c| ('\u{0900}'..='\u{097F}').contains(&c));
+        let latin = to_latin(chunk);
+        for w in latin
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
             let number = w
                 .bytes()
                 .all(|b| b.is_ascii_digit())
                 .then(|| w.parse::<u64>().ok())
                 .flatten();
-            Token {
+            tokens.push(Token {
                 key: if number.is_some() {
                     w.to_string()
                 } else {
@@ -278,9 +337,11 @@ pub(super) fn tokenize(message: &str) -> Vec<Token> {
                 },
                 latin: w.to_string(),
                 number,
-            }
-        })
-        .collect()
+                devanagari,
+            });
+        }
+    }
+    tokens
 }
 
 /// A PIN code at token `i`: six digits, or three and three ("841 301"). Returns the PIN and the tokens used.
@@ -302,4 +363,45 @@ fn pin_at(tokens: &[Token], i: usize) -> Option<(u32, usize)> {
             .map(|p| (p, 2));
     }
     None
+}
+
+/// A spelling with its vowels (unlike the phonetic key) but without what varies between writers: case, long
+/// vowels written twice, doubled consonants, `w`/`v`, `z`/`j`, `ph`/`f`, and a trailing `h`.
+fn loose_spelling(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let lower = s
+        .to_lowercase()
+        .replace("ph", "f")
+        .replace("ee", "i")
+        .replace("oo", "u");
+    for c in lower.chars().filter(|c| c.is_ascii_alphabetic()) {
+        let c = match c {
+            'w' => 'v',
+            'z' => 'j',
+            'q' => 'k',
+            other => other,
+        };
+        if out.ends_with(c) {
+            continue;
+        }
+        out.push(c);
+    }
+    if out.len() > 3 && out.ends_with('h') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod spelling_tests {
+    use super::loose_spelling;
+
+    #[test]
+    fn spellings_of_one_name_meet_and_words_of_one_key_do_not() {
+        assert_eq!(loose_spelling("Marhaura"), loose_spelling("marhaura"));
+        assert_eq!(loose_spelling("Chhapra"), loose_spelling("chapra"));
+        assert_eq!(loose_spelling("Kalyaanpur"), loose_spelling("kalyanpur"));
+        assert_ne!(loose_spelling("kamra"), loose_spelling("Kamara"));
+        assert_ne!(loose_spelling("usne"), loose_spelling("Ushti"));
+    }
 }

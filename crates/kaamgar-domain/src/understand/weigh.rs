@@ -40,7 +40,24 @@ impl Understander {
         if found.iter().any(|f| !f.3) {
             found.retain(|f| !f.3);
         }
-        found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
+        // "plumber nahi, electrician chahiye": a trade said no to gives way to the other.
+        let said_no = |pos: usize| {
+            items
+                .get(pos + 1)
+                .is_some_and(|it| it.has(|c| *c == Cue::Negation))
+        };
+        if found.len() > 1 && found.iter().any(|f| !said_no(f.2)) {
+            found.retain(|f| !said_no(f.2));
+        }
+        // General labour ("majdoor") is what a more specific trade named beside it is done by: "dhan ropni ke liye
+        // majdoor" wants farm labourers.
+        let general = |t: u16| Some(t) == self.labourer;
+        found.sort_by(|a, b| {
+            general(a.0)
+                .cmp(&general(b.0))
+                .then(b.1.total_cmp(&a.1))
+                .then(a.2.cmp(&b.2))
+        });
 
         // Intent.
         let (mut need, mut offer, mut cancelled) = (0.0f32, 0.0f32, false);
@@ -48,6 +65,10 @@ impl Understander {
         let (mut day, mut part, mut count) = (None, None, None);
         let mut self_alone = 0.0f32;
         let mut offer_cues = false;
+        // A complaint, praise, or a question about a service or about kaamgar, and where it starts.
+        let mut aside: Option<(SmallTalk, usize)> = None;
+        // The last plain request word ("chahiye", "bhejo") and where.
+        let mut asked_at: Option<usize> = None;
         for (pos, it) in items.iter().enumerate() {
             let negated_before =
                 pos > 0 && items[pos - 1].has(|c| matches!(c, Cue::Negation | Cue::NegationBefore));
@@ -65,6 +86,9 @@ impl Understander {
             for c in it.cues() {
                 match *c {
                     Cue::Need(w) => {
+                        if w >= 1.0 {
+                            asked_at = Some(pos);
+                        }
                         if negated_before {
                             cancelled = true;
                         } else if !after_offer && !before_offer {
@@ -84,6 +108,9 @@ impl Understander {
                         } else {
                             self_alone += w * 0.4;
                         }
+                    }
+                    Cue::SmallTalk(s) if s.is_aside() && aside.is_none() => {
+                        aside = Some((s, pos));
                     }
                     Cue::SmallTalk(s) if smalltalk.is_none() => smalltalk = Some(s),
                     Cue::Day(d) if day.is_none() => day = Some(d),
@@ -106,7 +133,30 @@ impl Understander {
         if offer_cues || offer > 0.0 {
             offer += self_alone;
         }
+        // A complaint, praise or a question is not a request, even when it names a worker ("jo plumber aaya tha
+        // usne paise zyada liye") — unless a worker is asked for after it ("…, dusra plumber bhejo").
         let place = self.choose_place(items, ctx);
+        // Thanks beside a trade with nothing asked ("dhanyawad, plumber acha kaam karke gaya") is praise; a worker
+        // who did something ("plumber ne …", "mistri aaya tha") with nothing asked is told about, not asked for.
+        let told_about = items.iter().enumerate().any(|(pos, it)| {
+            it.has(|c| *c == Cue::Past)
+                || (it.has(|c| *c == Cue::Agent) && pos > 0 && items[pos - 1].trade().is_some())
+        });
+        let aside = aside.or_else(|| {
+            let thanks = smalltalk == Some(SmallTalk::Thanks);
+            ((thanks || told_about) && need == 0.0 && offer < 1.0 && !found.is_empty())
+                .then_some((SmallTalk::Feedback, 0))
+        });
+        if let Some((topic, at)) = aside {
+            let asked_after = !found.is_empty() && asked_at.is_some_and(|p| p > at);
+            if !asked_after && offer < 1.0 {
+                return Understanding {
+                    confidence: 0.8,
+                    place: place.map(|p| p.0),
+                    ..Understanding::other(Some(topic))
+                };
+            }
+        }
         // A request with nothing to say what or whom for ("madad chahiye", "paisa kab milega") is not a request
         // for a worker; a request for people without a trade ("5 log chahiye") is one for labourers.
         let wants_people = count.is_some() || items.iter().any(|it| it.has(|c| *c == Cue::People));
@@ -203,30 +253,46 @@ impl Understander {
                 .and_then(Item::marker)
                 .filter(|m| *m != Marker::In);
             let marked = before.is_some() || after.is_some();
+            // "X ka/ki/wala" says little: "banane wali" is not the village Bani.
+            let evidence = before.is_some() || after.is_some_and(|m| m != Marker::Of);
             let from = after == Some(Marker::From);
             let genitive = after == Some(Marker::Of) && before.is_none();
-            let (entries, fuzzy, words): (Vec<&PlaceEntry>, bool, usize) = match &it.kind {
-                ItemKind::Place { ids, fuzzy, words } => (
-                    ids.iter()
-                        .map(|&i| &self.places.entries[i as usize])
-                        .collect(),
-                    *fuzzy,
-                    *words,
-                ),
-                ItemKind::Pin(pin) => match self.places.pins.get(pin) {
-                    Some(e) => (vec![e], false, 1),
-                    None => continue,
-                },
-                _ => continue,
-            };
+            let (entries, fuzzy, words, spelled): (Vec<&PlaceEntry>, bool, usize, bool) =
+                match &it.kind {
+                    ItemKind::Place {
+                        ids,
+                        fuzzy,
+                        words,
+                        spelled,
+                    } => (
+                        ids.iter()
+                            .map(|&i| &self.places.entries[i as usize])
+                            .collect(),
+                        *fuzzy,
+                        *words,
+                        *spelled,
+                    ),
+                    ItemKind::Pin(pin) => match self.places.pins.get(pin) {
+                        Some(e) => (vec![e], false, 1, true),
+                        None => continue,
+                    },
+                    _ => continue,
+                };
             for e in entries {
+                // A place needs evidence: a village matched only loosely, with no marker ("me", "gaon", "ke paas")
+                // next to it, is an ordinary word that sounds like one ("usne" is not Ushti, "pani" not Panania).
+                // A village must be named as it is spelled, not only sound like it ("kamra" is a room, not
+                // Kamara; "hafte me" is not Hbti), and a loose match needs a marker beside it.
+                if e.kind == PlaceKind::PostOffice && (!spelled || (fuzzy && !evidence)) {
+                    continue;
+                }
                 let in_area = self.places.area.is_empty() || self.places.in_area(e.district);
                 let mut s = 0.0f32;
                 if e.kind == PlaceKind::Pin {
                     s += 4.0;
                 } else if in_area {
                     s += 3.0;
-                } else if !marked && (e.kind != PlaceKind::District || fuzzy) {
+                } else if !evidence && (e.kind != PlaceKind::District || fuzzy) {
                     continue;
                 }
                 if e.kind == PlaceKind::District {

@@ -264,6 +264,30 @@ fn the_held_aside_evaluation_split_meets_the_targets() {
     assert!(held["place"].as_f64().unwrap() >= 0.95, "{report}");
 }
 
+/// Sets written independently of the lexicon: the tuned one and the blind one may not fall below what they read
+/// when these floors were set (2026-12-07; the blind set's target is the 97 / 95 / 95).
+#[test]
+fn independently_written_sets_do_not_fall_back() {
+    let (u, dir) = engine();
+    for (file, split, floors) in [
+        ("independent_tune.tsv", "tune", [0.98, 0.94, 0.91]),
+        ("independent_held.tsv", "held", [0.92, 0.82, 0.84]),
+    ] {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../data/eval")
+            .join(file);
+        let report = understand::run_eval(u, dir, &path, false).unwrap();
+        let got = &report[split];
+        assert!(got["cases"].as_u64().unwrap() >= 150, "{file}: {report}");
+        for (what, floor) in ["intent", "trade", "place"].into_iter().zip(floors) {
+            assert!(
+                got[what].as_f64().unwrap() >= floor,
+                "{file} {what}: {report}"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_cli_answers_every_line_and_names_a_line_that_is_not_utf8() {
     let dir = tempfile::tempdir().unwrap();
@@ -305,4 +329,83 @@ fn the_cli_answers_every_line_and_names_a_line_that_is_not_utf8() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 3"));
     // No database is created for reading messages.
     assert!(!dir.path().join("kaamgar.db").exists());
+}
+
+#[test]
+fn appliances_machines_and_the_work_itself_lead_to_their_trades() {
+    for (msg, want) in [
+        ("A.C. service karwana hai", "ac_mechanic"),
+        ("a/c thanda nahi kar raha", "ac_mechanic"),
+        ("washing machine kharab hai", "appliance_repair"),
+        ("RO service wala chahiye", "appliance_repair"),
+        ("gas chulha repair karna hai", "appliance_repair"),
+        ("inverter kharab ho gaya", "appliance_repair"),
+        ("ceiling fan lagwana hai", "electrician"),
+        ("water pump repair chahiye", "fitter"),
+        ("tv kharab hai mistri bhejo", "electronics_repair"),
+        ("solar panel lagwana hai", "electronics_repair"),
+        ("cctv camera lagwana hai dukan me", "cctv_installer"),
+        ("laptop repair karna hai", "computer_repair"),
+        ("wifi lagwana hai ghar me", "computer_repair"),
+        ("motorcycle repair wala chahiye", "motor_mechanic"),
+        ("tractor ka mistri chahiye", "motor_mechanic"),
+        ("nali jam hai safai karwani hai", "sewer_cleaner"),
+        ("septic tank saaf karna hai", "sewer_cleaner"),
+        ("plumbing ka kaam hai", "plumber"),
+        ("wiring karwani hai", "electrician"),
+        ("painting ka kaam karwana hai", "painter"),
+    ] {
+        let u = read(msg);
+        assert_eq!((u.intent, slug(&u)), (Intent::Need, Some(want)), "{msg}");
+    }
+}
+
+#[test]
+fn thanks_complaints_and_questions_never_start_a_search() {
+    for msg in [
+        "kal jo mistri aaya tha usne paise zyada liye",
+        "electrician ne kaam adhura chhod diya",
+        "dhanyawad plumber acha kaam karke gaya",
+        "bahut accha kaam kiya, thank you",
+        "ration card kaise banega",
+        "vridha pension kab aayegi",
+        "PM Vishwakarma loan ka status kya hai",
+        "kitna der lagega?",
+        "mistri bola tha 10 baje aayega abhi tak nahi aaya",
+        "शिकायत है, प्लंबर ने ज्यादा पैसे लिए",
+    ] {
+        let u = read(msg);
+        assert_eq!(u.intent, Intent::Other, "{msg}: {u:?}");
+        assert_eq!(u.trade, None, "{msg}");
+    }
+    // A worker asked for after the complaint is a request.
+    let u = read("pichla electrician ne kaam kharab kiya, dusra electrician bhejo");
+    assert_eq!((u.intent, slug(&u)), (Intent::Need, Some("electrician")));
+}
+
+#[test]
+fn ordinary_words_are_not_places() {
+    for msg in [
+        "usne pani ka pipe tod diya plumber chahiye",
+        "karne wala koi mistri chahiye",
+        "ghar me khana banane wali chahiye",
+        "500 rupay me kaun painting karega ek kamra",
+        "I am a welder with ITI certificate looking for job",
+    ] {
+        let u = read(msg);
+        assert_eq!(u.place, None, "{msg}: {:?}", place(&u));
+    }
+    // Real places stay places, with a marker or without, in either script.
+    assert_eq!(
+        place(&read("plumber chahiye marhaura")).map(|p| p.1),
+        Some("Saran")
+    );
+    assert_eq!(
+        place(&read("कायमगंज में बिजली का काम करवाना है")).map(|p| p.1),
+        Some("Farrukhabad")
+    );
+    assert_eq!(
+        place(&read("derapur se hu kaam chahiye")).map(|p| p.1),
+        Some("Kanpur Dehat")
+    );
 }
