@@ -2,7 +2,7 @@
 //! waiting for (a trade, a place, consent, a number from a list), then a fresh reading of the message.
 
 use super::notices::{self, menu, plain};
-use super::words::{Command, command, detect, digit};
+use super::words::{Command, answer, command, detect, digit};
 use super::{Conversation, Effect, Input, Me, Msg, Spot, Stage, Step, Tap};
 use crate::ids::{RequestId, WorkerId};
 use crate::matching::in_india;
@@ -125,6 +125,18 @@ impl<'a> Bot<'a> {
                 }
             }
             None => {}
+        }
+        // A question asked with buttons takes the typed answer too: a lead ("haan, kar dunga", "accept", "nahi aa
+        // paunga"), or whether the work was done.
+        if let Some(yes) = answer(text) {
+            if let Some(offer) = me.open_lead {
+                return self.on_tap(s, me, Tap::Lead { offer, accept: yes });
+            }
+            if let Some(request) = me.asked_done
+                && !matches!(s.conv.stage, Stage::RegConsent { .. })
+            {
+                return self.on_tap(s, me, Tap::Done { request, done: yes });
+            }
         }
         if let Some(n) = digit(text) {
             match &s.conv.stage {

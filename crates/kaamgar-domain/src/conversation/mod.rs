@@ -126,6 +126,11 @@ pub enum Input {
 pub struct Me {
     /// The sender is this registered worker.
     pub worker: Option<WorkerFacts>,
+    /// A lead the sender was asked and has not answered: a typed "haan" or "nahi" answers it.
+    pub open_lead: Option<OfferId>,
+    /// A request of the sender's that was accepted and has been asked about: "haan"/"nahi" says whether the work
+    /// was done.
+    pub asked_done: Option<RequestId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -107,6 +107,116 @@ pub fn command(text: &str) -> Option<Command> {
     COMMANDS.iter().find(|(w, _)| *w == t).map(|(_, c)| *c)
 }
 
+/// Words that answer a yes-or-no question when a message starts with them or is one of the phrases.
+const YES_WORDS: &[&str] = &[
+    "haan",
+    "han",
+    "ha",
+    "haa",
+    "ji",
+    "jee",
+    "yes",
+    "yess",
+    "ok",
+    "okay",
+    "accept",
+    "accepted",
+    "theek",
+    "thik",
+    "sahi",
+    "done",
+    "हाँ",
+    "हां",
+    "हा",
+    "जी",
+    "ठीक",
+    "सही",
+    "बिल्कुल",
+    "bilkul",
+    "zaroor",
+    "jarur",
+    "jaroor",
+];
+const NO_WORDS: &[&str] = &[
+    "nahi",
+    "nahin",
+    "nhi",
+    "nai",
+    "na",
+    "no",
+    "nope",
+    "reject",
+    "decline",
+    "mana",
+    "नहीं",
+    "नही",
+    "ना",
+    "मना",
+];
+const YES_PHRASES: &[&str] = &[
+    "kar dunga",
+    "kar denge",
+    "kar doonga",
+    "kar lunga",
+    "aa jaunga",
+    "aa jayenge",
+    "aa raha hoon",
+    "aa raha hu",
+    "pahunch jaunga",
+    "ho gaya",
+    "ho gya",
+    "kaam ho gaya",
+    "कर दूंगा",
+    "कर दूँगा",
+    "आ जाऊंगा",
+    "आ जाऊँगा",
+    "हो गया",
+];
+const NO_PHRASES: &[&str] = &[
+    "nahi kar paunga",
+    "nahi kar sakta",
+    "nahi aa paunga",
+    "nahi aa sakta",
+    "nahi hua",
+    "nahi ho paya",
+    "abhi nahi",
+    "nahi aaunga",
+    "नहीं कर पाऊंगा",
+    "नहीं आ पाऊंगा",
+    "नहीं हुआ",
+];
+
+/// A typed yes or no to a question asked with buttons: "haan", "ha kar dunga", "accept", "ji", "नहीं", "nahi aa
+/// paunga", "kaam ho gaya"; `None` when the message says something else. A no wins over a yes in one message
+/// ("haan par abhi nahi aa sakta").
+pub fn answer(text: &str) -> Option<bool> {
+    let t = normalise(text);
+    let t = t.trim_matches(|c: char| c.is_ascii_punctuation() || c == '।');
+    let words: Vec<&str> = t
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '!')
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() || words.len() > 8 {
+        return None;
+    }
+    let spaced = format!(" {} ", words.join(" "));
+    let has = |p: &str| spaced.contains(&format!(" {p} "));
+    if NO_PHRASES.iter().any(|p| has(p)) {
+        return Some(false);
+    }
+    if YES_PHRASES.iter().any(|p| has(p)) {
+        return Some(true);
+    }
+    let first = words[0];
+    if NO_WORDS.contains(&first) {
+        return Some(false);
+    }
+    if YES_WORDS.contains(&first) {
+        return Some(!words.iter().any(|w| NO_WORDS.contains(w)));
+    }
+    None
+}
+
 /// A single digit 1–9 (Latin or Devanagari), for choosing from a numbered list or rating.
 pub fn digit(text: &str) -> Option<u8> {
     let t = normalise(text);
@@ -195,5 +305,40 @@ mod tests {
         assert_eq!(detect("नल मिस्त्री चाहिए"), Some(Lang::Hi));
         assert_eq!(detect("plumber"), None);
         assert_eq!(detect("main welder hoon, kaam chahiye"), Some(Lang::Hi));
+    }
+}
+
+#[cfg(test)]
+mod answer_tests {
+    use super::answer;
+
+    #[test]
+    fn typed_answers_read_as_the_buttons_would() {
+        for yes in [
+            "haan",
+            "ha kar dunga",
+            "Accept",
+            "ji",
+            "haan ji aa jaunga",
+            "हाँ",
+            "ok",
+            "kaam ho gaya",
+        ] {
+            assert_eq!(answer(yes), Some(true), "{yes}");
+        }
+        for no in [
+            "nahi",
+            "नहीं",
+            "na",
+            "nahi aa paunga",
+            "haan par abhi nahi",
+            "reject",
+            "kaam nahi hua",
+        ] {
+            assert_eq!(answer(no), Some(false), "{no}");
+        }
+        for other in ["plumber chahiye marhaura me", "kitna paisa lagega", "", "1"] {
+            assert_eq!(answer(other), None, "{other}");
+        }
     }
 }

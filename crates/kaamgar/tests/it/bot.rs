@@ -309,3 +309,65 @@ async fn a_flood_from_one_number_is_cut_while_other_conversations_go_on() {
     );
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn typed_answers_work_where_buttons_were_shown() {
+    let t = common::sqlite_app().await;
+    let b = setup(&t).await;
+    let out = b.text(CITIZEN, T0, "plumber chahiye marhaura me").await;
+    let chosen = only(&out, CITIZEN).choices[0].id.clone();
+    let (worker_wa, _) = worker_of(b.store.as_ref(), &chosen).await;
+    let out = b.pick(CITIZEN, T0 + 20, &chosen).await;
+    assert_eq!(only(&out, &worker_wa).kind, "template");
+    // The worker types instead of tapping.
+    let out = b.text(&worker_wa, T0 + 60, "haan ji kar dunga").await;
+    assert!(
+        only(&out, &worker_wa).text.contains("+919123456780"),
+        "a typed yes accepts the lead"
+    );
+    assert!(!to(&out, CITIZEN).is_empty(), "the citizen is told");
+    // A typed answer with no question open is read as a message, not as an answer.
+    let out = b.text(&worker_wa, T0 + 90, "haan").await;
+    assert!(
+        !only(&out, &worker_wa).text.contains("+919123456780"),
+        "nothing is accepted twice"
+    );
+    // The day after, the citizen answers the follow-up in words.
+    let out = b.run(T0 + 24 * 3600 + 120).await;
+    assert!(
+        !to(&out, CITIZEN).is_empty(),
+        "asked whether the work was done"
+    );
+    let out = b.text(CITIZEN, T0 + 25 * 3600, "haan kaam ho gaya").await;
+    assert_eq!(only(&out, CITIZEN).choices.len(), 5, "rate 1 to 5");
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_complaint_or_a_question_is_answered_without_a_search() {
+    let t = common::sqlite_app().await;
+    let b = setup(&t).await;
+    for (msg, says) in [
+        ("kal jo mistri aaya tha usne paise zyada liye", "शिकायत"),
+        ("ration card kaise banega", "योजनाओं"),
+        (
+            "Thank you, the plumber did good work",
+            "Thank you for telling us",
+        ),
+    ] {
+        let out = b.text(CITIZEN, T0, msg).await;
+        let reply = only(&out, CITIZEN);
+        assert!(reply.text.contains(says), "{msg}: {}", reply.text);
+        assert!(
+            !reply.choices.iter().any(|c| c.id.starts_with("pick:")),
+            "{msg}: no workers offered"
+        );
+    }
+    let (_, list) = call(&b.router, get("/api/v1/requests")).await;
+    assert_eq!(
+        list["requests"].as_array().unwrap().len(),
+        0,
+        "no request opened"
+    );
+    t.cleanup().await;
+}
