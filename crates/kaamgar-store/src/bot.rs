@@ -117,14 +117,6 @@ pub trait ConversationWrites: Send {
     ) -> Result<OfferId>;
     async fn offer(&mut self, id: OfferId) -> Result<Option<OfferRow>>;
     async fn offers_of(&mut self, request: RequestId) -> Result<Vec<OfferRow>>;
-    /// The lead a worker was asked last and has not answered yet.
-    async fn open_offer_of(&mut self, worker: WorkerId) -> Result<Option<OfferRow>>;
-    /// The contact's latest request whose worker accepted it, accepted before `before` (asked whether it was done).
-    async fn accepted_request_of(
-        &mut self,
-        citizen: &str,
-        before: i64,
-    ) -> Result<Option<RequestRow>>;
     async fn set_offer(&mut self, id: OfferId, status: OfferStatus, now: i64) -> Result<()>;
     async fn record_exchange(
         &mut self,
@@ -357,34 +349,6 @@ impl ConversationWrites for SqlTx {
         .fetch_all(&mut *self.tx)
         .await?;
         rows.iter().map(offer_from).collect()
-    }
-
-    async fn open_offer_of(&mut self, worker: WorkerId) -> Result<Option<OfferRow>> {
-        let row = sqlx::query(
-            "SELECT id, request_id, worker_id, rank, status, offered_at, answered_at FROM offers \
-             WHERE worker_id = $1 AND status = 'offered' ORDER BY id DESC LIMIT 1",
-        )
-        .bind(worker.0)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        row.as_ref().map(offer_from).transpose()
-    }
-
-    async fn accepted_request_of(
-        &mut self,
-        citizen: &str,
-        before: i64,
-    ) -> Result<Option<RequestRow>> {
-        let sql = format!(
-            "SELECT {REQUEST_COLUMNS} FROM service_requests WHERE citizen = $1 AND status = 'accepted' \
-             AND accepted_at <= $2 ORDER BY id DESC LIMIT 1"
-        );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(citizen)
-            .bind(before)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        row.as_ref().map(request_from).transpose()
     }
 
     async fn set_offer(&mut self, id: OfferId, status: OfferStatus, now: i64) -> Result<()> {

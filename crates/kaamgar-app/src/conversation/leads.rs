@@ -5,6 +5,7 @@
 
 use super::send::lang_of;
 use super::{BotError, BotService, Turn};
+use kaamgar_domain::conversation::Stage;
 use kaamgar_domain::conversation::notices::{self, CandidateView, RequestView, plain};
 use kaamgar_domain::conversation::{Me, Msg};
 use kaamgar_domain::ids::{OfferId, RequestId, WorkerId};
@@ -157,6 +158,7 @@ impl BotService {
         } else {
             self.send_to(turn, &wc, &template, None)?;
         }
+        self.ask(turn, &wc, Stage::LeadAsked { offer }).await?;
         tracing::info!(
             request.id = r.id.0,
             offer.id = offer.0,
@@ -403,9 +405,10 @@ impl BotService {
             notices::follow_up_template(lang, &self.trades, &view, &name, &self.cfg.templates);
         if c.channel.may_send_freely(c.last_inbound_at, turn.now) {
             let msg = notices::follow_up(lang, &self.trades, &view, &name);
-            self.send_to(turn, &c, &msg, Some(&template))
+            self.send_to(turn, &c, &msg, Some(&template))?;
         } else {
-            self.send_to(turn, &c, &template, None)
+            self.send_to(turn, &c, &template, None)?;
         }
+        self.ask(turn, &c, Stage::DoneAsked { request: r.id }).await
     }
 }

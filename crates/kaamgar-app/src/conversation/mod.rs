@@ -308,16 +308,6 @@ impl BotService {
             worker = turn.tx.worker_by_phone(phone).await?;
         }
         contact.worker_id = worker.as_ref().map(|w| WorkerId(w.id));
-        let open_lead = match &worker {
-            Some(w) => turn.tx.open_offer_of(WorkerId(w.id)).await?.map(|o| o.id),
-            None => None,
-        };
-        // Asked whether the work was done once the follow-up is due.
-        let asked_done = turn
-            .tx
-            .accepted_request_of(&contact.key, turn.now - self.cfg.follow_up_secs)
-            .await?
-            .map(|r| r.id);
         Ok(Me {
             worker: worker.map(|w| WorkerFacts {
                 id: WorkerId(w.id),
@@ -325,8 +315,6 @@ impl BotService {
                 trade: w.data.trade.clone(),
                 available: w.data.availability == Availability::Available,
             }),
-            open_lead,
-            asked_done,
         })
     }
 

@@ -3,7 +3,7 @@
 
 use super::{BotError, BotService, Turn};
 use kaamgar_domain::channel::Channel;
-use kaamgar_domain::conversation::{Conversation, Lang, Reply};
+use kaamgar_domain::conversation::{Conversation, Lang, Reply, Stage};
 use kaamgar_domain::ids::WorkerId;
 use kaamgar_domain::worker::Worker;
 use kaamgar_store::{ContactRow, NewOutbound};
@@ -37,6 +37,22 @@ impl BotService {
             message: msg.clone(),
             fallback: fallback.filter(|_| !local).cloned(),
         });
+        Ok(())
+    }
+
+    /// Notes in a contact's conversation the question just sent to them, so that a typed "haan" or "nahi" is read
+    /// as its answer.
+    pub(crate) async fn ask(
+        &self,
+        turn: &mut Turn,
+        c: &ContactRow,
+        stage: Stage,
+    ) -> Result<(), BotError> {
+        let mut conv: Conversation = serde_json::from_str(&c.state).unwrap_or_default();
+        conv.stage = stage;
+        let mut c = c.clone();
+        c.state = serde_json::to_string(&conv).map_err(|e| BotError::Payload(e.to_string()))?;
+        turn.tx.save_contact(&c, turn.now).await?;
         Ok(())
     }
 

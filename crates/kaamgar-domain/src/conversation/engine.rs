@@ -110,6 +110,9 @@ impl<'a> Bot<'a> {
             }
             Some(c @ (Command::Busy | Command::Free)) => {
                 let free = c == Command::Free;
+                if matches!(s.conv.stage, Stage::LeadAsked { .. }) {
+                    s.conv.stage = Stage::Idle;
+                }
                 if me.worker.is_some() {
                     s.effects.push(Effect::SetAvailable(free));
                     let m = if free { Msg::NowFree } else { Msg::NowBusy };
@@ -126,17 +129,34 @@ impl<'a> Bot<'a> {
             }
             None => {}
         }
-        // A question asked with buttons takes the typed answer too: a lead ("haan, kar dunga", "accept", "nahi aa
-        // paunga"), or whether the work was done.
-        if let Some(yes) = answer(text) {
-            if let Some(offer) = me.open_lead {
-                return self.on_tap(s, me, Tap::Lead { offer, accept: yes });
-            }
-            if let Some(request) = me.asked_done
-                && !matches!(s.conv.stage, Stage::RegConsent { .. })
-            {
-                return self.on_tap(s, me, Tap::Done { request, done: yes });
-            }
+        // The question last asked with buttons takes the typed answer too: a lead ("haan, kar dunga", "accept",
+        // "nahi aa paunga"), or whether the work was done ("haan ho gaya").
+        let asked = match s.conv.stage {
+            Stage::LeadAsked { offer } => Some(Tap::Lead {
+                offer,
+                accept: true,
+            }),
+            Stage::DoneAsked { request } => Some(Tap::Done {
+                request,
+                done: true,
+            }),
+            _ => None,
+        };
+        if let (Some(tap), Some(yes)) = (asked, answer(text)) {
+            s.conv.stage = Stage::Idle;
+            let tap = match tap {
+                Tap::Lead { offer, .. } => Tap::Lead { offer, accept: yes },
+                Tap::Done { request, .. } => Tap::Done { request, done: yes },
+                other => other,
+            };
+            return self.on_tap(s, me, tap);
+        }
+        // Anything else moves on: the question is no longer the one being answered.
+        if matches!(
+            s.conv.stage,
+            Stage::LeadAsked { .. } | Stage::DoneAsked { .. }
+        ) {
+            s.conv.stage = Stage::Idle;
         }
         if let Some(n) = digit(text) {
             match &s.conv.stage {
@@ -353,7 +373,12 @@ impl<'a> Bot<'a> {
                 s.conv.stage = Stage::Waiting { request };
                 s.effects.push(Effect::Pick { request, worker });
             }
-            Tap::Lead { offer, accept } => s.effects.push(Effect::AnswerLead { offer, accept }),
+            Tap::Lead { offer, accept } => {
+                if matches!(s.conv.stage, Stage::LeadAsked { .. }) {
+                    s.conv.stage = Stage::Idle;
+                }
+                s.effects.push(Effect::AnswerLead { offer, accept })
+            }
             Tap::Done { request, done } => {
                 s.conv.stage = if done {
                     Stage::Rating { request }

@@ -99,6 +99,14 @@ pub enum Stage {
     Rating {
         request: RequestId,
     },
+    /// A worker was sent this lead and has not answered: a typed "haan" or "nahi" answers it.
+    LeadAsked {
+        offer: OfferId,
+    },
+    /// The citizen was asked whether the work was done: a typed "haan" or "nahi" answers it.
+    DoneAsked {
+        request: RequestId,
+    },
 }
 
 /// What the person sent, from any channel.
@@ -126,11 +134,6 @@ pub enum Input {
 pub struct Me {
     /// The sender is this registered worker.
     pub worker: Option<WorkerFacts>,
-    /// A lead the sender was asked and has not answered: a typed "haan" or "nahi" answers it.
-    pub open_lead: Option<OfferId>,
-    /// A request of the sender's that was accepted and has been asked about: "haan"/"nahi" says whether the work
-    /// was done.
-    pub asked_done: Option<RequestId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

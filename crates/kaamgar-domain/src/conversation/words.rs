@@ -166,6 +166,9 @@ const YES_PHRASES: &[&str] = &[
     "ho gaya",
     "ho gya",
     "kaam ho gaya",
+    "koi dikkat nahi",
+    "koi problem nahi",
+    "koi baat nahi",
     "कर दूंगा",
     "कर दूँगा",
     "आ जाऊंगा",
@@ -190,10 +193,14 @@ const NO_PHRASES: &[&str] = &[
 /// paunga", "kaam ho gaya"; `None` when the message says something else. A no wins over a yes in one message
 /// ("haan par abhi nahi aa sakta").
 pub fn answer(text: &str) -> Option<bool> {
+    // A question back ("ji bhai kaun sa kaam hai?") is not an answer.
+    if text.contains('?') {
+        return None;
+    }
     let t = normalise(text);
     let t = t.trim_matches(|c: char| c.is_ascii_punctuation() || c == '।');
     let words: Vec<&str> = t
-        .split(|c: char| c.is_whitespace() || c == ',' || c == '!')
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '!' || c == '.')
         .filter(|w| !w.is_empty())
         .collect();
     if words.is_empty() || words.len() > 8 {
@@ -201,20 +208,15 @@ pub fn answer(text: &str) -> Option<bool> {
     }
     let spaced = format!(" {} ", words.join(" "));
     let has = |p: &str| spaced.contains(&format!(" {p} "));
-    if NO_PHRASES.iter().any(|p| has(p)) {
+    if NO_PHRASES.iter().any(|p| has(p)) || NO_WORDS.contains(&words[0]) {
         return Some(false);
     }
     if YES_PHRASES.iter().any(|p| has(p)) {
         return Some(true);
     }
-    let first = words[0];
-    if NO_WORDS.contains(&first) {
-        return Some(false);
-    }
-    if YES_WORDS.contains(&first) {
-        return Some(!words.iter().any(|w| NO_WORDS.contains(w)));
-    }
-    None
+    // "haan", "ji bilkul", "theek hai na": a yes word first and only a few words after it (a trailing "na" is a
+    // tag, not a no).
+    (YES_WORDS.contains(&words[0]) && words.len() <= 4).then_some(true)
 }
 
 /// A single digit 1–9 (Latin or Devanagari), for choosing from a numbered list or rating.
@@ -337,7 +339,14 @@ mod answer_tests {
         ] {
             assert_eq!(answer(no), Some(false), "{no}");
         }
-        for other in ["plumber chahiye marhaura me", "kitna paisa lagega", "", "1"] {
+        for other in [
+            "plumber chahiye marhaura me",
+            "kitna paisa lagega",
+            "",
+            "1",
+            "ji bhai kaun sa kaam hai?",
+            "ok bhai address bhejo aur time batao",
+        ] {
             assert_eq!(answer(other), None, "{other}");
         }
     }

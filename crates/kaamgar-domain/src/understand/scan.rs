@@ -177,14 +177,23 @@ impl Understander {
                     } else if tokens[i].devanagari {
                         place_key.len() >= 3
                     } else {
-                        let village =
-                            |e: u32| self.places.entries[e as usize].kind == PlaceKind::PostOffice;
-                        let alike = |e: u32| self.spelled_as_place(&tokens[i].latin, &[e]);
-                        let any_alike = ids.iter().any(|&e| village(e) && alike(e));
-                        if any_alike {
-                            ids.retain(|&e| !village(e) || alike(e));
+                        // Only the service area's villages are checked: the others need a marker anyway.
+                        let word = loose_spelling(&tokens[i].latin);
+                        let local_village = |e: u32| {
+                            let entry = &self.places.entries[e as usize];
+                            entry.kind == PlaceKind::PostOffice
+                                && (self.places.area.is_empty()
+                                    || self.places.in_area(entry.district))
+                        };
+                        let alike: Vec<u32> = ids
+                            .iter()
+                            .copied()
+                            .filter(|&e| local_village(e) && self.spelled_as_place(&word, e))
+                            .collect();
+                        if !alike.is_empty() {
+                            ids.retain(|&e| !local_village(e) || alike.contains(&e));
                         }
-                        any_alike
+                        !alike.is_empty()
                     };
                     items.push(Item {
                         kind: ItemKind::Place {
@@ -242,20 +251,16 @@ impl Understander {
 
     /// Whether a word is written as one of these places is (long vowels, doubled letters and a few interchangeable
     /// letters aside, or one letter off in a longer name), not only sounding alike.
-    fn spelled_as_place(&self, word: &str, ids: &[u32]) -> bool {
-        let w = loose_spelling(word);
-        ids.iter().any(|&e| {
-            let name =
-                crate::text::to_latin(self.places.name(self.places.entries[e as usize].name));
-            let n = loose_spelling(&name);
-            // One letter off in a name of six letters or more, two in one of nine or more.
-            let slack = match w.chars().count() {
-                0..=5 => 0,
-                6..=8 => 1,
-                _ => 2,
-            };
-            n == w || (slack > 0 && crate::text::bounded_distance(&n, &w, slack).is_some())
-        })
+    fn spelled_as_place(&self, w: &str, e: u32) -> bool {
+        let name = crate::text::to_latin(self.places.name(self.places.entries[e as usize].name));
+        let n = loose_spelling(&name);
+        // One letter off in a name of six letters or more, two in one of nine or more.
+        let slack = match w.chars().count() {
+            0..=5 => 0,
+            6..=8 => 1,
+            _ => 2,
+        };
+        n == w || (slack > 0 && crate::text::bounded_distance(&n, w, slack).is_some())
     }
 
     /// A common word: in the lexicon as something other than a trade.
@@ -284,7 +289,8 @@ impl Understander {
             let spelled = if t.devanagari {
                 key.len() >= 5
             } else {
-                self.spelled_as_place(&t.latin, &ids)
+                let word = loose_spelling(&t.latin);
+                ids.iter().any(|&e| self.spelled_as_place(&word, e))
             };
             ItemKind::Place {
                 ids,

@@ -65,10 +65,8 @@ impl Understander {
         let (mut day, mut part, mut count) = (None, None, None);
         let mut self_alone = 0.0f32;
         let mut offer_cues = false;
-        // A complaint, praise, or a question about a service or about kaamgar, and where it starts.
-        let mut aside: Option<(SmallTalk, usize)> = None;
-        // The last plain request word ("chahiye", "bhejo") and where.
-        let mut asked_at: Option<usize> = None;
+        // A complaint, praise, or a question about a service or about kaamgar.
+        let mut aside: Option<SmallTalk> = None;
         for (pos, it) in items.iter().enumerate() {
             let negated_before =
                 pos > 0 && items[pos - 1].has(|c| matches!(c, Cue::Negation | Cue::NegationBefore));
@@ -86,9 +84,6 @@ impl Understander {
             for c in it.cues() {
                 match *c {
                     Cue::Need(w) => {
-                        if w >= 1.0 {
-                            asked_at = Some(pos);
-                        }
                         if negated_before {
                             cancelled = true;
                         } else if !after_offer && !before_offer {
@@ -109,9 +104,7 @@ impl Understander {
                             self_alone += w * 0.4;
                         }
                     }
-                    Cue::SmallTalk(s) if s.is_aside() && aside.is_none() => {
-                        aside = Some((s, pos));
-                    }
+                    Cue::SmallTalk(s) if s.is_aside() && aside.is_none() => aside = Some(s),
                     Cue::SmallTalk(s) if smalltalk.is_none() => smalltalk = Some(s),
                     Cue::Day(d) if day.is_none() => day = Some(d),
                     Cue::Part(p) if part.is_none() => part = Some(p),
@@ -134,7 +127,7 @@ impl Understander {
             offer += self_alone;
         }
         // A complaint, praise or a question is not a request, even when it names a worker ("jo plumber aaya tha
-        // usne paise zyada liye") — unless a worker is asked for after it ("…, dusra plumber bhejo").
+        // usne paise zyada liye").
         let place = self.choose_place(items, ctx);
         // Thanks beside a trade with nothing asked ("dhanyawad, plumber acha kaam karke gaya") is praise; a worker
         // who did something ("plumber ne …", "mistri aaya tha") with nothing asked is told about, not asked for.
@@ -144,12 +137,19 @@ impl Understander {
         });
         let aside = aside.or_else(|| {
             let thanks = smalltalk == Some(SmallTalk::Thanks);
+            let topic = if thanks {
+                SmallTalk::Feedback
+            } else {
+                SmallTalk::Complaint
+            };
             ((thanks || told_about) && need == 0.0 && offer < 1.0 && !found.is_empty())
-                .then_some((SmallTalk::Feedback, 0))
+                .then_some(topic)
         });
-        if let Some((topic, at)) = aside {
-            let asked_after = !found.is_empty() && asked_at.is_some_and(|p| p > at);
-            if !asked_after && offer < 1.0 {
+        // A worker asked for anywhere in the message ("plumber chahiye, kab tak aayega?", "pichla electrician
+        // bekar tha, dusra bhejo") keeps it a request.
+        if let Some(topic) = aside {
+            let asked = !found.is_empty() && need > 0.0;
+            if !asked && offer < 1.0 {
                 return Understanding {
                     confidence: 0.8,
                     place: place.map(|p| p.0),
@@ -283,10 +283,11 @@ impl Understander {
                 // next to it, is an ordinary word that sounds like one ("usne" is not Ushti, "pani" not Panania).
                 // A village must be named as it is spelled, not only sound like it ("kamra" is a room, not
                 // Kamara; "hafte me" is not Hbti), and a loose match needs a marker beside it.
-                if e.kind == PlaceKind::PostOffice && (!spelled || (fuzzy && !evidence)) {
+                let in_area = self.places.area.is_empty() || self.places.in_area(e.district);
+                if e.kind == PlaceKind::PostOffice && in_area && (!spelled || (fuzzy && !evidence))
+                {
                     continue;
                 }
-                let in_area = self.places.area.is_empty() || self.places.in_area(e.district);
                 let mut s = 0.0f32;
                 if e.kind == PlaceKind::Pin {
                     s += 4.0;

@@ -7,7 +7,6 @@ ALTER TABLE outbox RENAME COLUMN phone_number_id TO sender_id;
 ALTER TABLE outbox ADD COLUMN format TEXT NOT NULL DEFAULT 'graph';
 ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'whatsapp';
 ALTER TABLE outbox ADD COLUMN recipient TEXT;
-UPDATE outbox SET channel = CASE
-    WHEN contact LIKE 'web:%' THEN 'web'
-    WHEN contact LIKE 'term:%' THEN 'terminal'
-    ELSE 'whatsapp' END;
+-- Only the local channels' rows change; the rest keep the default.
+UPDATE outbox SET channel = 'web' WHERE contact LIKE 'web:%';
+UPDATE outbox SET channel = 'terminal' WHERE contact LIKE 'term:%';
