@@ -49,6 +49,8 @@ pub enum ImportFailure {
     Internal(String),
 }
 
+// An import's counts as the API answers them: the store's `ImportSummary` with its OpenAPI schema (the store crate
+// carries no schema types). A plain comment, so the public document stays as it is.
 #[derive(Debug, Clone, Default, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportCounts {
@@ -60,6 +62,20 @@ pub struct ImportCounts {
     /// Rows imported with a warning (a doubtful value kept or left empty); the report lists each.
     pub warned: u64,
     pub empty: u64,
+}
+
+impl From<&kaamgar_store::ImportSummary> for ImportCounts {
+    fn from(s: &kaamgar_store::ImportSummary) -> Self {
+        ImportCounts {
+            rows: s.rows,
+            inserted: s.inserted,
+            updated: s.updated,
+            unchanged: s.unchanged,
+            rejected: s.rejected,
+            warned: s.warned,
+            empty: s.empty,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -26,6 +26,7 @@ pub mod prelude {
 mod sql;
 mod tx;
 mod workers;
+mod workers_tx;
 
 use async_trait::async_trait;
 use kaamgar_domain::channel::Channel;
@@ -48,7 +49,7 @@ pub use outbox::MessagingWrites;
 pub use outbox::{Delivery, NewOutbound, OutMessage, OutboundJob, OutboundRecord};
 pub use sql::{Backend, SqlStore, redact};
 pub use tx::{SqlTx, Tx};
-pub use workers::RegistryWrites;
+pub use workers_tx::RegistryWrites;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

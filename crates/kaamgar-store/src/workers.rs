@@ -9,9 +9,6 @@ use crate::{
     Backend, ChangeCursor, MatchRow, Page, RegistryStore, Result, SqlStore, StoreError,
     WorkerChange, WorkerFilter,
 };
-use async_trait::async_trait;
-use kaamgar_domain::PhoneNumber;
-use kaamgar_domain::ids::WorkerId;
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
@@ -564,78 +561,5 @@ impl RegistryStore for SqlStore {
                 })
             })
             .collect()
-    }
-}
-
-/// The registry's writes inside a [`Tx`](crate::Tx): a worker read, self-registration, availability, ratings.
-#[async_trait]
-pub trait RegistryWrites: Send {
-    async fn worker(&mut self, id: WorkerId) -> Result<Option<Worker>>;
-    async fn worker_by_phone(&mut self, phone: PhoneNumber) -> Result<Option<Worker>>;
-    /// Self-registration; fails with `Erased` or `PhoneTaken`.
-    async fn register_worker(&mut self, w: &NewWorker, now: i64) -> Result<Worker>;
-    async fn set_availability(&mut self, worker: WorkerId, a: Availability, now: i64)
-    -> Result<()>;
-    async fn add_rating(&mut self, worker: WorkerId, stars: u8, now: i64) -> Result<()>;
-}
-
-impl crate::SqlTx {
-    async fn bump_worker(
-        &mut self,
-        sql: &'static str,
-        worker: i64,
-        value: i64,
-        now: i64,
-    ) -> Result<()> {
-        let seq = SqlStore::next_seq(&mut self.tx).await?;
-        let done = sqlx::query(sql)
-            .bind(value)
-            .bind(now)
-            .bind(seq)
-            .bind(worker)
-            .execute(&mut *self.tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl crate::RegistryWrites for crate::SqlTx {
-    async fn worker(&mut self, id: WorkerId) -> Result<Option<Worker>> {
-        crate::workers::worker_in(&mut *self.tx, id.0).await
-    }
-
-    async fn worker_by_phone(&mut self, phone: PhoneNumber) -> Result<Option<Worker>> {
-        crate::workers::worker_by_phone_in(&mut *self.tx, phone).await
-    }
-
-    async fn register_worker(&mut self, w: &NewWorker, now: i64) -> Result<Worker> {
-        crate::workers::refuse_erased_in(&mut *self.tx, &self.phone_key, w.phone).await?;
-        let id = insert_worker_in(&mut self.tx, self.backend, w, now).await?;
-        self.worker(WorkerId(id)).await?.ok_or(StoreError::NotFound)
-    }
-
-    async fn set_availability(
-        &mut self,
-        worker: WorkerId,
-        a: Availability,
-        now: i64,
-    ) -> Result<()> {
-        let value = a.as_str().to_string();
-        crate::workers::update_live_in(&mut self.tx, worker.0, "availability", value, now).await
-    }
-
-    async fn add_rating(&mut self, worker: WorkerId, stars: u8, now: i64) -> Result<()> {
-        self.bump_worker(
-            "UPDATE workers SET rating_sum = rating_sum + $1, rating_count = rating_count + 1, updated_at = $2, \
-             seq = $3 WHERE id = $4 AND deleted_at IS NULL",
-            worker.0,
-            i64::from(stars.clamp(1, 5)),
-            now,
-        )
-        .await
     }
 }

@@ -79,18 +79,9 @@ impl ListImporter for ApiImporter {
             import.rejected = o.summary.rejected,
             "list imported through the API"
         );
-        let s = &o.summary;
         Ok(ImportResult {
             run: o.run,
-            summary: ImportCounts {
-                rows: s.rows,
-                inserted: s.inserted,
-                updated: s.updated,
-                unchanged: s.unchanged,
-                rejected: s.rejected,
-                warned: s.warned,
-                empty: s.empty,
-            },
+            summary: ImportCounts::from(&o.summary),
             unrecognised_columns: o.unrecognised_columns,
             skipped_sheets: o
                 .skipped_sheets

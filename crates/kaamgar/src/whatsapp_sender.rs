@@ -11,7 +11,7 @@
 use anyhow::{Context, Result};
 use kaamgar_domain::channel::Channel;
 use kaamgar_domain::whatsapp::ContactRef;
-use kaamgar_domain::whatsapp::outbound::graph_request;
+use kaamgar_domain::whatsapp::outbound::{GRAPH_FORMAT, graph_request};
 use kaamgar_store::{OutMessage, OutboundJob, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -173,7 +173,7 @@ pub fn body_of(job: &OutboundJob) -> Result<String, String> {
                 .map(|v| v.to_string())
                 .map_err(|e| format!("building the message: {e}"))
         }
-        OutMessage::Wire { format, body } if format == "graph" => Ok(body.clone()),
+        OutMessage::Wire { format, body } if format == GRAPH_FORMAT => Ok(body.clone()),
         OutMessage::Wire { format, .. } => Err(format!(
             "a stored message in format '{format}' is not one WhatsApp can send"
         )),

@@ -2,6 +2,7 @@
 //! choices, whatever channel it came or went by.
 
 use kaamgar_domain::conversation::Shown;
+use kaamgar_domain::whatsapp::outbound;
 use kaamgar_domain::whatsapp::{InboundEvent, MessageBody};
 use kaamgar_store::{OutMessage, Said};
 
@@ -15,9 +16,9 @@ pub fn shown(said: &Said) -> Shown {
         },
         Said::Bot(OutMessage::Reply(r)) => r.shown(),
         // Rows from before the outbox kept replies hold WhatsApp's own request body.
-        Said::Bot(OutMessage::Wire { format, body }) if format == "graph" => {
+        Said::Bot(OutMessage::Wire { format, body }) if format == outbound::GRAPH_FORMAT => {
             serde_json::from_str(body)
-                .map(|v| kaamgar_domain::whatsapp::outbound::render(&v))
+                .map(|v| outbound::render(&v))
                 .unwrap_or_default()
         }
         Said::Bot(OutMessage::Wire { .. }) => Shown::default(),

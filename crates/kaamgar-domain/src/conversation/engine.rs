@@ -3,7 +3,7 @@
 
 use super::notices::{self, menu, plain};
 use super::words::{Command, answer, command, detect, digit};
-use super::{Conversation, Effect, Input, Me, Msg, Spot, Stage, Step, Tap};
+use super::{Conversation, Effect, Input, Lang, Me, Msg, Spot, Stage, Step, Tap};
 use crate::ids::{RequestId, WorkerId};
 use crate::matching::in_india;
 use crate::places::PlaceDirectory;
@@ -65,6 +65,93 @@ impl<'a> Bot<'a> {
         };
     }
 
+    /// A whole-message command (stop, start, a language, help, cancel, busy, free, a yes or no to consent); false
+    /// when the command means nothing here and the message is read on.
+    fn on_command(&self, s: &mut Step, me: &Me, cmd: Command, lang_before: Lang) -> bool {
+        let lang = s.conv.lang;
+        match cmd {
+            Command::Stop => {
+                s.conv.opted_out = true;
+                s.conv.stage = Stage::Idle;
+                s.effects.push(Effect::OptOut);
+                // The one message after "stop": the confirmation, in the language they used so far.
+                s.replies.push(plain(lang_before, Msg::OptedOut, &[]));
+            }
+            Command::Start => s.replies.push(menu(lang, Msg::Welcome)),
+            Command::Language(l) => {
+                s.conv.lang = l;
+                s.conv.lang_fixed = true;
+                s.replies.push(plain(l, Msg::LangSet, &[]));
+            }
+            Command::Help => s.replies.push(menu(lang, Msg::Help)),
+            Command::Cancel => {
+                let request = match &s.conv.stage {
+                    Stage::Choosing { request, .. } | Stage::Waiting { request } => Some(*request),
+                    _ => None,
+                };
+                s.conv.stage = Stage::Idle;
+                s.effects.push(Effect::Cancel { request });
+            }
+            Command::Busy | Command::Free => {
+                let free = cmd == Command::Free;
+                if matches!(s.conv.stage, Stage::LeadAsked { .. }) {
+                    s.conv.stage = Stage::Idle;
+                }
+                if me.worker.is_some() {
+                    s.effects.push(Effect::SetAvailable(free));
+                    let m = if free { Msg::NowFree } else { Msg::NowBusy };
+                    s.replies.push(plain(lang, m, &[]));
+                } else {
+                    s.replies.push(plain(lang, Msg::NotAWorker, &[]));
+                }
+            }
+            Command::Yes | Command::No => match s.conv.stage {
+                Stage::RegConsent { .. } => self.on_tap(s, me, Tap::Consent(cmd == Command::Yes)),
+                _ => return false,
+            },
+        }
+        true
+    }
+
+    /// A typed answer to the question on screen: "haan, kar dunga" or "nahi aa paunga" to a lead, "haan ho gaya" to
+    /// the follow-up, a number from a list or a rating. Any other message moves on from a yes-or-no question.
+    fn on_answer(&self, s: &mut Step, me: &Me, text: &str) -> bool {
+        let tap = match s.conv.stage {
+            Stage::LeadAsked { offer } => answer(text).map(|accept| Tap::Lead { offer, accept }),
+            Stage::DoneAsked { request } => answer(text).map(|done| Tap::Done { request, done }),
+            _ => None,
+        };
+        if matches!(
+            s.conv.stage,
+            Stage::LeadAsked { .. } | Stage::DoneAsked { .. }
+        ) {
+            s.conv.stage = Stage::Idle;
+        }
+        let tap = tap.or_else(|| {
+            let n = digit(text)?;
+            match &s.conv.stage {
+                Stage::Choosing { request, workers } if (n as usize) <= workers.len() => {
+                    Some(Tap::Pick {
+                        request: *request,
+                        worker: workers[n as usize - 1],
+                    })
+                }
+                Stage::Rating { request } if n <= 5 => Some(Tap::Rate {
+                    request: *request,
+                    stars: n,
+                }),
+                _ => None,
+            }
+        });
+        match tap {
+            Some(tap) => {
+                self.on_tap(s, me, tap);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn on_text(&self, s: &mut Step, me: &Me, text: &str) {
         let lang_before = s.conv.lang;
         let cmd = command(text);
@@ -83,100 +170,15 @@ impl<'a> Bot<'a> {
         {
             s.conv.lang = l;
         }
+        if let Some(c) = cmd
+            && self.on_command(s, me, c, lang_before)
+        {
+            return;
+        }
+        if self.on_answer(s, me, text) {
+            return;
+        }
         let lang = s.conv.lang;
-        match cmd {
-            Some(Command::Stop) => {
-                s.conv.opted_out = true;
-                s.conv.stage = Stage::Idle;
-                s.effects.push(Effect::OptOut);
-                // The one message after "stop": the confirmation, in the language they used so far.
-                s.replies.push(plain(lang_before, Msg::OptedOut, &[]));
-                return;
-            }
-            Some(Command::Start) => return s.replies.push(menu(lang, Msg::Welcome)),
-            Some(Command::Language(l)) => {
-                s.conv.lang = l;
-                s.conv.lang_fixed = true;
-                return s.replies.push(plain(l, Msg::LangSet, &[]));
-            }
-            Some(Command::Help) => return s.replies.push(menu(lang, Msg::Help)),
-            Some(Command::Cancel) => {
-                let request = match &s.conv.stage {
-                    Stage::Choosing { request, .. } | Stage::Waiting { request } => Some(*request),
-                    _ => None,
-                };
-                s.conv.stage = Stage::Idle;
-                return s.effects.push(Effect::Cancel { request });
-            }
-            Some(c @ (Command::Busy | Command::Free)) => {
-                let free = c == Command::Free;
-                if matches!(s.conv.stage, Stage::LeadAsked { .. }) {
-                    s.conv.stage = Stage::Idle;
-                }
-                if me.worker.is_some() {
-                    s.effects.push(Effect::SetAvailable(free));
-                    let m = if free { Msg::NowFree } else { Msg::NowBusy };
-                    s.replies.push(plain(lang, m, &[]));
-                } else {
-                    s.replies.push(plain(lang, Msg::NotAWorker, &[]));
-                }
-                return;
-            }
-            Some(c @ (Command::Yes | Command::No)) => {
-                if let Stage::RegConsent { .. } = s.conv.stage {
-                    return self.on_tap(s, me, Tap::Consent(c == Command::Yes));
-                }
-            }
-            None => {}
-        }
-        // The question last asked with buttons takes the typed answer too: a lead ("haan, kar dunga", "accept",
-        // "nahi aa paunga"), or whether the work was done ("haan ho gaya").
-        let asked = match s.conv.stage {
-            Stage::LeadAsked { offer } => Some(Tap::Lead {
-                offer,
-                accept: true,
-            }),
-            Stage::DoneAsked { request } => Some(Tap::Done {
-                request,
-                done: true,
-            }),
-            _ => None,
-        };
-        if let (Some(tap), Some(yes)) = (asked, answer(text)) {
-            s.conv.stage = Stage::Idle;
-            let tap = match tap {
-                Tap::Lead { offer, .. } => Tap::Lead { offer, accept: yes },
-                Tap::Done { request, .. } => Tap::Done { request, done: yes },
-                other => other,
-            };
-            return self.on_tap(s, me, tap);
-        }
-        // Anything else moves on: the question is no longer the one being answered.
-        if matches!(
-            s.conv.stage,
-            Stage::LeadAsked { .. } | Stage::DoneAsked { .. }
-        ) {
-            s.conv.stage = Stage::Idle;
-        }
-        if let Some(n) = digit(text) {
-            match &s.conv.stage {
-                Stage::Choosing { request, workers } if (n as usize) <= workers.len() => {
-                    let tap = Tap::Pick {
-                        request: *request,
-                        worker: workers[n as usize - 1],
-                    };
-                    return self.on_tap(s, me, tap);
-                }
-                Stage::Rating { request } if n <= 5 => {
-                    let tap = Tap::Rate {
-                        request: *request,
-                        stars: n,
-                    };
-                    return self.on_tap(s, me, tap);
-                }
-                _ => {}
-            }
-        }
         let ctx = Context {
             near: s.conv.spot.as_ref().map(|p| (p.lat, p.lon)),
             district: None,

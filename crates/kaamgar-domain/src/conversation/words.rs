@@ -206,8 +206,11 @@ pub fn answer(text: &str) -> Option<bool> {
     if words.is_empty() || words.len() > 8 {
         return None;
     }
-    let spaced = format!(" {} ", words.join(" "));
-    let has = |p: &str| spaced.contains(&format!(" {p} "));
+    // A phrase is a run of whole words of the message.
+    let has = |p: &str| {
+        let phrase: Vec<&str> = p.split(' ').collect();
+        words.windows(phrase.len()).any(|w| w == phrase.as_slice())
+    };
     if NO_PHRASES.iter().any(|p| has(p)) || NO_WORDS.contains(&words[0]) {
         return Some(false);
     }

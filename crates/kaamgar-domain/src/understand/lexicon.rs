@@ -167,13 +167,6 @@ impl Lexicon {
                     f.len()
                 )));
             };
-            let weight = || {
-                value
-                    .parse::<f32>()
-                    .ok()
-                    .filter(|w| *w > 0.0 && *w <= 5.0)
-                    .ok_or_else(|| err(format!("'{value}' is not a weight")))
-            };
             if *kind == "exact" {
                 let cues = match *value {
                     "stop" => vec![Cue::Stop],
@@ -192,61 +185,7 @@ impl Lexicon {
                 }
                 continue;
             }
-            let cue = match *kind {
-                "trade" => Cue::Trade {
-                    trade: *slug_index
-                        .get(value)
-                        .ok_or_else(|| err(format!("unknown trade '{value}'")))?,
-                    weight: 0.7,
-                },
-                "generic" => Cue::Generic,
-                "need" => Cue::Need(weight()?),
-                "offer" => Cue::Offer(weight()?),
-                "self" => Cue::SelfIs(weight()?),
-                "negation" if *value == "before" => Cue::NegationBefore,
-                "negation" => Cue::Negation,
-                "except" => Cue::Except,
-                "marker" => Cue::Marker(match *value {
-                    "at" => Marker::At,
-                    "in" => Marker::In,
-                    "near" => Marker::Near,
-                    "block" => Marker::Block,
-                    "district" => Marker::District,
-                    "village" => Marker::Village,
-                    "from" => Marker::From,
-                    "pin" => Marker::Pin,
-                    "of" => Marker::Of,
-                    other => return Err(err(format!("unknown marker '{other}'"))),
-                }),
-                "number" => Cue::Number(
-                    value
-                        .parse()
-                        .map_err(|_| err(format!("'{value}' is not a number")))?,
-                ),
-                "people" => Cue::People,
-                "day" => Cue::Day(parse_day(value).ok_or_else(|| err(format!("day '{value}'")))?),
-                "part" => Cue::Part(match *value {
-                    "morning" => PartOfDay::Morning,
-                    "afternoon" => PartOfDay::Afternoon,
-                    "evening" => PartOfDay::Evening,
-                    "night" => PartOfDay::Night,
-                    other => return Err(err(format!("unknown part of day '{other}'"))),
-                }),
-                "smalltalk" => Cue::SmallTalk(match *value {
-                    "greeting" => SmallTalk::Greeting,
-                    "thanks" => SmallTalk::Thanks,
-                    "yes" => SmallTalk::Yes,
-                    "help" => SmallTalk::Help,
-                    "bye" => SmallTalk::Bye,
-                    "complaint" => SmallTalk::Complaint,
-                    "feedback" => SmallTalk::Feedback,
-                    "service" => SmallTalk::Service,
-                    "question" => SmallTalk::Question,
-                    other => return Err(err(format!("unknown small talk '{other}'"))),
-                }),
-                "stop" => Cue::Stop,
-                other => return Err(err(format!("unknown kind '{other}'"))),
-            };
+            let cue = cue_of(kind, value, &slug_index).map_err(err)?;
             for phrase in phrases.split('|').map(str::trim).filter(|p| !p.is_empty()) {
                 lex.add(phrase, cue, trades);
             }
@@ -336,5 +275,71 @@ fn parse_day(v: &str) -> Option<Day> {
         "saturday" => Day::Saturday,
         "sunday" => Day::Sunday,
         _ => return None,
+    })
+}
+
+/// The cue of one lexicon line's kind and value.
+fn cue_of(kind: &str, value: &str, slug_index: &HashMap<&str, u16>) -> Result<Cue, String> {
+    let weight = |value: &str| {
+        value
+            .parse::<f32>()
+            .ok()
+            .filter(|w| *w > 0.0 && *w <= 5.0)
+            .ok_or_else(|| format!("'{value}' is not a weight"))
+    };
+    Ok(match kind {
+        "trade" => Cue::Trade {
+            trade: *slug_index
+                .get(value)
+                .ok_or_else(|| format!("unknown trade '{value}'"))?,
+            weight: 0.7,
+        },
+        "generic" => Cue::Generic,
+        "need" => Cue::Need(weight(value)?),
+        "offer" => Cue::Offer(weight(value)?),
+        "self" => Cue::SelfIs(weight(value)?),
+        "negation" if value == "before" => Cue::NegationBefore,
+        "negation" => Cue::Negation,
+        "except" => Cue::Except,
+        "marker" => Cue::Marker(match value {
+            "at" => Marker::At,
+            "in" => Marker::In,
+            "near" => Marker::Near,
+            "block" => Marker::Block,
+            "district" => Marker::District,
+            "village" => Marker::Village,
+            "from" => Marker::From,
+            "pin" => Marker::Pin,
+            "of" => Marker::Of,
+            other => return Err(format!("unknown marker '{other}'")),
+        }),
+        "number" => Cue::Number(
+            value
+                .parse()
+                .map_err(|_| format!("'{value}' is not a number"))?,
+        ),
+        "people" => Cue::People,
+        "day" => Cue::Day(parse_day(value).ok_or_else(|| format!("day '{value}'"))?),
+        "part" => Cue::Part(match value {
+            "morning" => PartOfDay::Morning,
+            "afternoon" => PartOfDay::Afternoon,
+            "evening" => PartOfDay::Evening,
+            "night" => PartOfDay::Night,
+            other => return Err(format!("unknown part of day '{other}'")),
+        }),
+        "smalltalk" => Cue::SmallTalk(match value {
+            "greeting" => SmallTalk::Greeting,
+            "thanks" => SmallTalk::Thanks,
+            "yes" => SmallTalk::Yes,
+            "help" => SmallTalk::Help,
+            "bye" => SmallTalk::Bye,
+            "complaint" => SmallTalk::Complaint,
+            "feedback" => SmallTalk::Feedback,
+            "service" => SmallTalk::Service,
+            "question" => SmallTalk::Question,
+            other => return Err(format!("unknown small talk '{other}'")),
+        }),
+        "stop" => Cue::Stop,
+        other => return Err(format!("unknown kind '{other}'")),
     })
 }

@@ -76,12 +76,20 @@ impl Item<'_> {
     }
 }
 
+/// Buffers reused while joining the words of a place name into one key.
+#[derive(Default)]
+struct Joining {
+    raw: String,
+    joined: String,
+    scratch: Vec<u8>,
+}
+
 impl Understander {
     pub(super) fn scan(&self, tokens: &[Token]) -> Vec<Item<'_>> {
         let mut items = Vec::with_capacity(tokens.len());
         let mut i = 0;
         let mut buf = String::new();
-        let (mut raw, mut joined, mut scratch) = (String::new(), String::new(), Vec::new());
+        let mut joining = Joining::default();
         'outer: while i < tokens.len() {
             if let Some((pin, used)) = pin_at(tokens, i)
                 && self.places.pins.contains_key(&pin)
@@ -140,69 +148,8 @@ impl Understander {
                         continue 'outer;
                     }
                 }
-                // Place keys are joined: "Kanpur Nagar" and "kanpurnagar" alike. A place name of several words
-                // outside the service area does not contain a common word ("Khanpur Meena" is not "कानपुर में").
-                let place_key: &str = if len == 1 {
-                    key
-                } else {
-                    raw.clear();
-                    for t in &tokens[i..i + len] {
-                        raw.push_str(&t.latin);
-                    }
-                    fold_latin_into(&raw, &mut scratch, &mut joined);
-                    &joined
-                };
-                let ids = if tokens[i].number.is_none()
-                    && (place_key.len() >= 3 || self.short_place_ok(tokens, i, len, place_key))
-                {
-                    self.places.exact(place_key, len)
-                } else {
-                    Vec::new()
-                };
-                if !ids.is_empty()
-                    && (len == 1
-                        || ids.iter().any(|&e| {
-                            self.places
-                                .in_area(self.places.entries[e as usize].district)
-                        })
-                        || !tokens[i..i + len]
-                            .iter()
-                            .any(|t| self.is_function_word(&t.key)))
-                {
-                    // Of the villages with this key, those spelled as written (when some are): "ITI" is I.T.I.,
-                    // not I.T.E. Districts and blocks are known by their aliases too and stay.
-                    let mut ids = ids;
-                    let spelled = if len > 1 {
-                        true
-                    } else if tokens[i].devanagari {
-                        place_key.len() >= 3
-                    } else {
-                        // Only the service area's villages are checked: the others need a marker anyway.
-                        let word = loose_spelling(&tokens[i].latin);
-                        let local_village = |e: u32| {
-                            let entry = &self.places.entries[e as usize];
-                            entry.kind == PlaceKind::PostOffice
-                                && (self.places.area.is_empty()
-                                    || self.places.in_area(entry.district))
-                        };
-                        let alike: Vec<u32> = ids
-                            .iter()
-                            .copied()
-                            .filter(|&e| local_village(e) && self.spelled_as_place(&word, e))
-                            .collect();
-                        if !alike.is_empty() {
-                            ids.retain(|&e| !local_village(e) || alike.contains(&e));
-                        }
-                        !alike.is_empty()
-                    };
-                    items.push(Item {
-                        kind: ItemKind::Place {
-                            ids,
-                            fuzzy: false,
-                            words: len,
-                            spelled,
-                        },
-                    });
+                if let Some(kind) = self.place_at(tokens, i, len, key, &mut joining) {
+                    items.push(Item { kind });
                     i += len;
                     continue 'outer;
                 }
@@ -216,6 +163,54 @@ impl Understander {
             i += 1;
         }
         items
+    }
+
+    /// The places named by the `len` words at `i` (whose lexicon key is `key`). Place keys are joined: "Kanpur
+    /// Nagar" and "kanpurnagar" alike. A place name of several words outside the service area does not contain a
+    /// common word ("Khanpur Meena" is not "कानपुर में").
+    fn place_at(
+        &self,
+        tokens: &[Token],
+        i: usize,
+        len: usize,
+        key: &str,
+        j: &mut Joining,
+    ) -> Option<ItemKind<'_>> {
+        let place_key: &str = if len == 1 {
+            key
+        } else {
+            j.raw.clear();
+            for t in &tokens[i..i + len] {
+                j.raw.push_str(&t.latin);
+            }
+            fold_latin_into(&j.raw, &mut j.scratch, &mut j.joined);
+            &j.joined
+        };
+        if tokens[i].number.is_some()
+            || (place_key.len() < 3 && !self.short_place_ok(tokens, i, len, place_key))
+        {
+            return None;
+        }
+        let mut ids = self.places.exact(place_key, len);
+        let accepted = !ids.is_empty()
+            && (len == 1
+                || ids.iter().any(|&e| {
+                    self.places
+                        .in_area(self.places.entries[e as usize].district)
+                })
+                || !tokens[i..i + len]
+                    .iter()
+                    .any(|t| self.is_function_word(&t.key)));
+        if !accepted {
+            return None;
+        }
+        let spelled = len > 1 || self.keep_spelled(&tokens[i], place_key, &mut ids);
+        Some(ItemKind::Place {
+            ids,
+            fuzzy: false,
+            words: len,
+            spelled,
+        })
     }
 
     /// Whether token `i` starts a place marker ("me", "ke paas", "block"; not the genitive "ka").
@@ -247,6 +242,30 @@ impl Understander {
                 self.places
                     .in_area(self.places.entries[e as usize].district)
             })
+    }
+
+    /// Of the service area's villages with this key, keeps those spelled as the word is written, when some are
+    /// ("ITI" is I.T.I., not I.T.E.), and says whether any is; districts, blocks (known by their aliases too) and
+    /// villages elsewhere (which need a marker anyway) stay. A Devanagari word is spelled as it sounds.
+    fn keep_spelled(&self, t: &Token, key: &str, ids: &mut Vec<u32>) -> bool {
+        if t.devanagari {
+            return key.len() >= 3;
+        }
+        let word = loose_spelling(&t.latin);
+        let local_village = |e: u32| {
+            let entry = &self.places.entries[e as usize];
+            entry.kind == PlaceKind::PostOffice
+                && (self.places.area.is_empty() || self.places.in_area(entry.district))
+        };
+        let alike: Vec<u32> = ids
+            .iter()
+            .copied()
+            .filter(|&e| local_village(e) && self.spelled_as_place(&word, e))
+            .collect();
+        if !alike.is_empty() {
+            ids.retain(|&e| !local_village(e) || alike.contains(&e));
+        }
+        !alike.is_empty()
     }
 
     /// Whether a word is written as one of these places is (long vowels, doubled letters and a few interchangeable

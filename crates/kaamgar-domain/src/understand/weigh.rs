@@ -6,156 +6,27 @@ use super::*;
 
 impl Understander {
     pub(super) fn weigh(&self, items: &[Item<'_>], ctx: &Context) -> Understanding {
-        // Neighbours, skipping filler words ("ek", "hai", "ko").
-        let near = |from: usize, span: usize, f: &dyn Fn(&Item<'_>) -> bool| -> bool {
-            let within = |side: &mut dyn Iterator<Item = &Item<'_>>| {
-                let mut seen = 0;
-                for it in side {
-                    if f(it) {
-                        return true;
-                    }
-                    if !it.is_filler() {
-                        seen += 1;
-                        if seen >= span {
-                            break;
-                        }
-                    }
-                }
-                false
-            };
-            within(&mut items[from + 1..].iter()) || within(&mut items[..from].iter().rev())
-        };
-        let is_trade = |it: &Item<'_>| it.trade().is_some();
-
-        // Trades, strongest first; vague words only when nothing specific was named.
-        let mut found: Vec<(u16, f32, usize, bool)> = Vec::new();
-        for (pos, it) in items.iter().enumerate() {
-            if let Some((t, w, generic)) = it.trade() {
-                match found.iter_mut().find(|f| f.0 == t) {
-                    Some(f) => f.1 = f.1.max(w),
-                    None => found.push((t, w, pos, generic)),
-                }
-            }
-        }
-        if found.iter().any(|f| !f.3) {
-            found.retain(|f| !f.3);
-        }
-        // "plumber nahi, electrician chahiye": a trade said no to gives way to the other.
-        let said_no = |pos: usize| {
-            items
-                .get(pos + 1)
-                .is_some_and(|it| it.has(|c| *c == Cue::Negation))
-        };
-        if found.len() > 1 && found.iter().any(|f| !said_no(f.2)) {
-            found.retain(|f| !said_no(f.2));
-        }
-        // General labour ("majdoor") is what a more specific trade named beside it is done by: "dhan ropni ke liye
-        // majdoor" wants farm labourers.
-        let general = |t: u16| Some(t) == self.labourer;
-        found.sort_by(|a, b| {
-            general(a.0)
-                .cmp(&general(b.0))
-                .then(b.1.total_cmp(&a.1))
-                .then(a.2.cmp(&b.2))
-        });
-
-        // Intent.
-        let (mut need, mut offer, mut cancelled) = (0.0f32, 0.0f32, false);
-        let mut smalltalk = None;
-        let (mut day, mut part, mut count) = (None, None, None);
-        let mut self_alone = 0.0f32;
-        let mut offer_cues = false;
-        // A complaint, praise, or a question about a service or about kaamgar.
-        let mut aside: Option<SmallTalk> = None;
-        for (pos, it) in items.iter().enumerate() {
-            let negated_before =
-                pos > 0 && items[pos - 1].has(|c| matches!(c, Cue::Negation | Cue::NegationBefore));
-            // "naukri chahiye", "guard ki job chahiye": the request is for work, not for a worker.
-            let after_offer = items[..pos]
-                .iter()
-                .rev()
-                .find(|it| !it.is_filler())
-                .is_some_and(|it| it.has(|c| matches!(c, Cue::Offer(_))));
-            // "I want to register", "chahta hoon kaam karna": wanting to offer work.
-            let before_offer = items[pos + 1..]
-                .iter()
-                .find(|it| !it.is_filler())
-                .is_some_and(|it| it.has(|c| matches!(c, Cue::Offer(_))));
-            for c in it.cues() {
-                match *c {
-                    Cue::Need(w) => {
-                        if negated_before {
-                            cancelled = true;
-                        } else if !after_offer && !before_offer {
-                            need += w;
-                            if near(pos, 3, &is_trade) {
-                                need += 1.0;
-                            }
-                        }
-                    }
-                    Cue::Offer(w) => {
-                        offer += w;
-                        offer_cues = true;
-                    }
-                    Cue::SelfIs(w) => {
-                        if near(pos, 3, &is_trade) {
-                            offer += w + 1.0;
-                        } else {
-                            self_alone += w * 0.4;
-                        }
-                    }
-                    Cue::SmallTalk(s) if s.is_aside() && aside.is_none() => aside = Some(s),
-                    Cue::SmallTalk(s) if smalltalk.is_none() => smalltalk = Some(s),
-                    Cue::Day(d) if day.is_none() => day = Some(d),
-                    Cue::Part(p) if part.is_none() => part = Some(p),
-                    Cue::Number(n) if count.is_none() && counts_people(items, pos) => {
-                        count = Some(n);
-                    }
-                    _ => {}
-                }
-            }
-            if let ItemKind::Number(n) = it.kind
-                && count.is_none()
-                && (1..=1000).contains(&n)
-                && counts_people(items, pos)
-            {
-                count = Some(n as u32);
-            }
-        }
-        // "hoon"/"ho" alone ("kaise ho") says nothing about work; with a trade or an offer it does.
-        if offer_cues || offer > 0.0 {
-            offer += self_alone;
-        }
-        // A complaint, praise or a question is not a request, even when it names a worker ("jo plumber aaya tha
-        // usne paise zyada liye").
+        let mut found = self.trades_named(items);
+        let Cues {
+            mut need,
+            offer,
+            cancelled,
+            smalltalk,
+            aside,
+            day,
+            part,
+            count,
+        } = read_cues(items);
         let place = self.choose_place(items, ctx);
-        // Thanks beside a trade with nothing asked ("dhanyawad, plumber acha kaam karke gaya") is praise; a worker
-        // who did something ("plumber ne …", "mistri aaya tha") with nothing asked is told about, not asked for.
-        let told_about = items.iter().enumerate().any(|(pos, it)| {
-            it.has(|c| *c == Cue::Past)
-                || (it.has(|c| *c == Cue::Agent) && pos > 0 && items[pos - 1].trade().is_some())
-        });
-        let aside = aside.or_else(|| {
-            let thanks = smalltalk == Some(SmallTalk::Thanks);
-            let topic = if thanks {
-                SmallTalk::Feedback
-            } else {
-                SmallTalk::Complaint
+        // A complaint, praise or a question is not a request, even when it names a worker ("jo plumber aaya tha
+        // usne paise zyada liye"); a worker asked for anywhere in the message ("plumber chahiye, kab tak
+        // aayega?", "pichla electrician bekar tha, dusra bhejo") keeps it one.
+        if let Some(topic) = not_asked(items, aside, smalltalk, need, offer, !found.is_empty()) {
+            return Understanding {
+                confidence: 0.8,
+                place: place.map(|p| p.0),
+                ..Understanding::other(Some(topic))
             };
-            ((thanks || told_about) && need == 0.0 && offer < 1.0 && !found.is_empty())
-                .then_some(topic)
-        });
-        // A worker asked for anywhere in the message ("plumber chahiye, kab tak aayega?", "pichla electrician
-        // bekar tha, dusra bhejo") keeps it a request.
-        if let Some(topic) = aside {
-            let asked = !found.is_empty() && need > 0.0;
-            if !asked && offer < 1.0 {
-                return Understanding {
-                    confidence: 0.8,
-                    place: place.map(|p| p.0),
-                    ..Understanding::other(Some(topic))
-                };
-            }
         }
         // A request with nothing to say what or whom for ("madad chahiye", "paisa kab milega") is not a request
         // for a worker; a request for people without a trade ("5 log chahiye") is one for labourers.
@@ -208,6 +79,99 @@ impl Understander {
         }
     }
 
+    /// How well `e` fits a mention, with the confidence it gives; `None` when the mention is no evidence for it.
+    fn score_place(&self, e: &PlaceEntry, m: &Mention<'_>, ctx: &Context) -> Option<(f32, f32)> {
+        let in_area = self.places.area.is_empty() || self.places.in_area(e.district);
+        // A place needs evidence. A village of the area must be named as it is spelled, not only sound like it
+        // ("usne" is not Ushti, "kamra" a room, not Kamara), and a loose match needs a marker beside it ("hafte me"
+        // is not Hbti).
+        if e.kind == PlaceKind::PostOffice && in_area && (!m.spelled || (m.fuzzy && !m.evidence)) {
+            return None;
+        }
+        let mut s = 0.0f32;
+        if e.kind == PlaceKind::Pin {
+            s += 4.0;
+        } else if in_area {
+            s += 3.0;
+        } else if !m.evidence && (e.kind != PlaceKind::District || m.fuzzy) {
+            return None;
+        }
+        if e.kind == PlaceKind::District {
+            // People name districts far more often than a small post office of the same sound elsewhere.
+            s += 0.5;
+        }
+        if !in_area {
+            // Of two far places of one name, the nearer to the service area ("Patna", not "Patan"). A village or
+            // block far from the area is not what someone here means, even after "me": a local name the gazetteer
+            // lacks must not turn into its namesake across India.
+            let km = self.places.km_from_area(f64::from(e.lat), f64::from(e.lon));
+            if e.kind != PlaceKind::District && km > FAR_KM && !self.places.area.is_empty() {
+                return None;
+            }
+            s -= (km / 2000.0).min(0.5) as f32;
+        }
+        if m.marked {
+            s += if m.weakly_marked { 0.5 } else { 1.0 };
+        }
+        if m.fuzzy {
+            s -= 1.0;
+        }
+        if m.words > 1 {
+            s += 0.3 * (m.words - 1) as f32;
+        }
+        if e.kind != PlaceKind::District
+            && m.named_elsewhere
+                .iter()
+                .any(|&(d, p)| d == e.district && p != m.pos)
+        {
+            s += 2.0;
+        }
+        if ctx.district == Some(e.district) {
+            s += 1.0;
+        }
+        if let Some((lat, lon)) = ctx.near {
+            let d = haversine_km(lat, lon, f64::from(e.lat), f64::from(e.lon)) as f32;
+            s += (1.0 - d / 100.0).max(0.0);
+        }
+        let conf = match (in_area || e.kind == PlaceKind::Pin, m.fuzzy, m.marked) {
+            (true, false, true) => 0.97,
+            (true, false, false) => 0.92,
+            (true, true, _) => 0.8,
+            (false, _, _) => 0.75,
+        };
+        Some((s, conf))
+    }
+
+    /// The trades a message names, strongest first: vague words only when nothing specific was named, a trade
+    /// said no to ("plumber nahi, electrician chahiye") after the other, and general labour after the specific
+    /// trade it is wanted for ("dhan ropni ke liye majdoor" wants farm labourers). Each is (trade, weight, position,
+    /// vague).
+    fn trades_named(&self, items: &[Item<'_>]) -> Vec<(u16, f32, usize, bool)> {
+        let mut found: Vec<(u16, f32, usize, bool)> = Vec::new();
+        for (pos, it) in items.iter().enumerate() {
+            if let Some((t, w, generic)) = it.trade() {
+                match found.iter_mut().find(|f| f.0 == t) {
+                    Some(f) => f.1 = f.1.max(w),
+                    None => found.push((t, w, pos, generic)),
+                }
+            }
+        }
+        if found.iter().any(|f| !f.3) {
+            found.retain(|f| !f.3);
+        }
+        if found.len() > 1 && found.iter().any(|f| !is_negated(items, f.2)) {
+            found.retain(|f| !is_negated(items, f.2));
+        }
+        let general = |t: u16| Some(t) == self.labourer;
+        found.sort_by(|a, b| {
+            general(a.0)
+                .cmp(&general(b.0))
+                .then(b.1.total_cmp(&a.1))
+                .then(a.2.cmp(&b.2))
+        });
+        found
+    }
+
     /// The place the message is about, with a confidence.
     fn choose_place(&self, items: &[Item<'_>], ctx: &Context) -> Option<(PlaceRef, f32)> {
         // Districts named in the message support places inside them.
@@ -234,29 +198,7 @@ impl Understander {
             if negated[pos] {
                 continue;
             }
-            // Prepositions and words like "block", "jila", "gram", "pin" come before a place; postpositions after.
-            let before = pos
-                .checked_sub(1)
-                .and_then(|p| items[p].marker())
-                .filter(|m| {
-                    matches!(
-                        m,
-                        Marker::In
-                            | Marker::Block
-                            | Marker::District
-                            | Marker::Village
-                            | Marker::Pin
-                    )
-                });
-            let after = items
-                .get(pos + 1)
-                .and_then(Item::marker)
-                .filter(|m| *m != Marker::In);
-            let marked = before.is_some() || after.is_some();
-            // "X ka/ki/wala" says little: "banane wali" is not the village Bani.
-            let evidence = before.is_some() || after.is_some_and(|m| m != Marker::Of);
-            let from = after == Some(Marker::From);
-            let genitive = after == Some(Marker::Of) && before.is_none();
+            let m = mention(items, pos);
             let (entries, fuzzy, words, spelled): (Vec<&PlaceEntry>, bool, usize, bool) =
                 match &it.kind {
                     ItemKind::Place {
@@ -278,69 +220,18 @@ impl Understander {
                     },
                     _ => continue,
                 };
+            let m = Mention {
+                fuzzy,
+                words,
+                spelled,
+                named_elsewhere: &named_districts,
+                ..m
+            };
             for e in entries {
-                // A place needs evidence: a village matched only loosely, with no marker ("me", "gaon", "ke paas")
-                // next to it, is an ordinary word that sounds like one ("usne" is not Ushti, "pani" not Panania).
-                // A village must be named as it is spelled, not only sound like it ("kamra" is a room, not
-                // Kamara; "hafte me" is not Hbti), and a loose match needs a marker beside it.
-                let in_area = self.places.area.is_empty() || self.places.in_area(e.district);
-                if e.kind == PlaceKind::PostOffice && in_area && (!spelled || (fuzzy && !evidence))
-                {
+                let Some((s, conf)) = self.score_place(e, &m, ctx) else {
                     continue;
-                }
-                let mut s = 0.0f32;
-                if e.kind == PlaceKind::Pin {
-                    s += 4.0;
-                } else if in_area {
-                    s += 3.0;
-                } else if !evidence && (e.kind != PlaceKind::District || fuzzy) {
-                    continue;
-                }
-                if e.kind == PlaceKind::District {
-                    // People name districts far more often than a small post office of the same sound elsewhere.
-                    s += 0.5;
-                }
-                if !in_area {
-                    // Of two far places of one name, the nearer to the service area ("Patna", not "Patan"). A
-                    // village or block far from the area is not what someone here means, even after "me": a
-                    // local name the gazetteer lacks must not turn into its namesake across India.
-                    let km = self.places.km_from_area(f64::from(e.lat), f64::from(e.lon));
-                    if e.kind != PlaceKind::District && km > FAR_KM && !self.places.area.is_empty()
-                    {
-                        continue;
-                    }
-                    s -= (km / 2000.0).min(0.5) as f32;
-                }
-                if marked {
-                    s += if from || genitive { 0.5 } else { 1.0 };
-                }
-                if fuzzy {
-                    s -= 1.0;
-                }
-                if words > 1 {
-                    s += 0.3 * (words - 1) as f32;
-                }
-                if e.kind != PlaceKind::District
-                    && named_districts
-                        .iter()
-                        .any(|&(d, p)| d == e.district && p != pos)
-                {
-                    s += 2.0;
-                }
-                if ctx.district == Some(e.district) {
-                    s += 1.0;
-                }
-                if let Some((lat, lon)) = ctx.near {
-                    let d = haversine_km(lat, lon, f64::from(e.lat), f64::from(e.lon)) as f32;
-                    s += (1.0 - d / 100.0).max(0.0);
-                }
-                let spec = e.kind.specificity();
-                let conf = match (in_area || e.kind == PlaceKind::Pin, fuzzy, marked) {
-                    (true, false, true) => 0.97,
-                    (true, false, false) => 0.92,
-                    (true, true, _) => 0.8,
-                    (false, _, _) => 0.75,
                 };
+                let spec = e.kind.specificity();
                 let better = match &best {
                     None => true,
                     Some((bs, bspec, ..)) => s > *bs || (s == *bs && spec > *bspec),
@@ -383,7 +274,197 @@ impl Understander {
     }
 }
 
-/// A place followed by "nahi"/"ke alawa" or preceded by "not (in)" is excluded.
+/// A word taken for a place, with what surrounds it.
+#[derive(Clone, Copy)]
+struct Mention<'a> {
+    pos: usize,
+    /// A marker stands before or after it ("me", "block", "ke paas", even "ka").
+    marked: bool,
+    /// A marker that says more than "ka"/"wala": "banane wali" is not the village Bani.
+    evidence: bool,
+    /// Marked only as where someone is from, or by a genitive.
+    weakly_marked: bool,
+    fuzzy: bool,
+    words: usize,
+    spelled: bool,
+    /// Districts named in the message, with their positions.
+    named_elsewhere: &'a [(DistrictId, usize)],
+}
+
+/// The markers around item `pos`: prepositions and words like "block", "jila", "gram", "pin" come before a place,
+/// postpositions after. The match's own facts are filled in by the caller.
+fn mention(items: &[Item<'_>], pos: usize) -> Mention<'static> {
+    let before = pos
+        .checked_sub(1)
+        .and_then(|p| items[p].marker())
+        .filter(|m| {
+            matches!(
+                m,
+                Marker::In | Marker::Block | Marker::District | Marker::Village | Marker::Pin
+            )
+        });
+    let after = items
+        .get(pos + 1)
+        .and_then(Item::marker)
+        .filter(|m| *m != Marker::In);
+    Mention {
+        pos,
+        marked: before.is_some() || after.is_some(),
+        evidence: before.is_some() || after.is_some_and(|m| m != Marker::Of),
+        weakly_marked: after == Some(Marker::From)
+            || (after == Some(Marker::Of) && before.is_none()),
+        fuzzy: false,
+        words: 1,
+        spelled: false,
+        named_elsewhere: &[],
+    }
+}
+
+/// What the words of a message say besides trades and places.
+struct Cues {
+    need: f32,
+    offer: f32,
+    /// A request said no to ("nahi chahiye").
+    cancelled: bool,
+    smalltalk: Option<SmallTalk>,
+    /// A complaint, praise, or a question about a service or about kaamgar.
+    aside: Option<SmallTalk>,
+    day: Option<Day>,
+    part: Option<PartOfDay>,
+    count: Option<u32>,
+}
+
+/// Weighs the request and offer words by their neighbours ("plumber chahiye" is a request, "welder hoon" an
+/// offer, "naukri chahiye" a request for work) and keeps the first small talk, day, part of day and head count.
+fn read_cues(items: &[Item<'_>]) -> Cues {
+    let is_trade = |it: &Item<'_>| it.trade().is_some();
+    let mut c = Cues {
+        need: 0.0,
+        offer: 0.0,
+        cancelled: false,
+        smalltalk: None,
+        aside: None,
+        day: None,
+        part: None,
+        count: None,
+    };
+    let mut self_alone = 0.0f32;
+    let mut offer_cues = false;
+    for (pos, it) in items.iter().enumerate() {
+        let negated_before =
+            pos > 0 && items[pos - 1].has(|c| matches!(c, Cue::Negation | Cue::NegationBefore));
+        // "naukri chahiye", "guard ki job chahiye": the request is for work, not for a worker.
+        let after_offer = items[..pos]
+            .iter()
+            .rev()
+            .find(|it| !it.is_filler())
+            .is_some_and(|it| it.has(|c| matches!(c, Cue::Offer(_))));
+        // "I want to register", "chahta hoon kaam karna": wanting to offer work.
+        let before_offer = items[pos + 1..]
+            .iter()
+            .find(|it| !it.is_filler())
+            .is_some_and(|it| it.has(|c| matches!(c, Cue::Offer(_))));
+        for cue in it.cues() {
+            match *cue {
+                Cue::Need(w) => {
+                    if negated_before {
+                        c.cancelled = true;
+                    } else if !after_offer && !before_offer {
+                        c.need += w;
+                        if near(items, pos, 3, &is_trade) {
+                            c.need += 1.0;
+                        }
+                    }
+                }
+                Cue::Offer(w) => {
+                    c.offer += w;
+                    offer_cues = true;
+                }
+                Cue::SelfIs(w) => {
+                    if near(items, pos, 3, &is_trade) {
+                        c.offer += w + 1.0;
+                    } else {
+                        self_alone += w * 0.4;
+                    }
+                }
+                Cue::SmallTalk(s) if s.is_aside() && c.aside.is_none() => c.aside = Some(s),
+                Cue::SmallTalk(s) if c.smalltalk.is_none() => c.smalltalk = Some(s),
+                Cue::Day(d) if c.day.is_none() => c.day = Some(d),
+                Cue::Part(p) if c.part.is_none() => c.part = Some(p),
+                Cue::Number(n) if c.count.is_none() && counts_people(items, pos) => {
+                    c.count = Some(n);
+                }
+                _ => {}
+            }
+        }
+        if let ItemKind::Number(n) = it.kind
+            && c.count.is_none()
+            && (1..=1000).contains(&n)
+            && counts_people(items, pos)
+        {
+            c.count = Some(n as u32);
+        }
+    }
+    // "hoon"/"ho" alone ("kaise ho") says nothing about work; with a trade or an offer it does.
+    if offer_cues || c.offer > 0.0 {
+        c.offer += self_alone;
+    }
+    c
+}
+
+/// Whether an item matching `f` stands within `span` words of `from` on either side, filler words ("ek", "hai",
+/// "ko") not counted.
+fn near(items: &[Item<'_>], from: usize, span: usize, f: &dyn Fn(&Item<'_>) -> bool) -> bool {
+    let within = |side: &mut dyn Iterator<Item = &Item<'_>>| {
+        let mut seen = 0;
+        for it in side {
+            if f(it) {
+                return true;
+            }
+            if !it.is_filler() {
+                seen += 1;
+                if seen >= span {
+                    break;
+                }
+            }
+        }
+        false
+    };
+    within(&mut items[from + 1..].iter()) || within(&mut items[..from].iter().rev())
+}
+
+/// What a message that names a worker without asking for one is about: a complaint, praise or a question, thanks
+/// beside a trade ("dhanyawad, plumber acha kaam karke gaya"), or a worker told about ("plumber ne …", "mistri
+/// aaya tha"). `None` when it asks for a worker (any request word beside a trade) or offers work.
+fn not_asked(
+    items: &[Item<'_>],
+    aside: Option<SmallTalk>,
+    smalltalk: Option<SmallTalk>,
+    need: f32,
+    offer: f32,
+    trade_named: bool,
+) -> Option<SmallTalk> {
+    if offer >= 1.0 || (trade_named && need > 0.0) {
+        return None;
+    }
+    if aside.is_some() {
+        return aside;
+    }
+    if !trade_named || need > 0.0 {
+        return None;
+    }
+    let told_about = items.iter().enumerate().any(|(pos, it)| {
+        it.has(|c| *c == Cue::Past)
+            || (it.has(|c| *c == Cue::Agent) && pos > 0 && items[pos - 1].trade().is_some())
+    });
+    if smalltalk == Some(SmallTalk::Thanks) {
+        Some(SmallTalk::Feedback)
+    } else {
+        told_about.then_some(SmallTalk::Complaint)
+    }
+}
+
+/// A place or trade followed by "nahi"/"ke alawa" or preceded by "not (in)" is excluded.
 fn is_negated(items: &[Item<'_>], pos: usize) -> bool {
     let neg = |i: usize| {
         items

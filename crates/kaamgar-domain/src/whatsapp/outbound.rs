@@ -8,6 +8,10 @@ use super::ContactRef;
 use crate::conversation::{Choice, Reply, Shown};
 use serde_json::{Value, json};
 
+/// The outbox's name for a message stored as a Graph API request body (rows queued before the outbox kept
+/// channel-neutral replies).
+pub const GRAPH_FORMAT: &str = "graph";
+
 /// Meta's limits, in characters.
 pub const TEXT_MAX: usize = 4096;
 pub const INTERACTIVE_BODY_MAX: usize = 1024;
@@ -116,38 +120,48 @@ pub fn graph_request(to: &ContactRef, msg: &Reply) -> Result<Value, OutboundErro
             body_params,
             quick_replies,
         } => {
-            if name.is_empty()
-                || !name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            {
-                return Err(OutboundError::TemplateName(name.clone()));
-            }
-            count("template quick replies", quick_replies.len(), 0, 10)?;
-            let mut components = Vec::new();
-            if !body_params.is_empty() {
-                components.push(json!({
-                    "type": "body",
-                    "parameters": body_params.iter().map(|p| json!({ "type": "text", "text": p })).collect::<Vec<_>>(),
-                }));
-            }
-            for (i, payload) in quick_replies.iter().enumerate() {
-                components.push(json!({
-                    "type": "button",
-                    "sub_type": "quick_reply",
-                    "index": i.to_string(),
-                    "parameters": [{ "type": "payload", "payload": payload }],
-                }));
-            }
             v["type"] = json!("template");
-            v["template"] = json!({
-                "name": name,
-                "language": { "code": language },
-                "components": components,
-            });
+            v["template"] = template(name, language, body_params, quick_replies)?;
         }
     }
     Ok(v)
+}
+
+/// An approved template's request: its name, language, body parameters and quick-reply payloads.
+fn template(
+    name: &str,
+    language: &str,
+    body_params: &[String],
+    quick_replies: &[String],
+) -> Result<Value, OutboundError> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(OutboundError::TemplateName(name.to_string()));
+    }
+    count("template quick replies", quick_replies.len(), 0, 10)?;
+    let mut components = Vec::new();
+    if !body_params.is_empty() {
+        components.push(json!({
+            "type": "body",
+            "parameters": body_params.iter().map(|p| json!({ "type": "text", "text": p })).collect::<Vec<_>>(),
+        }));
+    }
+    for (i, payload) in quick_replies.iter().enumerate() {
+        components.push(json!({
+            "type": "button",
+            "sub_type": "quick_reply",
+            "index": i.to_string(),
+            "parameters": [{ "type": "payload", "payload": payload }],
+        }));
+    }
+    Ok(json!({
+        "name": name,
+        "language": { "code": language },
+        "components": components,
+    }))
 }
 
 fn nonempty(s: &str) -> Result<&str, OutboundError> {
