@@ -167,8 +167,15 @@ enum ExportCommand {
 enum PlacesCommand {
     /// Load LGD state, district, sub-district and block codes from the official CSVs in DIR.
     ImportLgd { dir: PathBuf },
-    /// List the blocks of a district with their LGD codes and coordinates.
+    /// List the blocks of a district with their LGD codes, coordinates and how each position was found.
     Blocks { district: String },
+    /// Check every block position of the service area: the blocks whose head office lies farthest from its
+    /// cluster of offices, worst first.
+    CheckBlocks {
+        /// How many to list.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -381,7 +388,48 @@ async fn run(cli: Cli) -> Result<()> {
                 let code = b
                     .lgd_code
                     .map_or_else(|| "-".to_string(), |c| c.to_string());
-                println!("{code}\t{}\t{:.4}\t{:.4}", b.name, b.lat, b.lon);
+                println!(
+                    "{code}\t{}\t{:.4}\t{:.4}\t{}",
+                    b.name,
+                    b.lat,
+                    b.lon,
+                    placed_text(&b.placed)
+                );
+            }
+            Ok(())
+        }
+        Command::Places(PlacesCommand::CheckBlocks { top }) => {
+            let app = App::open(cfg).await?;
+            let mut rows: Vec<(f64, String)> = Vec::new();
+            let mut total = 0;
+            for &d in app.places.area() {
+                let district = app
+                    .places
+                    .district(d)
+                    .map(|i| i.name.clone())
+                    .unwrap_or_default();
+                for b in app.places.blocks_of(d) {
+                    total += 1;
+                    let off = b.placed.head_office_off_km().unwrap_or(0.0);
+                    rows.push((
+                        off,
+                        format!(
+                            "{district}\t{}\t{:.4}\t{:.4}\t{}",
+                            b.name,
+                            b.lat,
+                            b.lon,
+                            placed_text(&b.placed)
+                        ),
+                    ));
+                }
+            }
+            rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let moved = rows.iter().filter(|r| r.1.contains("left out")).count();
+            println!(
+                "# {total} blocks in the service area; {moved} placed at their offices' median"
+            );
+            for (_, line) in rows.into_iter().take(top) {
+                println!("{line}");
             }
             Ok(())
         }
@@ -513,4 +561,25 @@ fn write_csv(
     demo::generate_each(places, trades, opts, |row| Ok(w.write_record(&row)?))?;
     w.flush()?;
     Ok(())
+}
+
+/// How a block's position was found, for `kaamgar places blocks` and `check-blocks`.
+fn placed_text(p: &kaamgar_domain::places::Placed) -> String {
+    use kaamgar_domain::places::Placed;
+    match *p {
+        Placed::HeadOffice { off_km, offices } => {
+            format!("head office ({off_km:.1} km from the median of {offices} offices)")
+        }
+        Placed::Median {
+            off_km: Some(off),
+            offices,
+        } => {
+            format!("median of {offices} offices (head office {off:.1} km away, left out)")
+        }
+        Placed::Median {
+            off_km: None,
+            offices,
+        } => format!("median of {offices} offices (no head office)"),
+        Placed::District => "district centre (no office found)".into(),
+    }
 }

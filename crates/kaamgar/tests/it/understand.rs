@@ -424,3 +424,63 @@ fn ordinary_words_are_not_places() {
         Some("Kanpur Dehat")
     );
 }
+
+/// Block positions are robust to one misplaced head office: Nagra (Saran), whose head office GeoNames puts 31 km
+/// south across the Ganga, sits with its own offices north of Chapra; and no block of the service area lies far
+/// from the median of its offices.
+#[test]
+fn block_positions_stand_with_their_offices() {
+    use kaamgar_domain::gazetteer::haversine_km;
+    use kaamgar_domain::places::Placed;
+    let places = &engine().1;
+    let saran = places.resolve_district("Saran").unwrap();
+    let nagra = places
+        .blocks_of(saran)
+        .find(|b| b.name == "Nagra")
+        .expect("Nagra is a block of Saran");
+    // Mothaha, a branch office of Nagra, lies at 25.94 N 84.73 E; the misplaced head office at 25.60 N.
+    assert!(
+        haversine_km(nagra.lat, nagra.lon, 25.94, 84.73) < 15.0,
+        "Nagra at {},{} ({:?})",
+        nagra.lat,
+        nagra.lon,
+        nagra.placed
+    );
+    assert!(
+        matches!(nagra.placed, Placed::Median { off_km: Some(k), .. } if k > 25.0),
+        "{:?}",
+        nagra.placed
+    );
+    let chapra = (25.78, 84.73);
+    assert!(
+        nagra.lat > chapra.0,
+        "north of Chapra, not across the Ganga"
+    );
+    // Manjhi's head office is where Manjhi is (25.83 N 84.58 E), though two of the offices it serves are
+    // misplaced far east: one office near it keeps it.
+    let manjhi = places
+        .blocks_of(saran)
+        .find(|b| b.name == "Manjhi")
+        .expect("Manjhi is a block of Saran");
+    assert!(
+        haversine_km(manjhi.lat, manjhi.lon, 25.83, 84.58) < 5.0,
+        "Manjhi at {},{} ({:?})",
+        manjhi.lat,
+        manjhi.lon,
+        manjhi.placed
+    );
+    // Every block of the area has a position inside India's box and in its district's neighbourhood.
+    for &d in places.area() {
+        let centre = places.district(d).map(|i| (i.lat, i.lon)).unwrap();
+        for b in places.blocks_of(d) {
+            assert!(
+                haversine_km(b.lat, b.lon, centre.0, centre.1) < 80.0,
+                "{} at {},{} ({:?})",
+                b.name,
+                b.lat,
+                b.lon,
+                b.placed
+            );
+        }
+    }
+}
