@@ -10,15 +10,18 @@ pub enum JobKind {
     LeadExpiry,
     /// The day after a connection: ask the citizen whether the work was done.
     FollowUp,
+    /// A request the citizen kept open: search again, and show them who turned free.
+    Watch,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 2] = [JobKind::LeadExpiry, JobKind::FollowUp];
+    pub const ALL: [JobKind; 3] = [JobKind::LeadExpiry, JobKind::FollowUp, JobKind::Watch];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::LeadExpiry => "lead_expiry",
             JobKind::FollowUp => "follow_up",
+            JobKind::Watch => "watch_request",
         }
     }
 
@@ -31,7 +34,7 @@ impl JobKind {
     pub fn subject_kind(self) -> &'static str {
         match self {
             JobKind::LeadExpiry => "offer",
-            JobKind::FollowUp => "request",
+            JobKind::FollowUp | JobKind::Watch => "request",
         }
     }
 }
@@ -56,6 +59,11 @@ impl Job {
     /// The next day's question whether the work was done.
     pub fn follow_up(request: crate::ids::RequestId) -> Self {
         Job::new(JobKind::FollowUp, request.0)
+    }
+
+    /// The next search for a request kept open.
+    pub fn watch(request: crate::ids::RequestId) -> Self {
+        Job::new(JobKind::Watch, request.0)
     }
 
     /// The job's subject as the audit log names targets (`offer:12`, `request:7`).

@@ -25,6 +25,14 @@ pub fn word_skeletons(input: &str) -> Vec<String> {
 
 /// Lower-cases and transliterates Devanagari to a rough Latin spelling; other letters pass through,
 /// Devanagari digits become ASCII digits, everything else becomes a space.
+/// Devanagari digits as Latin ones, everything else as it is ("१७ साल" → "17 साल").
+pub fn to_latin_digits(input: &str) -> String {
+    input
+        .chars()
+        .map(|c| devanagari_digit(c).unwrap_or(c))
+        .collect()
+}
+
 pub fn to_latin(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut chars = input.chars().peekable();
@@ -284,6 +292,51 @@ pub fn typo_budget(skeleton_len: usize) -> usize {
         4..=7 => 1,
         _ => 2,
     }
+}
+
+/// Hides phone numbers in free text (a conversation shows numbers exchanged, a lead repeats the citizen's words):
+/// every run of 8 or more digits (Latin or Devanagari), spaces and dashes included, keeps only its last two digits.
+pub fn mask_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if is_digit(chars[i])
+            || (chars[i] == '+' && chars.get(i + 1).copied().is_some_and(is_digit))
+        {
+            let mut j = i + 1;
+            while j < chars.len()
+                && (is_digit(chars[j])
+                    || (matches!(chars[j], ' ' | '-')
+                        && chars.get(j + 1).copied().is_some_and(is_digit)))
+            {
+                j += 1;
+            }
+            let digits = chars[i..j].iter().filter(|c| is_digit(**c)).count();
+            if digits >= 8 {
+                let mut seen = 0;
+                for &c in &chars[i..j] {
+                    if is_digit(c) {
+                        seen += 1;
+                        out.push(if seen > digits - 2 { c } else { '•' });
+                    } else {
+                        out.push(c);
+                    }
+                }
+            } else {
+                out.extend(&chars[i..j]);
+            }
+            i = j;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('०'..='९').contains(&c)
 }
 
 #[cfg(test)]

@@ -37,6 +37,30 @@ pub enum TradeMatch<'a> {
     Unknown { suggestions: Vec<&'a Trade> },
 }
 
+/// Pairs of trades that take each other's everyday jobs (either way round).
+const NEIGHBOURS: &[(&str, &str)] = &[
+    ("ac_mechanic", "appliance_repair"),
+    ("ac_mechanic", "electrician"),
+    ("appliance_repair", "electrician"),
+    ("appliance_repair", "electronics_repair"),
+    ("motor_winding", "electrician"),
+    ("mobile_repair", "electronics_repair"),
+    ("computer_repair", "electronics_repair"),
+    ("cctv_installer", "computer_repair"),
+    ("painter", "polish"),
+    ("plasterer", "mason"),
+    ("tile_setter", "mason"),
+    ("shuttering", "mason"),
+    ("mason", "labourer"),
+    ("plumber", "borewell"),
+    ("sewer_cleaner", "plumber"),
+    ("motor_mechanic", "cycle_repair"),
+    ("welder", "blacksmith"),
+    ("carpenter", "polish"),
+    ("beautician", "barber"),
+    ("cook", "halwai"),
+];
+
 #[derive(Debug, Default)]
 pub struct TradeCatalogue {
     trades: Vec<Trade>,
@@ -141,6 +165,34 @@ impl TradeCatalogue {
 
     pub fn by_slug(&self, slug: &str) -> Option<&Trade> {
         self.by_slug.get(slug).map(|&i| &self.trades[i])
+    }
+
+    /// Trades that can often do the same work, for a citizen who found nobody of the trade they asked for: the
+    /// trades of the same NCO unit group first (electrician and CCTV installer, 7411), then the neighbours people
+    /// call for the same jobs.
+    pub fn related(&self, slug: &str) -> Vec<&str> {
+        let Some(t) = self.by_slug(slug) else {
+            return Vec::new();
+        };
+        let mut out: Vec<&str> = self
+            .trades
+            .iter()
+            .filter(|o| o.slug != t.slug && o.nco == t.nco)
+            .map(|o| o.slug.as_str())
+            .collect();
+        for (a, b) in NEIGHBOURS {
+            let other = if *a == slug {
+                b
+            } else if *b == slug {
+                a
+            } else {
+                continue;
+            };
+            if self.by_slug(other).is_some() && !out.contains(other) {
+                out.push(other);
+            }
+        }
+        out
     }
 
     /// Looks a trade up by NCO code (`7126`, `7222.0700`), slug, name or colloquial word, in either script,

@@ -125,6 +125,9 @@ pub trait ConversationWrites: Send {
         citizen: &str,
         now: i64,
     ) -> Result<()>;
+    /// Whether a worker is engaged since `since`: being asked about a lead now, or holding a job they accepted that
+    /// is not yet done.
+    async fn engaged(&mut self, worker: WorkerId, since: i64) -> Result<bool>;
 }
 
 pub(crate) const REQUEST_COLUMNS: &str = "id, citizen, citizen_phone, channel, trade, place_name, district, block, lat, lon, \
@@ -378,5 +381,18 @@ impl ConversationWrites for SqlTx {
         .execute(&mut *self.tx)
         .await?;
         Ok(())
+    }
+
+    async fn engaged(&mut self, worker: WorkerId, since: i64) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT o.id FROM offers o JOIN service_requests r ON r.id = o.request_id \
+             WHERE o.worker_id = $1 AND o.offered_at >= $2 \
+             AND (o.status = 'offered' OR (o.status = 'accepted' AND r.status = 'accepted')) LIMIT 1",
+        )
+        .bind(worker.0)
+        .bind(since)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(row.is_some())
     }
 }

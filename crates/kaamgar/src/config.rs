@@ -42,6 +42,12 @@ pub struct Config {
     pub lead_timeout_secs: i64,
     /// Seconds after a lead is accepted that the citizen is asked whether the work was done.
     pub follow_up_after_secs: i64,
+    /// A phone number people can call; the bot gives it wherever it cannot help further.
+    pub helpline: Option<String>,
+    /// Seconds a worker who accepted a job is not offered other leads (unless the job is marked done sooner).
+    pub engaged_secs: i64,
+    /// Workers within this many km are offered first; farther ones when the citizen asks to search farther.
+    pub search_near_km: f64,
     /// Mark the dashboard's cookies `Secure`: set it when users reach kaamgar over HTTPS (a TLS proxy in front).
     /// Requests that arrive with `X-Forwarded-Proto: https` get `Secure` cookies either way.
     pub secure_cookies: bool,
@@ -78,6 +84,9 @@ impl Default for Config {
             whatsapp_template_follow_up: "kaamgar_follow_up".into(),
             lead_timeout_secs: 15 * 60,
             follow_up_after_secs: 24 * 3600,
+            helpline: None,
+            engaged_secs: 6 * 3600,
+            search_near_km: 30.0,
             secure_cookies: false,
             secret_key: None,
             trusted_proxies: String::new(),
@@ -100,7 +109,7 @@ enum Kind {
     Flag,
 }
 
-const SETTINGS: [(&str, Kind); 21] = [
+const SETTINGS: [(&str, Kind); 24] = [
     ("database_url", Kind::Text),
     ("addr", Kind::Text),
     ("area", Kind::Text),
@@ -117,6 +126,9 @@ const SETTINGS: [(&str, Kind); 21] = [
     ("whatsapp_template_follow_up", Kind::Text),
     ("lead_timeout_secs", Kind::Seconds),
     ("follow_up_after_secs", Kind::Seconds),
+    ("helpline", Kind::OptionalText),
+    ("engaged_secs", Kind::Seconds),
+    ("search_near_km", Kind::Rate),
     ("secure_cookies", Kind::Flag),
     ("secret_key", Kind::OptionalText),
     ("trusted_proxies", Kind::Text),
@@ -248,6 +260,23 @@ impl Config {
         if !(60..=30 * 24 * 3600).contains(&self.follow_up_after_secs) {
             bail!("KAAMGAR_FOLLOW_UP_AFTER_SECS must be between 60 and 2592000");
         }
+        if !(0..=7 * 24 * 3600).contains(&self.engaged_secs) {
+            bail!("KAAMGAR_ENGAGED_SECS must be between 0 and 604800");
+        }
+        if !(1.0..=120.0).contains(&self.search_near_km) {
+            bail!("KAAMGAR_SEARCH_NEAR_KM must be between 1 and 120");
+        }
+        if let Some(h) = &self.helpline {
+            let ok = h.chars().count() <= 20
+                && h.chars().any(|c| c.is_ascii_digit())
+                && h.chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-'));
+            if !ok {
+                bail!(
+                    "KAAMGAR_HELPLINE must be a phone number (digits, spaces, + and -), not '{h}'"
+                );
+            }
+        }
         self.public_host()?;
         if let Some(a) = &self.metrics_addr {
             a.parse::<SocketAddr>().with_context(|| {
@@ -369,6 +398,13 @@ whatsapp_template_follow_up = "kaamgar_follow_up"
 # A worker has this long to accept a lead; the citizen is asked about the work this long after.
 lead_timeout_secs = 900
 follow_up_after_secs = 86400
+
+# A number people can call, given wherever the bot cannot help further (e.g. "1800 345 6789").
+# helpline = ""
+# A worker who accepted a job is not offered other leads for this long, unless the citizen says it is done sooner.
+engaged_secs = 21600
+# Workers within this many km are offered first; farther ones when the citizen asks to search farther.
+search_near_km = 30
 
 # The dashboard's cookies are marked Secure (set true when users reach kaamgar over HTTPS).
 secure_cookies = false

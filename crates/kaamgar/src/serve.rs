@@ -67,6 +67,9 @@ pub fn bot_service(
         phone_number_id: c.whatsapp_phone_number_id.clone().unwrap_or_default(),
         lead_timeout_secs: c.lead_timeout_secs,
         follow_up_secs: c.follow_up_after_secs,
+        helpline: c.helpline.clone(),
+        engaged_secs: c.engaged_secs,
+        near_km: c.search_near_km,
         templates: Templates {
             lead: c.whatsapp_template_lead.clone(),
             follow_up: c.whatsapp_template_follow_up.clone(),

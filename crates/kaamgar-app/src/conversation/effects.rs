@@ -5,6 +5,7 @@ use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::conversation::notices::{self, plain};
 use kaamgar_domain::conversation::{Bot, Conversation, Effect, Lang, Me, Msg, Spot};
 use kaamgar_domain::ids::{RequestId, WorkerId};
+use kaamgar_domain::jobs::Job;
 use kaamgar_domain::places::{Place, Precision};
 use kaamgar_domain::request::{Actor, Change, OfferStatus};
 use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker, clean_name};
@@ -25,7 +26,15 @@ impl BotService {
                 self.open_request(turn, contact, conv, me, trade, spot, text)
                     .await?
             }
-            Effect::Again { request } => self.again(turn, contact, conv, me, request).await?,
+            Effect::Again {
+                request,
+                wider,
+                trade,
+            } => {
+                self.again(turn, contact, conv, me, request, wider, trade)
+                    .await?
+            }
+            Effect::KeepOpen { request } => self.keep_open(turn, contact, conv, request).await?,
             Effect::Pick { request, worker } => self.pick(turn, contact, request, worker).await?,
             Effect::AnswerLead { offer, accept } => {
                 self.answer_lead(turn, contact, me, offer, accept).await?
@@ -41,8 +50,9 @@ impl BotService {
                     turn.tx.set_availability(w.id, a, turn.now).await?;
                 }
             }
-            Effect::Register { trade, spot } => {
-                self.register(turn, contact, lang, trade, spot).await?
+            Effect::Register { trade, spot, years } => {
+                self.register(turn, contact, lang, trade, spot, years)
+                    .await?
             }
             Effect::OptOut => {
                 contact.opted_out = true;
@@ -95,11 +105,12 @@ impl BotService {
         };
         let id = turn.tx.create_request(&new, turn.now).await?;
         let exclude: Vec<WorkerId> = me.worker.iter().map(|w| w.id).collect();
-        self.present(turn, contact, conv, id, &exclude).await
+        self.present(turn, contact, conv, id, &exclude, false).await
     }
 
-    /// "Search again" on a request that ended: a new request, so the old one's history stays as it was; nobody
-    /// already asked is shown again.
+    /// "Search again" on a request that ended: a new request (for `trade` instead when given), so the old one's
+    /// history stays as it was; nobody already asked is shown again; `wider` looks beyond the usual distance.
+    #[allow(clippy::too_many_arguments)]
     async fn again(
         &self,
         turn: &mut Turn,
@@ -107,15 +118,21 @@ impl BotService {
         conv: &mut Conversation,
         me: &Me,
         request: RequestId,
+        wider: bool,
+        trade: Option<String>,
     ) -> Result<(), BotError> {
         let Some(old) = turn.tx.request(request).await? else {
             return Ok(());
         };
         if old.new.citizen != contact.key || old.status.is_searching() {
-            let msg = notices::menu(conv.lang, Msg::NotUnderstood);
+            let msg = notices::menu(conv.lang, Msg::NotUnderstood, &self.local);
             return self.send_to(turn, contact, &msg, None);
         }
-        let id = turn.tx.create_request(&old.new, turn.now).await?;
+        let mut new = old.new.clone();
+        if let Some(t) = trade {
+            new.trade = t;
+        }
+        let id = turn.tx.create_request(&new, turn.now).await?;
         let mut exclude: Vec<WorkerId> = turn
             .tx
             .offers_of(request)
@@ -124,7 +141,42 @@ impl BotService {
             .map(|o| o.worker_id)
             .collect();
         exclude.extend(me.worker.iter().map(|w| w.id));
-        self.present(turn, contact, conv, id, &exclude).await
+        self.present(turn, contact, conv, id, &exclude, wider).await
+    }
+
+    /// "Keep it open" on a request that found nobody: a new request that stays open and is searched again every
+    /// [`BotConfig::watch_every_secs`](super::BotConfig) until someone is free or the time is up.
+    async fn keep_open(
+        &self,
+        turn: &mut Turn,
+        contact: &ContactRow,
+        conv: &mut Conversation,
+        request: RequestId,
+    ) -> Result<(), BotError> {
+        let lang = conv.lang;
+        let Some(old) = turn.tx.request(request).await? else {
+            return Ok(());
+        };
+        if old.new.citizen != contact.key || old.status.is_searching() {
+            let msg = notices::menu(lang, Msg::NotUnderstood, &self.local);
+            return self.send_to(turn, contact, &msg, None);
+        }
+        let id = turn.tx.create_request(&old.new, turn.now).await?;
+        turn.tx
+            .schedule(Job::watch(id), turn.now + self.cfg.watch_every_secs)
+            .await?;
+        let hours = (self.cfg.keep_open_secs / 3600).max(1).to_string();
+        let trade = notices::trade_name(&self.trades, &old.new.trade, lang);
+        let msg = plain(
+            lang,
+            Msg::KeptOpen,
+            &[
+                ("hours", &hours),
+                ("trade", &trade),
+                ("place", &old.new.place_name),
+            ],
+        );
+        self.send_to(turn, contact, &msg, None)
     }
 
     /// The citizen withdraws a request (the one named, or their latest that is still searching).
@@ -180,7 +232,7 @@ impl BotService {
             let name = self.worker_name(turn, r.worker_id).await?;
             notices::ask_rating(lang, r.id, &name)
         } else {
-            notices::not_done(lang, &self.trades, &view)
+            notices::not_done(lang, &self.trades, &view, &self.local)
         };
         self.send_to(turn, contact, &msg, None)
     }
@@ -210,33 +262,40 @@ impl BotService {
         self.send_to(turn, contact, &plain(lang, Msg::RatingThanks, &[]), None)
     }
 
-    /// Searches for a request and shows the citizen the candidates (or says nobody is free).
-    async fn present(
+    /// Searches for a request and shows the citizen the candidates — within the usual distance unless `wider` —
+    /// or says nobody is free, with what can still help.
+    pub(crate) async fn present(
         &self,
         turn: &mut Turn,
         contact: &ContactRow,
         conv: &mut Conversation,
         request: RequestId,
         exclude: &[WorkerId],
+        wider: bool,
     ) -> Result<(), BotError> {
         let Some(mut r) = turn.tx.request(request).await? else {
             return Ok(());
         };
-        let found = self.candidates(turn, &r.new, exclude, 3).await?;
+        let near = (!wider).then_some(self.cfg.near_km);
+        let found = self.candidates(turn, &r.new, exclude, 3, near).await?;
         let view = self.view(&r);
         let ids: Vec<WorkerId> = found.iter().map(|c| c.worker_id).collect();
         if found.is_empty() {
+            let alt = self.alternatives(turn, &r.new, exclude, wider).await?;
             let expire = Change::Expire {
                 note: Some("no_workers"),
             };
             r.apply(Actor::System, expire, turn.now)?;
             turn.tx.save_request(&r, turn.now).await?;
-            self.send_to(
-                turn,
-                contact,
-                &notices::no_workers(conv.lang, &self.trades, &view),
-                None,
-            )?;
+            let msg = notices::no_workers(
+                conv.lang,
+                &self.trades,
+                &view,
+                Msg::NoWorkers,
+                &alt,
+                &self.local,
+            );
+            self.send_to(turn, contact, &msg, None)?;
         } else {
             r.candidates = ids.clone();
             turn.tx.save_request(&r, turn.now).await?;
@@ -254,13 +313,15 @@ impl BotService {
         lang: kaamgar_domain::conversation::Lang,
         trade: String,
         spot: Spot,
+        years: Option<u8>,
     ) -> Result<(), BotError> {
         let Some(phone) = contact
             .wa_id
             .as_deref()
             .and_then(|w| PhoneNumber::parse(w).ok())
         else {
-            return self.send_to(turn, contact, &plain(lang, Msg::RegNeedsPhone, &[]), None);
+            let msg = notices::say(lang, Msg::RegNeedsPhone, &self.local);
+            return self.send_to(turn, contact, &msg, None);
         };
         let name = contact
             .name
@@ -274,7 +335,7 @@ impl BotService {
             age: None,
             trade: trade.clone(),
             other_trades: Vec::new(),
-            experience_years: None,
+            experience_years: years,
             place: Place {
                 village: None,
                 panchayat: None,
@@ -311,9 +372,12 @@ impl BotService {
                 );
                 self.send_to(turn, contact, &msg, None)
             }
-            Err(StoreError::Erased) => {
-                self.send_to(turn, contact, &plain(lang, Msg::RegErased, &[]), None)
-            }
+            Err(StoreError::Erased) => self.send_to(
+                turn,
+                contact,
+                &notices::say(lang, Msg::RegErased, &self.local),
+                None,
+            ),
             Err(StoreError::PhoneTaken) => {
                 let msg = notices::registered(lang, &self.trades, &trade, true);
                 self.send_to(turn, contact, &msg, None)

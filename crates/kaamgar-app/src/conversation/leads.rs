@@ -6,7 +6,9 @@
 use super::send::lang_of;
 use super::{BotError, BotService, Turn};
 use kaamgar_domain::conversation::Stage;
-use kaamgar_domain::conversation::notices::{self, CandidateView, RequestView, plain};
+use kaamgar_domain::conversation::notices::{
+    self, Alternatives, CandidateView, LeadFacts, RequestView, plain,
+};
 use kaamgar_domain::conversation::{Me, Msg};
 use kaamgar_domain::ids::{OfferId, RequestId, WorkerId};
 use kaamgar_domain::jobs::{self, Job, JobKind};
@@ -24,25 +26,28 @@ impl BotService {
         }
     }
 
-    /// The best available workers for a request, checked against the registry as it is now.
+    /// The best available workers for a request, checked against the registry as it is now: not engaged (asked
+    /// about another lead now, or holding an accepted job that is not done), within `near_km` when given.
     pub(crate) async fn candidates(
         &self,
         turn: &mut Turn,
         r: &NewRequest,
         exclude: &[WorkerId],
         want: usize,
+        near_km: Option<f64>,
     ) -> Result<Vec<CandidateView>, BotError> {
         // A worker who registered or turned free a moment ago is found: the index catches up first (one cheap
         // query when nothing changed).
         self.matcher.refresh(self.store.as_ref()).await?;
-        let limit = (want + exclude.len() + 4).min(kaamgar_domain::matching::MAX_LIMIT);
+        let limit = (want + exclude.len() + 8).min(kaamgar_domain::matching::MAX_LIMIT);
         let found = self
             .matcher
             .find(&r.trade, r.lat, r.lon, limit, turn.now)
             .unwrap_or_default();
+        let engaged_since = turn.now - self.cfg.engaged_secs;
         let mut out = Vec::new();
         for m in found {
-            if out.len() == want {
+            if out.len() == want || near_km.is_some_and(|km| m.distance_km > km) {
                 break;
             }
             let id = WorkerId(m.worker_id);
@@ -52,7 +57,9 @@ impl BotService {
             let Some(w) = turn.tx.worker(id).await? else {
                 continue;
             };
-            if w.data.availability != Availability::Available {
+            if w.data.availability != Availability::Available
+                || turn.tx.engaged(id, engaged_since).await?
+            {
                 continue;
             }
             out.push(CandidateView {
@@ -65,6 +72,44 @@ impl BotService {
             });
         }
         Ok(out)
+    }
+
+    /// What can still help a request that found nobody near: the nearest free worker farther away, a related
+    /// trade with free workers near, and keeping the request open.
+    pub(crate) async fn alternatives(
+        &self,
+        turn: &mut Turn,
+        r: &NewRequest,
+        exclude: &[WorkerId],
+        wider: bool,
+    ) -> Result<Alternatives, BotError> {
+        let farther_km = if wider {
+            None
+        } else {
+            self.candidates(turn, r, exclude, 1, None)
+                .await?
+                .first()
+                .map(|c| c.distance_km)
+        };
+        let mut instead = None;
+        for slug in self.trades.related(&r.trade) {
+            let other = NewRequest {
+                trade: slug.to_string(),
+                ..r.clone()
+            };
+            let near = self
+                .candidates(turn, &other, exclude, 3, Some(self.cfg.near_km))
+                .await?;
+            if !near.is_empty() {
+                instead = Some((slug.to_string(), near.len()));
+                break;
+            }
+        }
+        Ok(Alternatives {
+            farther_km,
+            instead,
+            keep_open: true,
+        })
     }
 
     /// The citizen chose a worker from the list.
@@ -81,7 +126,7 @@ impl BotService {
             return self.send_to(
                 turn,
                 contact,
-                &notices::menu(lang, Msg::NotUnderstood),
+                &notices::menu(lang, Msg::NotUnderstood, &self.local),
                 None,
             );
         };
@@ -153,7 +198,21 @@ impl BotService {
         let template =
             notices::lead_template(lang, &self.trades, &view, offer, &self.cfg.templates);
         if wc.channel.may_send_freely(wc.last_inbound_at, turn.now) {
-            let msg = notices::lead_offer(lang, &self.trades, &view, offer);
+            let facts = LeadFacts {
+                km: (w.data.place.lat != 0.0).then(|| {
+                    kaamgar_domain::gazetteer::haversine_km(
+                        w.data.place.lat,
+                        w.data.place.lon,
+                        r.new.lat,
+                        r.new.lon,
+                    )
+                }),
+                when: self
+                    .understander
+                    .understand(&r.new.message, &Default::default())
+                    .when,
+            };
+            let msg = notices::lead_offer(lang, &self.trades, &view, offer, facts);
             self.send_to(turn, &wc, &msg, Some(&template))?;
         } else {
             self.send_to(turn, &wc, &template, None)?;
@@ -186,7 +245,10 @@ impl BotService {
             .filter(|c| !asked.contains(c))
             .collect();
         if queue.is_empty() {
-            let more = self.candidates(turn, &r.new.clone(), &asked, 3).await?;
+            let near = Some(self.cfg.near_km);
+            let more = self
+                .candidates(turn, &r.new.clone(), &asked, 3, near)
+                .await?;
             r.candidates.extend(more.iter().map(|c| c.worker_id));
             queue = more.iter().map(|c| c.worker_id).collect();
         }
@@ -212,7 +274,16 @@ impl BotService {
         r.apply(Actor::System, end, turn.now)?;
         turn.tx.save_request(&r, turn.now).await?;
         if let Some(c) = &citizen {
-            let msg = notices::nobody_left(lang_of(c), &self.trades, &self.view(&r));
+            let alt = self.alternatives(turn, &r.new, &asked, false).await?;
+            let view = self.view(&r);
+            let msg = notices::no_workers(
+                lang_of(c),
+                &self.trades,
+                &view,
+                Msg::NobodyLeft,
+                &alt,
+                &self.local,
+            );
             self.send_to(turn, c, &msg, None)?;
         }
         Ok(())
@@ -278,15 +349,20 @@ impl BotService {
                 )
             })
             .unwrap_or_default();
-        let citizen_phone = r
-            .new
-            .citizen_phone
-            .clone()
-            .unwrap_or_else(|| kaamgar_domain::conversation::text(lang, Msg::TheCustomer, &[]));
-        let msg = notices::worker_connected(lang, &r.new.place_name, &citizen_phone);
+        // A citizen without a number (the web chat) gets the worker's and calls; the worker is told so.
+        let citizen_phone = r.new.citizen_phone.clone();
+        let msg = notices::worker_connected(lang, &r.new.place_name, citizen_phone.as_deref());
         self.send_to(turn, contact, &msg, None)?;
         if let Some(c) = turn.tx.contact(&r.new.citizen).await? {
-            let msg = notices::citizen_connected(lang_of(&c), &self.trades, &name, &trade, &phone);
+            let will_call = citizen_phone.is_none();
+            let msg = notices::citizen_connected(
+                lang_of(&c),
+                &self.trades,
+                &name,
+                &trade,
+                &phone,
+                will_call,
+            );
             self.send_to(turn, &c, &msg, None)?;
         }
         tracing::info!(
@@ -348,6 +424,7 @@ impl BotService {
         match job.kind {
             JobKind::LeadExpiry => self.expire(&mut turn, OfferId(job.subject)).await?,
             JobKind::FollowUp => self.follow_up(&mut turn, RequestId(job.subject)).await?,
+            JobKind::Watch => self.watch(&mut turn, RequestId(job.subject)).await?,
         }
         turn.tx.finish_job(claimed, now).await?;
         Ok(self.commit(turn, None).await?.messages)
@@ -410,5 +487,69 @@ impl BotService {
             self.send_to(turn, &c, &template, None)?;
         }
         self.ask(turn, &c, Stage::DoneAsked { request: r.id }).await
+    }
+
+    /// A request kept open: search again; show the citizen who is free now, or search again later, or — when the
+    /// time is up — close it and say so.
+    async fn watch(&self, turn: &mut Turn, request: RequestId) -> Result<(), BotError> {
+        let Some(mut r) = turn
+            .tx
+            .request(request)
+            .await?
+            .filter(|r| r.status == RequestStatus::Open)
+        else {
+            return Ok(());
+        };
+        let Some(c) = turn
+            .tx
+            .contact(&r.new.citizen)
+            .await?
+            .filter(|c| !c.opted_out)
+        else {
+            return Ok(());
+        };
+        let lang = lang_of(&c);
+        let near = Some(self.cfg.near_km);
+        let found = self.candidates(turn, &r.new, &[], 3, near).await?;
+        let view = self.view(&r);
+        let trade = notices::trade_name(&self.trades, &r.new.trade, lang);
+        let place = r.new.place_name.clone();
+        let args = [("trade", trade.as_str()), ("place", place.as_str())];
+        let open_since = turn.now - r.created_at;
+        if found.is_empty() {
+            if open_since + self.cfg.watch_every_secs <= self.cfg.keep_open_secs {
+                let at = turn.now + self.cfg.watch_every_secs;
+                return Ok(turn.tx.schedule(Job::watch(r.id), at).await?);
+            }
+            let expire = Change::Expire {
+                note: Some("no_workers"),
+            };
+            r.apply(Actor::System, expire, turn.now)?;
+            turn.tx.save_request(&r, turn.now).await?;
+            // Past the conversation window nothing but a template may go; the request is closed either way.
+            if c.channel.may_send_freely(c.last_inbound_at, turn.now) {
+                self.send_to(turn, &c, &plain(lang, Msg::OpenEnded, &args), None)?;
+            }
+            return Ok(());
+        }
+        if !c.channel.may_send_freely(c.last_inbound_at, turn.now) {
+            // Found, but the citizen can no longer be written to freely: the request ends as it would have.
+            let expire = Change::Expire {
+                note: Some("window_closed"),
+            };
+            r.apply(Actor::System, expire, turn.now)?;
+            return Ok(turn.tx.save_request(&r, turn.now).await?);
+        }
+        let ids: Vec<WorkerId> = found.iter().map(|f| f.worker_id).collect();
+        r.candidates = ids.clone();
+        turn.tx.save_request(&r, turn.now).await?;
+        self.send_to(turn, &c, &plain(lang, Msg::FoundLater, &args), None)?;
+        let msg = notices::candidates(lang, &self.trades, &view, &found);
+        self.send_to(turn, &c, &msg, None)?;
+        let stage = Stage::Choosing {
+            request: r.id,
+            workers: ids,
+        };
+        self.ask(turn, &c, stage).await
     }
 }

@@ -15,7 +15,9 @@ use crate::matching::Matcher;
 use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::channel::ContactKey;
 use kaamgar_domain::conversation::notices::Templates;
-use kaamgar_domain::conversation::{Bot, Conversation, Input, Me, Msg, WorkerFacts, notices};
+use kaamgar_domain::conversation::{
+    Bot, Conversation, Input, Local, Me, Msg, WorkerFacts, notices,
+};
 use kaamgar_domain::ids::WorkerId;
 use kaamgar_domain::places::PlaceDirectory;
 use kaamgar_domain::trade::TradeCatalogue;
@@ -43,6 +45,15 @@ pub struct BotConfig {
     /// Per-contact flood guard: this many messages at once, then one every `flood_every_secs`.
     pub flood_burst: u32,
     pub flood_every_secs: u32,
+    /// `KAAMGAR_HELPLINE`: shown wherever the bot cannot help further.
+    pub helpline: Option<String>,
+    /// Workers farther than this are offered only when the citizen asks to search farther.
+    pub near_km: f64,
+    /// A worker who accepted a job is not offered other leads for this long, unless the job is done sooner.
+    pub engaged_secs: i64,
+    /// How long a request kept open is searched again, and how often.
+    pub keep_open_secs: i64,
+    pub watch_every_secs: i64,
 }
 
 impl Default for BotConfig {
@@ -57,6 +68,11 @@ impl Default for BotConfig {
             },
             flood_burst: 8,
             flood_every_secs: 4,
+            helpline: None,
+            near_km: 30.0,
+            engaged_secs: 6 * 3600,
+            keep_open_secs: 24 * 3600,
+            watch_every_secs: 30 * 60,
         }
     }
 }
@@ -90,6 +106,8 @@ pub struct BotService {
     pub(crate) understander: Arc<Understander>,
     pub(crate) matcher: Arc<Matcher>,
     pub(crate) cfg: BotConfig,
+    /// Example places, coverage and helpline for the texts.
+    pub(crate) local: Local,
     flood: Mutex<FloodGuard>,
     /// Contacts told to slow down, so they are told once per flood.
     warned: Mutex<HashSet<String>>,
@@ -130,7 +148,9 @@ impl BotService {
         cfg: BotConfig,
     ) -> Self {
         let flood = FloodGuard::new(cfg.flood_burst, cfg.flood_every_secs);
+        let local = Local::new(&places, cfg.helpline.clone());
         BotService {
+            local,
             store,
             trades,
             places,
@@ -150,6 +170,7 @@ impl BotService {
             trades: &self.trades,
             places: &self.places,
             lead_minutes: self.lead_minutes(),
+            local: &self.local,
         }
     }
 

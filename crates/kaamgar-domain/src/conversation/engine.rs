@@ -1,9 +1,9 @@
 //! One step of a conversation: commands first (stop, language, busy/free, cancel), then the answer the bot was
 //! waiting for (a trade, a place, consent, a number from a list), then a fresh reading of the message.
 
-use super::notices::{self, menu, plain};
-use super::words::{Command, answer, command, detect, digit};
-use super::{Conversation, Effect, Input, Lang, Me, Msg, Spot, Stage, Step, Tap};
+use super::notices::{self, menu, plain, say};
+use super::words::{Command, answer, availability_said, command, detect, digit, years_of_work};
+use super::{Conversation, Effect, Input, Lang, Local, Me, Msg, Spot, Stage, Step, Tap};
 use crate::ids::{RequestId, WorkerId};
 use crate::matching::in_india;
 use crate::places::PlaceDirectory;
@@ -18,6 +18,8 @@ pub struct Bot<'a> {
     pub places: &'a PlaceDirectory,
     /// How long a worker has to accept a lead, as told to the citizen.
     pub lead_minutes: i64,
+    /// The deployment's example places, coverage and helpline.
+    pub local: &'a Local,
 }
 
 impl<'a> Bot<'a> {
@@ -77,13 +79,13 @@ impl<'a> Bot<'a> {
                 // The one message after "stop": the confirmation, in the language they used so far.
                 s.replies.push(plain(lang_before, Msg::OptedOut, &[]));
             }
-            Command::Start => s.replies.push(menu(lang, Msg::Welcome)),
+            Command::Start => s.replies.push(menu(lang, Msg::Welcome, self.local)),
             Command::Language(l) => {
                 s.conv.lang = l;
                 s.conv.lang_fixed = true;
                 s.replies.push(plain(l, Msg::LangSet, &[]));
             }
-            Command::Help => s.replies.push(menu(lang, Msg::Help)),
+            Command::Help => s.replies.push(menu(lang, Msg::Help, self.local)),
             Command::Cancel => {
                 let request = match &s.conv.stage {
                     Stage::Choosing { request, .. } | Stage::Waiting { request } => Some(*request),
@@ -116,9 +118,17 @@ impl<'a> Bot<'a> {
     /// A typed answer to the question on screen: "haan, kar dunga" or "nahi aa paunga" to a lead, "haan ho gaya" to
     /// the follow-up, a number from a list or a rating. Any other message moves on from a yes-or-no question.
     fn on_answer(&self, s: &mut Step, me: &Me, text: &str) -> bool {
+        // The buttons' words, or their place: 1 is the first button (yes), 2 the second.
+        let yes_no = |text: &str| {
+            answer(text).or_else(|| match digit(text) {
+                Some(1) => Some(true),
+                Some(2) => Some(false),
+                _ => None,
+            })
+        };
         let tap = match s.conv.stage {
-            Stage::LeadAsked { offer } => answer(text).map(|accept| Tap::Lead { offer, accept }),
-            Stage::DoneAsked { request } => answer(text).map(|done| Tap::Done { request, done }),
+            Stage::LeadAsked { offer } => yes_no(text).map(|accept| Tap::Lead { offer, accept }),
+            Stage::DoneAsked { request } => yes_no(text).map(|done| Tap::Done { request, done }),
             _ => None,
         };
         if matches!(
@@ -159,7 +169,7 @@ impl<'a> Bot<'a> {
             if cmd == Some(Command::Start) {
                 s.conv.opted_out = false;
                 s.effects.push(Effect::OptIn);
-                s.replies.push(menu(s.conv.lang, Msg::Welcome));
+                s.replies.push(menu(s.conv.lang, Msg::Welcome, self.local));
             } else {
                 s.replies.push(plain(s.conv.lang, Msg::OptedOutHint, &[]));
             }
@@ -177,6 +187,9 @@ impl<'a> Bot<'a> {
         }
         if self.on_answer(s, me, text) {
             return;
+        }
+        if let Stage::RegExperience { trade, place } = s.conv.stage.clone() {
+            return self.experience_answer(s, text, trade, place);
         }
         let lang = s.conv.lang;
         let ctx = Context {
@@ -214,11 +227,47 @@ impl<'a> Bot<'a> {
             Stage::RegPlace { trade } if u.intent != Intent::Need => match named {
                 Some(p) => self.register(s, me, Some(trade), Some(p)),
                 None => {
-                    s.replies.push(plain(lang, Msg::PlaceUnknown, &[]));
+                    s.replies.push(say(lang, Msg::PlaceUnknown, self.local));
                     self.suggest(s, text);
                 }
             },
+            // A worker saying "abhi free hoon, kaam ho to batana" in a sentence.
+            _ if me.worker.is_some() && u.intent != Intent::Need => match availability_said(text) {
+                Some(free) => {
+                    let cmd = if free { Command::Free } else { Command::Busy };
+                    self.on_command(s, me, cmd, lang_before);
+                }
+                None => self.fresh(s, me, &u, text),
+            },
             _ => self.fresh(s, me, &u, text),
+        }
+    }
+
+    /// The answer to "how many years have you done this work": a number (in figures or words, "17 साल"); asked
+    /// again when there is none.
+    fn experience_answer(&self, s: &mut Step, text: &str, trade: String, place: Spot) {
+        let lang = s.conv.lang;
+        match years_of_work(text, true) {
+            Some(years) => {
+                s.replies.push(notices::consent(
+                    lang,
+                    self.trades,
+                    &trade,
+                    &place.name,
+                    Some(years),
+                ));
+                s.conv.stage = Stage::RegConsent {
+                    trade,
+                    place,
+                    years: Some(years),
+                };
+            }
+            None => {
+                let name = notices::trade_name(self.trades, &trade, lang);
+                s.replies
+                    .push(plain(lang, Msg::AskExperience, &[("trade", &name)]));
+                s.conv.stage = Stage::RegExperience { trade, place };
+            }
         }
     }
 
@@ -229,7 +278,7 @@ impl<'a> Bot<'a> {
             Intent::Need => self.need_or_ask(s, trade, u, text),
             Intent::Offer => {
                 let named = u.place.as_ref().map(Spot::from);
-                self.register(s, me, trade, named)
+                self.register_with(s, me, trade, named, years_of_work(text, false))
             }
             Intent::Other => match u.smalltalk {
                 Some(SmallTalk::Thanks | SmallTalk::Bye) => {
@@ -237,25 +286,28 @@ impl<'a> Bot<'a> {
                     s.replies.push(plain(lang, Msg::YoureWelcome, &[]));
                 }
                 Some(SmallTalk::Help | SmallTalk::Question) => {
-                    s.replies.push(menu(lang, Msg::Help))
+                    s.replies.push(menu(lang, Msg::Help, self.local))
                 }
                 // Not a request: no search is started.
                 Some(SmallTalk::Complaint) => {
                     s.conv.stage = Stage::Idle;
-                    s.replies.push(menu(lang, Msg::ComplaintHeard));
+                    s.replies.push(menu(lang, Msg::ComplaintHeard, self.local));
                 }
                 Some(SmallTalk::Feedback) => {
                     s.conv.stage = Stage::Idle;
                     s.replies.push(plain(lang, Msg::FeedbackThanks, &[]));
                 }
-                Some(SmallTalk::Service) => s.replies.push(menu(lang, Msg::ServiceElsewhere)),
+                Some(SmallTalk::Service) => {
+                    s.replies
+                        .push(menu(lang, Msg::ServiceElsewhere, self.local))
+                }
                 Some(SmallTalk::Greeting | SmallTalk::Yes) => {
                     s.conv.stage = Stage::Idle;
-                    s.replies.push(menu(lang, Msg::Welcome));
+                    s.replies.push(menu(lang, Msg::Welcome, self.local));
                 }
                 // A trade named on its own ("plumber?") is a request.
                 None if trade.is_some() && !cancelled(text) => self.need_or_ask(s, trade, u, text),
-                None => s.replies.push(menu(lang, Msg::NotUnderstood)),
+                None => s.replies.push(menu(lang, Msg::NotUnderstood, self.local)),
             },
         }
     }
@@ -277,6 +329,19 @@ impl<'a> Bot<'a> {
     /// A request with its trade: open it when the place is known, else ask where.
     fn need(&self, s: &mut Step, trade: String, place: Option<Spot>, text: String) {
         match place {
+            Some(spot) if !self.places.serves(&spot.district, &spot.state) => {
+                // Outside the service area: say so, and where the nearest served place is.
+                let lang = s.conv.lang;
+                let reply = match self.places.nearest_in_area(spot.lat, spot.lon) {
+                    Some((b, km)) => {
+                        notices::out_of_area(lang, self.local, &spot.name, &b.name, km)
+                    }
+                    None => say(lang, Msg::PlaceUnknown, self.local),
+                };
+                s.replies.push(reply);
+                s.conv.spot = None;
+                s.conv.stage = Stage::NeedPlace { trade, text };
+            }
             Some(spot) => {
                 s.conv.stage = Stage::Idle;
                 s.effects.push(Effect::OpenRequest {
@@ -298,7 +363,8 @@ impl<'a> Bot<'a> {
     }
 
     fn place_unknown(&self, s: &mut Step, text: &str, trade: String, first: String) {
-        s.replies.push(plain(s.conv.lang, Msg::PlaceUnknown, &[]));
+        s.replies
+            .push(say(s.conv.lang, Msg::PlaceUnknown, self.local));
         self.suggest(s, text);
         s.conv.stage = Stage::NeedPlace { trade, text: first };
     }
@@ -321,6 +387,17 @@ impl<'a> Bot<'a> {
 
     /// Worker registration, from whatever the message already said.
     fn register(&self, s: &mut Step, me: &Me, trade: Option<String>, place: Option<Spot>) {
+        self.register_with(s, me, trade, place, None)
+    }
+
+    fn register_with(
+        &self,
+        s: &mut Step,
+        me: &Me,
+        trade: Option<String>,
+        place: Option<Spot>,
+        years: Option<u8>,
+    ) {
         let lang = s.conv.lang;
         if let Some(w) = &me.worker {
             s.conv.stage = Stage::Idle;
@@ -328,11 +405,28 @@ impl<'a> Bot<'a> {
             return s.replies.push(reply);
         }
         match (trade, place) {
-            (Some(trade), Some(place)) => {
-                s.replies
-                    .push(notices::consent(lang, self.trades, &trade, &place.name));
-                s.conv.stage = Stage::RegConsent { trade, place };
-            }
+            (Some(trade), Some(place)) => match years {
+                Some(years) => {
+                    s.replies.push(notices::consent(
+                        lang,
+                        self.trades,
+                        &trade,
+                        &place.name,
+                        Some(years),
+                    ));
+                    s.conv.stage = Stage::RegConsent {
+                        trade,
+                        place,
+                        years: Some(years),
+                    };
+                }
+                None => {
+                    let name = notices::trade_name(self.trades, &trade, lang);
+                    s.replies
+                        .push(plain(lang, Msg::AskExperience, &[("trade", &name)]));
+                    s.conv.stage = Stage::RegExperience { trade, place };
+                }
+            },
             (Some(trade), None) => {
                 s.replies.push(notices::ask_place(
                     lang,
@@ -361,7 +455,7 @@ impl<'a> Bot<'a> {
                     .push(notices::trade_list(lang, self.trades, Msg::AskTrade));
             }
             Tap::MenuOffer => self.register(s, me, None, None),
-            Tap::MenuHelp => s.replies.push(plain(lang, Msg::Help, &[])),
+            Tap::MenuHelp => s.replies.push(say(lang, Msg::Help, self.local)),
             Tap::Trade(slug) if self.trades.by_slug(&slug).is_some() => match &s.conv.stage {
                 Stage::RegTrade => self.register(s, me, Some(slug), None),
                 Stage::NeedTrade { text } => {
@@ -370,7 +464,7 @@ impl<'a> Bot<'a> {
                 }
                 _ => self.need(s, slug, None, String::new()),
             },
-            Tap::Trade(_) => s.replies.push(menu(lang, Msg::NotUnderstood)),
+            Tap::Trade(_) => s.replies.push(menu(lang, Msg::NotUnderstood, self.local)),
             Tap::Pick { request, worker } => {
                 s.conv.stage = Stage::Waiting { request };
                 s.effects.push(Effect::Pick { request, worker });
@@ -394,19 +488,50 @@ impl<'a> Bot<'a> {
                 s.effects.push(Effect::Rate { request, stars });
             }
             Tap::Consent(yes) => match std::mem::take(&mut s.conv.stage) {
-                Stage::RegConsent { trade, place } if yes => {
-                    s.effects.push(Effect::Register { trade, spot: place })
-                }
+                Stage::RegConsent {
+                    trade,
+                    place,
+                    years,
+                } if yes => s.effects.push(Effect::Register {
+                    trade,
+                    spot: place,
+                    years,
+                }),
                 Stage::RegConsent { .. } => s.replies.push(plain(lang, Msg::RegDeclined, &[])),
                 other => {
                     // Consent to a registration that is no longer on the table.
                     s.conv.stage = other;
-                    s.replies.push(menu(lang, Msg::NotUnderstood));
+                    s.replies.push(menu(lang, Msg::NotUnderstood, self.local));
                 }
             },
             Tap::Again { request } => {
                 s.conv.stage = Stage::Idle;
-                s.effects.push(Effect::Again { request });
+                s.effects.push(Effect::Again {
+                    request,
+                    wider: false,
+                    trade: None,
+                });
+            }
+            Tap::Wider { request } => {
+                s.conv.stage = Stage::Idle;
+                s.effects.push(Effect::Again {
+                    request,
+                    wider: true,
+                    trade: None,
+                });
+            }
+            Tap::Instead { request, trade } if self.trades.by_slug(&trade).is_some() => {
+                s.conv.stage = Stage::Idle;
+                s.effects.push(Effect::Again {
+                    request,
+                    wider: false,
+                    trade: Some(trade),
+                });
+            }
+            Tap::Instead { .. } => s.replies.push(menu(lang, Msg::NotUnderstood, self.local)),
+            Tap::KeepOpen { request } => {
+                s.conv.stage = Stage::Idle;
+                s.effects.push(Effect::KeepOpen { request });
             }
         }
     }
@@ -417,7 +542,7 @@ impl<'a> Bot<'a> {
             .then(|| self.places.nearest_block(lat, lon))
             .flatten();
         let Some(b) = block else {
-            return s.replies.push(plain(lang, Msg::PlaceUnknown, &[]));
+            return s.replies.push(say(lang, Msg::PlaceUnknown, self.local));
         };
         let (district, state) = self
             .places
@@ -448,7 +573,7 @@ impl<'a> Bot<'a> {
                 s.replies
                     .push(notices::trade_list(lang, self.trades, Msg::RegAskTrade))
             }
-            _ => s.replies.push(menu(lang, Msg::Welcome)),
+            _ => s.replies.push(menu(lang, Msg::Welcome, self.local)),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod words;
 #[cfg(test)]
 mod tests;
 
+use crate::places::PlaceDirectory;
 pub use catalogue::{Lang, Msg, text};
 pub use engine::Bot;
 pub use reply::{Choice, Reply, Shown};
@@ -20,6 +21,66 @@ pub use reply::{Choice, Reply, Shown};
 use crate::ids::{OfferId, RequestId, WorkerId};
 use crate::understand::PlaceRef;
 use serde::{Deserialize, Serialize};
+
+/// What a deployment tells people besides the conversation: places of its own service area for the examples in
+/// its texts, the districts it covers, and the helpline shown wherever the bot cannot help further.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Local {
+    /// Two places of the service area ("plumber needed in {place}").
+    pub examples: [String; 2],
+    /// The service area's districts, as a list people read ("Saran, Kanpur Nagar").
+    pub coverage: String,
+    /// `KAAMGAR_HELPLINE`: a number people can call; shown on every dead end when set.
+    pub helpline: Option<String>,
+}
+
+impl Local {
+    /// The examples and coverage from the service area (its first districts' blocks, alphabetically); with no
+    /// area, two places of the default one.
+    pub fn new(places: &PlaceDirectory, helpline: Option<String>) -> Local {
+        let mut names = Vec::new();
+        let mut blocks = Vec::new();
+        for &d in places.area() {
+            if let Some(info) = places.district(d) {
+                names.push(info.name.clone());
+            }
+            let mut b: Vec<&str> = places.blocks_of(d).map(|b| b.name.as_str()).collect();
+            b.sort_unstable();
+            blocks.push(b);
+        }
+        // One example from each of the first two districts, or two from the only one.
+        let mut picks: Vec<String> = Vec::new();
+        for b in &blocks {
+            if let Some(first) = b.first() {
+                picks.push((*first).to_string());
+            }
+        }
+        if picks.len() < 2
+            && let Some(name) = blocks.iter().flatten().nth(1)
+        {
+            picks.push((*name).to_string());
+        }
+        let mut picks = picks.into_iter();
+        let a = picks.next().unwrap_or_else(|| "Marhaura".into());
+        let b = picks.next().unwrap_or_else(|| a.clone());
+        Local {
+            examples: [a, b],
+            coverage: names.join(", "),
+            helpline: helpline
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty()),
+        }
+    }
+
+    /// The placeholders every text may use: `{place}`, `{place2}` (examples), `{area}`.
+    pub fn args(&self) -> [(&str, &str); 3] {
+        [
+            ("place", self.examples[0].as_str()),
+            ("place2", self.examples[1].as_str()),
+            ("area", self.coverage.as_str()),
+        ]
+    }
+}
 
 /// A place as the conversation remembers it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,9 +152,17 @@ pub enum Stage {
     RegPlace {
         trade: String,
     },
+    /// Worker registration: how many years they have done the work.
+    RegExperience {
+        trade: String,
+        place: Spot,
+    },
     RegConsent {
         trade: String,
         place: Spot,
+        /// Years of experience; `None` from conversations saved before the question was asked.
+        #[serde(default)]
+        years: Option<u8>,
     },
     /// The citizen said the work was done and was asked to rate it.
     Rating {
@@ -172,6 +241,7 @@ pub enum Effect {
     Register {
         trade: String,
         spot: Spot,
+        years: Option<u8>,
     },
     OptOut,
     OptIn,
@@ -184,8 +254,15 @@ pub enum Effect {
         request: RequestId,
         stars: u8,
     },
-    /// Search again for a request that found nobody or whose work was not done.
+    /// Search again for a request that found nobody or whose work was not done: as it was, farther than the
+    /// usual distance (`wider`), or for another trade (`trade`).
     Again {
+        request: RequestId,
+        wider: bool,
+        trade: Option<String>,
+    },
+    /// Keep a request that found nobody open, searching again from time to time.
+    KeepOpen {
         request: RequestId,
     },
 }
@@ -225,6 +302,18 @@ pub enum Tap {
     Again {
         request: RequestId,
     },
+    /// Search farther than the usual distance.
+    Wider {
+        request: RequestId,
+    },
+    /// Search for a related trade instead.
+    Instead {
+        request: RequestId,
+        trade: String,
+    },
+    KeepOpen {
+        request: RequestId,
+    },
 }
 
 impl Tap {
@@ -240,6 +329,9 @@ impl Tap {
             Tap::Rate { request, stars } => format!("rate:{request}:{stars}"),
             Tap::Consent(yes) => format!("consent:{}", yes_no(*yes)),
             Tap::Again { request } => format!("again:{request}"),
+            Tap::Wider { request } => format!("wider:{request}"),
+            Tap::Instead { request, trade } => format!("instead:{request}:{trade}"),
+            Tap::KeepOpen { request } => format!("keep:{request}"),
         }
     }
 
@@ -275,6 +367,16 @@ impl Tap {
             },
             ["consent", y] => Tap::Consent(yes(y)?),
             ["again", r] => Tap::Again {
+                request: RequestId(num(r)?),
+            },
+            ["wider", r] => Tap::Wider {
+                request: RequestId(num(r)?),
+            },
+            ["instead", r, slug] if !slug.is_empty() => Tap::Instead {
+                request: RequestId(num(r)?),
+                trade: (*slug).to_string(),
+            },
+            ["keep", r] => Tap::KeepOpen {
                 request: RequestId(num(r)?),
             },
             _ => return None,

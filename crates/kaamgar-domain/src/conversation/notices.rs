@@ -1,10 +1,11 @@
 //! Messages the bot builds from facts the application found (candidates, an accepted lead, a follow-up), in the
 //! recipient's language. Pure: the application decides whom they go to and whether a template is needed.
 
-use super::{Lang, Msg, Tap, text};
+use super::{Lang, Local, Msg, Tap, text};
 use crate::conversation::{Choice, Reply};
 use crate::ids::{OfferId, RequestId, WorkerId};
 use crate::trade::TradeCatalogue;
+use crate::understand::{Day, When};
 
 /// A worker as shown to a citizen before they accept: never their number.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,11 +65,46 @@ pub fn plain(lang: Lang, m: Msg, args: &[(&str, &str)]) -> Reply {
     }
 }
 
+/// Messages after which the bot cannot help further by itself: the helpline follows them.
+const DEAD_ENDS: [Msg; 6] = [
+    Msg::NotUnderstood,
+    Msg::ComplaintHeard,
+    Msg::ServiceElsewhere,
+    Msg::PlaceUnknown,
+    Msg::RegErased,
+    Msg::RegNeedsPhone,
+];
+
+/// A message of the catalogue with the deployment's places filled in, and the helpline after a dead end.
+pub fn local_text(lang: Lang, m: Msg, local: &Local) -> String {
+    let body = text(lang, m, &local.args());
+    if DEAD_ENDS.contains(&m) {
+        helpline(lang, body, local)
+    } else {
+        body
+    }
+}
+
+/// `body` with the helpline's line after it, when one is set.
+pub fn helpline(lang: Lang, body: String, local: &Local) -> String {
+    match &local.helpline {
+        Some(phone) => format!("{body}\n{}", text(lang, Msg::Helpline, &[("phone", phone)])),
+        None => body,
+    }
+}
+
+/// A plain message of the catalogue, local places filled in, helpline after a dead end.
+pub fn say(lang: Lang, m: Msg, local: &Local) -> Reply {
+    Reply::Text {
+        body: local_text(lang, m, local),
+    }
+}
+
 /// The welcome with the three ways in.
-pub fn menu(lang: Lang, m: Msg) -> Reply {
+pub fn menu(lang: Lang, m: Msg, local: &Local) -> Reply {
     buttons(
         lang,
-        text(lang, m, &[]),
+        local_text(lang, m, local),
         &[
             (Tap::MenuNeed, Msg::BtnNeed),
             (Tap::MenuOffer, Msg::BtnOffer),
@@ -168,19 +204,95 @@ pub fn candidates(
     }
 }
 
-pub fn no_workers(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Reply {
-    buttons(
+/// What can still help when a search found nobody (or nobody took the work): a farther worker, a related trade,
+/// keeping the request open.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Alternatives {
+    /// The nearest free worker of the trade lies this far, beyond the usual distance.
+    pub farther_km: Option<f64>,
+    /// A related trade with free workers near (slug, how many).
+    pub instead: Option<(String, usize)>,
+    /// The request can be kept open and searched again.
+    pub keep_open: bool,
+}
+
+/// Nobody free near the place (`head` says which way: none found, or none took it), with what can still help as
+/// buttons, and the helpline.
+pub fn no_workers(
+    lang: Lang,
+    trades: &TradeCatalogue,
+    req: &RequestView,
+    head: Msg,
+    alt: &Alternatives,
+    local: &Local,
+) -> Reply {
+    let trade = trade_name(trades, &req.trade, lang);
+    let mut lines = vec![text(
         lang,
-        text(
+        head,
+        &[("trade", &trade), ("place", &req.place)],
+    )];
+    let mut taps: Vec<(Tap, String)> = Vec::new();
+    if let Some(km) = alt.farther_km {
+        lines.push(text(
             lang,
-            Msg::NoWorkers,
-            &[
-                ("trade", &trade_name(trades, &req.trade, lang)),
-                ("place", &req.place),
-            ],
-        ),
-        &[(Tap::Again { request: req.id }, Msg::BtnAgain)],
-    )
+            Msg::FartherNote,
+            &[("trade", &trade), ("km", &format!("{km:.0}"))],
+        ));
+        let tap = Tap::Wider { request: req.id };
+        taps.push((tap, text(lang, Msg::BtnWider, &[])));
+    }
+    if let Some((slug, count)) = &alt.instead {
+        let other = trade_name(trades, slug, lang);
+        lines.push(text(
+            lang,
+            Msg::InsteadNote,
+            &[("other", &other), ("count", &count.to_string())],
+        ));
+        let tap = Tap::Instead {
+            request: req.id,
+            trade: slug.clone(),
+        };
+        taps.push((tap, other));
+    }
+    if alt.keep_open {
+        lines.push(text(lang, Msg::KeepOpenNote, &[("trade", &trade)]));
+        let tap = Tap::KeepOpen { request: req.id };
+        taps.push((tap, text(lang, Msg::BtnKeepOpen, &[])));
+    }
+    let body = helpline(lang, lines.join("\n"), local);
+    if taps.is_empty() {
+        return Reply::Text { body };
+    }
+    Reply::Buttons {
+        body,
+        buttons: taps
+            .into_iter()
+            .map(|(tap, title)| Choice {
+                id: tap.id(),
+                title,
+                description: None,
+            })
+            .collect(),
+        footer: None,
+    }
+}
+
+/// kaamgar does not serve the place named: what it covers and the nearest place inside.
+pub fn out_of_area(lang: Lang, local: &Local, place: &str, near: &str, km: f64) -> Reply {
+    let body = text(
+        lang,
+        Msg::OutOfArea,
+        &[
+            ("area", &local.coverage),
+            ("place", place),
+            ("near", near),
+            ("km", &format!("{km:.0}")),
+        ],
+    );
+    Reply::LocationRequest {
+        body: helpline(lang, body, local),
+    }
 }
 
 pub fn asked(lang: Lang, name: &str, minutes: i64) -> Reply {
@@ -191,9 +303,42 @@ pub fn asked(lang: Lang, name: &str, minutes: i64) -> Reply {
     )
 }
 
-/// The lead to a worker inside the 24-hour window: accept and decline buttons.
-pub fn lead_offer(lang: Lang, trades: &TradeCatalogue, req: &RequestView, offer: OfferId) -> Reply {
-    let short: String = req.text.chars().take(300).collect();
+/// Where and when a lead's work is, as the worker reads it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LeadFacts {
+    /// From the worker to the place.
+    pub km: Option<f64>,
+    /// When the citizen said they need it.
+    pub when: Option<When>,
+}
+
+/// The lead to a worker inside the 24-hour window: the trade, the place and how far, when, the citizen's own words
+/// (never their number), and accept and decline buttons.
+pub fn lead_offer(
+    lang: Lang,
+    trades: &TradeCatalogue,
+    req: &RequestView,
+    offer: OfferId,
+    facts: LeadFacts,
+) -> Reply {
+    let short: String = crate::text::mask_numbers(&req.text)
+        .chars()
+        .take(300)
+        .collect();
+    let km = facts.km.map_or_else(String::new, |km| {
+        let km = if km < 10.0 {
+            format!("{km:.1}")
+        } else {
+            format!("{km:.0}")
+        };
+        text(lang, Msg::LeadKm, &[("km", &km)])
+    });
+    let when = match facts.when.and_then(|w| w.day) {
+        Some(Day::Now) => text(lang, Msg::WhenNow, &[]),
+        Some(Day::Today) => text(lang, Msg::WhenToday, &[]),
+        Some(Day::Tomorrow) => text(lang, Msg::WhenTomorrow, &[]),
+        _ => String::new(),
+    };
     buttons(
         lang,
         text(
@@ -202,6 +347,8 @@ pub fn lead_offer(lang: Lang, trades: &TradeCatalogue, req: &RequestView, offer:
             &[
                 ("trade", &trade_name(trades, &req.trade, lang)),
                 ("place", &req.place),
+                ("km", &km),
+                ("when", &when),
                 ("text", &short),
             ],
         ),
@@ -251,12 +398,17 @@ pub fn lead_template(
     }
 }
 
-pub fn worker_connected(lang: Lang, place: &str, citizen_phone: &str) -> Reply {
-    plain(
-        lang,
-        Msg::WorkerConnected,
-        &[("place", place), ("phone", citizen_phone)],
-    )
+/// The worker who accepted: the citizen's number, or — for a citizen without one (the web chat) — that the citizen
+/// has the worker's number and will call.
+pub fn worker_connected(lang: Lang, place: &str, citizen_phone: Option<&str>) -> Reply {
+    match citizen_phone {
+        Some(phone) => plain(
+            lang,
+            Msg::WorkerConnected,
+            &[("place", place), ("phone", phone)],
+        ),
+        None => plain(lang, Msg::WorkerConnectedWeb, &[("place", place)]),
+    }
 }
 
 pub fn citizen_connected(
@@ -265,10 +417,15 @@ pub fn citizen_connected(
     name: &str,
     trade: &str,
     phone: &str,
+    will_call: bool,
 ) -> Reply {
     plain(
         lang,
-        Msg::CitizenConnected,
+        if will_call {
+            Msg::CitizenConnectedWeb
+        } else {
+            Msg::CitizenConnected
+        },
         &[
             ("name", name),
             ("trade", &trade_name(trades, trade, lang)),
@@ -285,18 +442,6 @@ pub fn next_asked(lang: Lang, before: &str, next: &str, no_answer: bool) -> Repl
         Msg::DeclinedNext
     };
     plain(lang, m, &[("name", before), ("next", next)])
-}
-
-pub fn nobody_left(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Reply {
-    buttons(
-        lang,
-        text(
-            lang,
-            Msg::NobodyLeft,
-            &[("trade", &trade_name(trades, &req.trade, lang))],
-        ),
-        &[(Tap::Again { request: req.id }, Msg::BtnAgain)],
-    )
 }
 
 pub fn follow_up(lang: Lang, trades: &TradeCatalogue, req: &RequestView, name: &str) -> Reply {
@@ -381,19 +526,37 @@ pub fn ask_rating(lang: Lang, request: RequestId, name: &str) -> Reply {
     }
 }
 
-pub fn not_done(lang: Lang, trades: &TradeCatalogue, req: &RequestView) -> Reply {
+pub fn not_done(lang: Lang, trades: &TradeCatalogue, req: &RequestView, local: &Local) -> Reply {
     buttons(
         lang,
-        text(
+        helpline(
             lang,
-            Msg::NotDone,
-            &[("trade", &trade_name(trades, &req.trade, lang))],
+            text(
+                lang,
+                Msg::NotDone,
+                &[("trade", &trade_name(trades, &req.trade, lang))],
+            ),
+            local,
         ),
         &[(Tap::Again { request: req.id }, Msg::BtnAgain)],
     )
 }
 
-pub fn consent(lang: Lang, trades: &TradeCatalogue, trade: &str, place: &str) -> Reply {
+/// Years of experience as the consent question repeats them ("17 साल का अनुभव"), never as an age.
+pub fn experience(lang: Lang, years: Option<u8>) -> String {
+    match years {
+        Some(0) | None => text(lang, Msg::ExperienceNew, &[]),
+        Some(y) => text(lang, Msg::ExperienceYears, &[("years", &y.to_string())]),
+    }
+}
+
+pub fn consent(
+    lang: Lang,
+    trades: &TradeCatalogue,
+    trade: &str,
+    place: &str,
+    years: Option<u8>,
+) -> Reply {
     buttons(
         lang,
         text(
@@ -402,6 +565,7 @@ pub fn consent(lang: Lang, trades: &TradeCatalogue, trade: &str, place: &str) ->
             &[
                 ("trade", &trade_name(trades, trade, lang)),
                 ("place", place),
+                ("experience", &experience(lang, years)),
             ],
         ),
         &[

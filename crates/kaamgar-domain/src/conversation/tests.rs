@@ -32,6 +32,16 @@ fn every_tap_reads_back_as_itself() {
         Tap::Again {
             request: RequestId(4),
         },
+        Tap::Wider {
+            request: RequestId(4),
+        },
+        Tap::Instead {
+            request: RequestId(4),
+            trade: "electrician".into(),
+        },
+        Tap::KeepOpen {
+            request: RequestId(4),
+        },
     ];
     for t in taps {
         assert_eq!(Tap::parse(&t.id()), Some(t.clone()), "{}", t.id());

@@ -190,6 +190,10 @@ impl MatchIndex {
                 decayed(f.recent, f.last_offer, now)
             )
         });
+        // Rotation among equals, visible: when this worker was last offered a lead.
+        if f.last_offer > 0 && f.last_offer <= now {
+            why.push(format!("last lead {}", ago(now - f.last_offer)));
+        }
         MatchResult {
             worker_id: slot.id,
             distance_km: (d * 100.0).round() / 100.0,
@@ -199,6 +203,16 @@ impl MatchIndex {
             verified: slot.flags & VERIFIED != 0,
             reason: why.join(", "),
         }
+    }
+}
+
+/// A span of seconds as "3 min ago", "5 h ago", "12 days ago".
+fn ago(secs: u32) -> String {
+    match secs {
+        0..60 => "just now".into(),
+        60..7200 => format!("{} min ago", secs / 60),
+        7200..172_800 => format!("{} h ago", secs / 3600),
+        _ => format!("{} days ago", secs / 86_400),
     }
 }
 

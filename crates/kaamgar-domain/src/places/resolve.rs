@@ -225,6 +225,29 @@ impl PlaceDirectory {
     }
 
     /// The district and block nearest to a point (for "near lat,lon" questions and shared locations).
+    /// Whether a place (its district's name and state, as a conversation keeps it) lies in the service area; with
+    /// no area set, everywhere is served.
+    pub fn serves(&self, district: &str, state: &str) -> bool {
+        if self.area.is_empty() {
+            return true;
+        }
+        let (dk, sk) = (skeleton(district), skeleton(state));
+        self.area.iter().any(|d| {
+            self.districts.get(d).is_some_and(|i| {
+                skeleton(&i.name) == dk && (sk.is_empty() || skeleton(&i.state) == sk)
+            })
+        })
+    }
+
+    /// The block of the service area nearest a point, with its distance in km.
+    pub fn nearest_in_area(&self, lat: f64, lon: f64) -> Option<(&BlockInfo, f64)> {
+        self.area
+            .iter()
+            .flat_map(|&d| self.blocks_of(d))
+            .map(|b| (b, haversine_km(lat, lon, b.lat, b.lon)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    }
+
     pub fn nearest_block(&self, lat: f64, lon: f64) -> Option<&BlockInfo> {
         let (office, _) = self.gazetteer.nearest(lat, lon)?;
         let d = self.gazetteer.district_of(office);

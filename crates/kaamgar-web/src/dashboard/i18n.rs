@@ -105,46 +105,7 @@ pub fn when(t: i64) -> String {
     format!("{d:02}/{m:02}/{y} {:02}:{:02}", s / 3600, s % 3600 / 60)
 }
 
-/// Hides phone numbers in free text (a conversation shows numbers exchanged): every run of 8 or more digits,
-/// spaces and dashes included, keeps only its last two digits.
-pub fn mask_numbers(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit()
-            || (chars[i] == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
-        {
-            let mut j = i + 1;
-            while j < chars.len()
-                && (chars[j].is_ascii_digit()
-                    || (matches!(chars[j], ' ' | '-')
-                        && chars.get(j + 1).is_some_and(char::is_ascii_digit)))
-            {
-                j += 1;
-            }
-            let digits = chars[i..j].iter().filter(|c| c.is_ascii_digit()).count();
-            if digits >= 8 {
-                let mut seen = 0;
-                for &c in &chars[i..j] {
-                    if c.is_ascii_digit() {
-                        seen += 1;
-                        out.push(if seen > digits - 2 { c } else { '•' });
-                    } else {
-                        out.push(c);
-                    }
-                }
-            } else {
-                out.extend(&chars[i..j]);
-            }
-            i = j;
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    out
-}
+pub use kaamgar_domain::text::mask_numbers;
 
 #[cfg(test)]
 mod tests {

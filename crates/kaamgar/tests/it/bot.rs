@@ -193,8 +193,13 @@ async fn a_worker_registers_in_a_few_steps_pauses_leads_and_opts_out() {
     let out = b
         .say(me, T0 + 5, json!({"type":"location","location":{"latitude":25.955,"longitude":84.81,"name":"Home"}}))
         .await;
+    assert!(
+        only(&out, me).text.contains("How many years"),
+        "experience is asked: {out:?}"
+    );
+    let out = b.text(me, T0 + 7, "8 years").await;
     let consent = only(&out, me);
-    assert!(consent.text.contains("Do you agree"));
+    assert!(consent.text.contains("Do you agree") && consent.text.contains("8 years"));
     let out = b.tap(me, T0 + 10, "consent:yes").await;
     assert!(only(&out, me).text.contains("registered as Electrician"));
     let w = b
@@ -213,6 +218,12 @@ async fn a_worker_registers_in_a_few_steps_pauses_leads_and_opts_out() {
         .find(|w| w.data.phone.e164() == "+919700000042")
         .expect("registered");
     assert_eq!(mine.data.place.district, "Saran");
+    assert_eq!(
+        mine.data.experience_years,
+        Some(8),
+        "years of work, never an age"
+    );
+    assert_eq!(mine.data.age, None);
     assert!(
         !mine.verified,
         "self-registered workers wait for an official"

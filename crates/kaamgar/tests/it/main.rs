@@ -12,6 +12,7 @@ mod dash_support;
 mod api;
 mod bot;
 mod bot_edges;
+mod bot_paths;
 mod browser;
 mod cli;
 mod dashboard;

@@ -7,7 +7,8 @@ use kaamgar_domain::ids::{OfferId, RequestId, WorkerId};
 
 use common::{call, send, sqlite_app};
 use kaamgar_domain::conversation::notices::{self, CandidateView, RequestView, Templates};
-use kaamgar_domain::conversation::{Lang, Msg, Reply};
+use kaamgar_domain::conversation::{Lang, Local, Msg, Reply};
+use kaamgar_domain::understand::{Day, When};
 use kaamgar_domain::whatsapp::ContactRef;
 use kaamgar_domain::whatsapp::outbound::graph_request;
 use serde_json::{Map, Value, json};
@@ -43,8 +44,34 @@ fn bot_messages(lang: Lang) -> Value {
         lead: "kaamgar_lead".into(),
         follow_up: "kaamgar_follow_up".into(),
     };
+    let local = Local {
+        examples: ["Marhaura".into(), "Amnour".into()],
+        coverage: "Saran".into(),
+        helpline: Some("1800 345 6789".into()),
+    };
+    let alt = notices::Alternatives {
+        farther_km: Some(41.6),
+        instead: Some(("electrician".into(), 2)),
+        keep_open: true,
+    };
+    let facts = notices::LeadFacts {
+        km: Some(3.4),
+        when: Some(When {
+            day: Some(Day::Tomorrow),
+            part: None,
+        }),
+    };
     let all: Vec<(&str, Reply)> = vec![
-        ("menu", notices::menu(lang, Msg::Welcome)),
+        ("menu", notices::menu(lang, Msg::Welcome, &local)),
+        ("help", notices::say(lang, Msg::Help, &local)),
+        (
+            "not_understood",
+            notices::menu(lang, Msg::NotUnderstood, &local),
+        ),
+        (
+            "out_of_area",
+            notices::out_of_area(lang, &local, "Patna", "Sonepur", 24.6),
+        ),
         (
             "trade_list",
             notices::trade_list(lang, &trades, Msg::AskTrade),
@@ -57,11 +84,28 @@ fn bot_messages(lang: Lang) -> Value {
             "candidates",
             notices::candidates(lang, &trades, &req, &found),
         ),
-        ("no_workers", notices::no_workers(lang, &trades, &req)),
+        (
+            "no_workers",
+            notices::no_workers(lang, &trades, &req, Msg::NoWorkers, &alt, &local),
+        ),
+        (
+            "no_workers_keep_open_only",
+            notices::no_workers(
+                lang,
+                &trades,
+                &req,
+                Msg::NoWorkers,
+                &notices::Alternatives {
+                    keep_open: true,
+                    ..Default::default()
+                },
+                &local,
+            ),
+        ),
         ("asked", notices::asked(lang, "रमेश कुमार", 30)),
         (
             "lead_offer",
-            notices::lead_offer(lang, &trades, &req, OfferId(88)),
+            notices::lead_offer(lang, &trades, &req, OfferId(88), facts),
         ),
         (
             "lead_template",
@@ -69,17 +113,35 @@ fn bot_messages(lang: Lang) -> Value {
         ),
         (
             "worker_connected",
-            notices::worker_connected(lang, "Marhaura", "+919123456780"),
+            notices::worker_connected(lang, "Marhaura", Some("+919123456780")),
+        ),
+        (
+            "worker_connected_web",
+            notices::worker_connected(lang, "Marhaura", None),
         ),
         (
             "citizen_connected",
-            notices::citizen_connected(lang, &trades, "रमेश कुमार", "plumber", "+919800000007"),
+            notices::citizen_connected(
+                lang,
+                &trades,
+                "रमेश कुमार",
+                "plumber",
+                "+919800000007",
+                false,
+            ),
+        ),
+        (
+            "citizen_connected_web",
+            notices::citizen_connected(lang, &trades, "रमेश कुमार", "plumber", "+919800000007", true),
         ),
         (
             "next_asked",
             notices::next_asked(lang, "रमेश कुमार", "Sunil Paswan", true),
         ),
-        ("nobody_left", notices::nobody_left(lang, &trades, &req)),
+        (
+            "nobody_left",
+            notices::no_workers(lang, &trades, &req, Msg::NobodyLeft, &alt, &local),
+        ),
         (
             "follow_up",
             notices::follow_up(lang, &trades, &req, "रमेश कुमार"),
@@ -92,10 +154,10 @@ fn bot_messages(lang: Lang) -> Value {
             "ask_rating",
             notices::ask_rating(lang, RequestId(41), "रमेश कुमार"),
         ),
-        ("not_done", notices::not_done(lang, &trades, &req)),
+        ("not_done", notices::not_done(lang, &trades, &req, &local)),
         (
             "consent",
-            notices::consent(lang, &trades, "plumber", "Marhaura"),
+            notices::consent(lang, &trades, "plumber", "Marhaura", Some(17)),
         ),
         (
             "registered",
