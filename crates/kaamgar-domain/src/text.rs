@@ -23,8 +23,6 @@ pub fn word_skeletons(input: &str) -> Vec<String> {
         .collect()
 }
 
-/// Lower-cases and transliterates Devanagari to a rough Latin spelling; other letters pass through,
-/// Devanagari digits become ASCII digits, everything else becomes a space.
 /// Devanagari digits as Latin ones, everything else as it is ("१७ साल" → "17 साल").
 pub fn to_latin_digits(input: &str) -> String {
     input
@@ -33,6 +31,8 @@ pub fn to_latin_digits(input: &str) -> String {
         .collect()
 }
 
+/// Lower-cases and transliterates Devanagari to a rough Latin spelling; other letters pass through,
+/// Devanagari digits become ASCII digits, everything else becomes a space.
 pub fn to_latin(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut chars = input.chars().peekable();
@@ -302,15 +302,25 @@ pub fn mask_numbers(text: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         if is_digit(chars[i])
-            || (chars[i] == '+' && chars.get(i + 1).copied().is_some_and(is_digit))
+            || (matches!(chars[i], '+' | '(') && chars.get(i + 1).copied().is_some_and(is_digit))
         {
+            // A number written with spaces, dashes, dots, slashes or brackets between its digits is one number.
+            let joins = |c: char| matches!(c, ' ' | '-' | '.' | '/' | '(' | ')');
             let mut j = i + 1;
-            while j < chars.len()
-                && (is_digit(chars[j])
-                    || (matches!(chars[j], ' ' | '-')
-                        && chars.get(j + 1).copied().is_some_and(is_digit)))
-            {
-                j += 1;
+            loop {
+                if j < chars.len() && is_digit(chars[j]) {
+                    j += 1;
+                } else if j + 1 < chars.len() && joins(chars[j]) && is_digit(chars[j + 1]) {
+                    j += 2;
+                } else if j + 2 < chars.len()
+                    && joins(chars[j])
+                    && joins(chars[j + 1])
+                    && is_digit(chars[j + 2])
+                {
+                    j += 3;
+                } else {
+                    break;
+                }
             }
             let digits = chars[i..j].iter().filter(|c| is_digit(**c)).count();
             if digits >= 8 {

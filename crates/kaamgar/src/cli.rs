@@ -567,8 +567,14 @@ fn write_csv(
 fn placed_text(p: &kaamgar_domain::places::Placed) -> String {
     use kaamgar_domain::places::Placed;
     match *p {
-        Placed::HeadOffice { off_km, offices } => {
-            format!("head office ({off_km:.1} km from the median of {offices} offices)")
+        Placed::HeadOffice {
+            off_km: Some(off_km),
+            offices,
+        } => format!(
+            "head office ({off_km:.1} km from the median of the {offices} offices it serves)"
+        ),
+        Placed::HeadOffice { off_km: None, .. } => {
+            "head office (no other office of its PIN area placed apart from it)".into()
         }
         Placed::Median {
             off_km: Some(off),

@@ -7,7 +7,7 @@ use kaamgar_domain::conversation::{Bot, Conversation, Effect, Lang, Me, Msg, Spo
 use kaamgar_domain::ids::{RequestId, WorkerId};
 use kaamgar_domain::jobs::Job;
 use kaamgar_domain::places::{Place, Precision};
-use kaamgar_domain::request::{Actor, Change, OfferStatus};
+use kaamgar_domain::request::{Actor, Change, OfferStatus, RequestStatus};
 use kaamgar_domain::worker::{Availability, Consent, ConsentMethod, NewWorker, clean_name};
 use kaamgar_store::{ContactRow, NewRequest, StoreError};
 
@@ -124,7 +124,7 @@ impl BotService {
         let Some(old) = turn.tx.request(request).await? else {
             return Ok(());
         };
-        if old.new.citizen != contact.key || old.status.is_searching() {
+        if old.new.citizen != contact.key || !ended_without_worker(old.status) {
             let msg = notices::menu(conv.lang, Msg::NotUnderstood, &self.local);
             return self.send_to(turn, contact, &msg, None);
         }
@@ -157,16 +157,29 @@ impl BotService {
         let Some(old) = turn.tx.request(request).await? else {
             return Ok(());
         };
-        if old.new.citizen != contact.key || old.status.is_searching() {
+        if old.new.citizen != contact.key || !ended_without_worker(old.status) {
             let msg = notices::menu(lang, Msg::NotUnderstood, &self.local);
+            return self.send_to(turn, contact, &msg, None);
+        }
+        let trade = notices::trade_name(&self.trades, &old.new.trade, lang);
+        let hours = (self.cfg.keep_open_secs / 3600).max(1).to_string();
+        // One request kept open at a time: a second tap (or a replayed one) says so and opens nothing.
+        if let Some(open) = turn.tx.searching_request_of(&contact.key).await? {
+            let msg = plain(
+                lang,
+                Msg::KeptOpen,
+                &[
+                    ("hours", &hours),
+                    ("trade", &trade),
+                    ("place", &open.new.place_name),
+                ],
+            );
             return self.send_to(turn, contact, &msg, None);
         }
         let id = turn.tx.create_request(&old.new, turn.now).await?;
         turn.tx
             .schedule(Job::watch(id), turn.now + self.cfg.watch_every_secs)
             .await?;
-        let hours = (self.cfg.keep_open_secs / 3600).max(1).to_string();
-        let trade = notices::trade_name(&self.trades, &old.new.trade, lang);
         let msg = plain(
             lang,
             Msg::KeptOpen,
@@ -416,4 +429,12 @@ impl BotService {
             None => String::new(),
         })
     }
+}
+
+/// A request that ended with nobody doing the work: the ones "search again" and "keep it open" start from.
+fn ended_without_worker(status: RequestStatus) -> bool {
+    matches!(
+        status,
+        RequestStatus::Expired | RequestStatus::Declined | RequestStatus::Cancelled
+    )
 }

@@ -47,11 +47,13 @@ impl BotService {
         let engaged_since = turn.now - self.cfg.engaged_secs;
         let mut out = Vec::new();
         for m in found {
-            if out.len() == want || near_km.is_some_and(|km| m.distance_km > km) {
+            if out.len() == want {
                 break;
             }
             let id = WorkerId(m.worker_id);
-            if exclude.contains(&id) {
+            // Ranked by distance band, then rating and fairness: one beyond the distance may come before a nearer
+            // one, so each is checked.
+            if exclude.contains(&id) || near_km.is_some_and(|km| m.distance_km > km) {
                 continue;
             }
             let Some(w) = turn.tx.worker(id).await? else {
@@ -168,7 +170,13 @@ impl BotService {
         let Some(w) = turn.tx.worker(worker).await? else {
             return Ok(None);
         };
-        if w.data.availability != Availability::Available {
+        // Busy, or engaged since the list was shown (asked about another lead, or took a job): not now.
+        if w.data.availability != Availability::Available
+            || turn
+                .tx
+                .engaged(worker, turn.now - self.cfg.engaged_secs)
+                .await?
+        {
             return Ok(None);
         }
         let wc = self.worker_contact(turn, &w).await?;
@@ -509,8 +517,24 @@ impl BotService {
             return Ok(());
         };
         let lang = lang_of(&c);
+        let deadline = r.created_at + self.cfg.keep_open_secs;
+        if !r.candidates.is_empty() {
+            // Shown already and not picked: closed quietly when the time is up.
+            if turn.now >= deadline {
+                let expire = Change::Expire {
+                    note: Some("no_workers"),
+                };
+                r.apply(Actor::System, expire, turn.now)?;
+                turn.tx.save_request(&r, turn.now).await?;
+            } else {
+                turn.tx.schedule(Job::watch(r.id), deadline).await?;
+            }
+            return Ok(());
+        }
         let near = Some(self.cfg.near_km);
-        let found = self.candidates(turn, &r.new, &[], 3, near).await?;
+        // Never the citizen themself, when they are a registered worker too.
+        let me: Vec<WorkerId> = c.worker_id.into_iter().collect();
+        let found = self.candidates(turn, &r.new, &me, 3, near).await?;
         let view = self.view(&r);
         let trade = notices::trade_name(&self.trades, &r.new.trade, lang);
         let place = r.new.place_name.clone();
@@ -543,13 +567,22 @@ impl BotService {
         let ids: Vec<WorkerId> = found.iter().map(|f| f.worker_id).collect();
         r.candidates = ids.clone();
         turn.tx.save_request(&r, turn.now).await?;
+        turn.tx
+            .schedule(Job::watch(r.id), deadline.max(turn.now + 60))
+            .await?;
         self.send_to(turn, &c, &plain(lang, Msg::FoundLater, &args), None)?;
         let msg = notices::candidates(lang, &self.trades, &view, &found);
         self.send_to(turn, &c, &msg, None)?;
-        let stage = Stage::Choosing {
-            request: r.id,
-            workers: ids,
-        };
-        self.ask(turn, &c, stage).await
+        // A typed number picks from this list only when the citizen is not in the middle of something else.
+        let conv: kaamgar_domain::conversation::Conversation =
+            serde_json::from_str(&c.state).unwrap_or_default();
+        if conv.stage == Stage::Idle {
+            let stage = Stage::Choosing {
+                request: r.id,
+                workers: ids,
+            };
+            self.ask(turn, &c, stage).await?;
+        }
+        Ok(())
     }
 }

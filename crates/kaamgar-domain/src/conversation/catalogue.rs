@@ -125,10 +125,11 @@ pub enum Msg {
     AskExperience,
     ExperienceYears,
     ExperienceNew,
+    ExperienceNotSaid,
 }
 
 impl Msg {
-    pub const ALL: [Msg; 88] = [
+    pub const ALL: [Msg; 89] = [
         Msg::Welcome,
         Msg::BtnNeed,
         Msg::BtnOffer,
@@ -217,6 +218,7 @@ impl Msg {
         Msg::AskExperience,
         Msg::ExperienceYears,
         Msg::ExperienceNew,
+        Msg::ExperienceNotSaid,
     ];
 }
 

@@ -188,8 +188,13 @@ impl<'a> Bot<'a> {
         if self.on_answer(s, me, text) {
             return;
         }
-        if let Stage::RegExperience { trade, place } = s.conv.stage.clone() {
-            return self.experience_answer(s, text, trade, place);
+        if let Stage::RegExperience {
+            trade,
+            place,
+            again,
+        } = s.conv.stage.clone()
+        {
+            return self.experience_answer(s, text, trade, place, again);
         }
         let lang = s.conv.lang;
         let ctx = Context {
@@ -245,30 +250,40 @@ impl<'a> Bot<'a> {
 
     /// The answer to "how many years have you done this work": a number (in figures or words, "17 साल"); asked
     /// again when there is none.
-    fn experience_answer(&self, s: &mut Step, text: &str, trade: String, place: Spot) {
-        let lang = s.conv.lang;
+    fn experience_answer(&self, s: &mut Step, text: &str, trade: String, place: Spot, again: bool) {
         match years_of_work(text, true) {
-            Some(years) => {
-                s.replies.push(notices::consent(
-                    lang,
-                    self.trades,
-                    &trade,
-                    &place.name,
-                    Some(years),
-                ));
-                s.conv.stage = Stage::RegConsent {
-                    trade,
-                    place,
-                    years: Some(years),
-                };
-            }
-            None => {
-                let name = notices::trade_name(self.trades, &trade, lang);
-                s.replies
-                    .push(plain(lang, Msg::AskExperience, &[("trade", &name)]));
-                s.conv.stage = Stage::RegExperience { trade, place };
-            }
+            // Asked once more; after that the registration goes on without it.
+            None if !again => self.ask_experience(s, trade, place, true),
+            years => self.ask_consent(s, trade, place, years),
         }
+    }
+
+    fn ask_experience(&self, s: &mut Step, trade: String, place: Spot, again: bool) {
+        let lang = s.conv.lang;
+        let name = notices::trade_name(self.trades, &trade, lang);
+        s.replies
+            .push(plain(lang, Msg::AskExperience, &[("trade", &name)]));
+        s.conv.stage = Stage::RegExperience {
+            trade,
+            place,
+            again,
+        };
+    }
+
+    fn ask_consent(&self, s: &mut Step, trade: String, place: Spot, years: Option<u8>) {
+        let lang = s.conv.lang;
+        s.replies.push(notices::consent(
+            lang,
+            self.trades,
+            &trade,
+            &place.name,
+            years,
+        ));
+        s.conv.stage = Stage::RegConsent {
+            trade,
+            place,
+            years,
+        };
     }
 
     fn fresh(&self, s: &mut Step, me: &Me, u: &Understanding, text: &str) {
@@ -326,10 +341,18 @@ impl<'a> Bot<'a> {
         }
     }
 
+    /// Whether the service area covers a place: by its district's id, or its names for places saved before.
+    fn serves(&self, spot: &Spot) -> bool {
+        match spot.district_id {
+            Some(d) => self.places.area().is_empty() || self.places.area().contains(&d),
+            None => self.places.serves(&spot.district, &spot.state),
+        }
+    }
+
     /// A request with its trade: open it when the place is known, else ask where.
     fn need(&self, s: &mut Step, trade: String, place: Option<Spot>, text: String) {
         match place {
-            Some(spot) if !self.places.serves(&spot.district, &spot.state) => {
+            Some(spot) if !self.serves(&spot) => {
                 // Outside the service area: say so, and where the nearest served place is.
                 let lang = s.conv.lang;
                 let reply = match self.places.nearest_in_area(spot.lat, spot.lon) {
@@ -406,26 +429,8 @@ impl<'a> Bot<'a> {
         }
         match (trade, place) {
             (Some(trade), Some(place)) => match years {
-                Some(years) => {
-                    s.replies.push(notices::consent(
-                        lang,
-                        self.trades,
-                        &trade,
-                        &place.name,
-                        Some(years),
-                    ));
-                    s.conv.stage = Stage::RegConsent {
-                        trade,
-                        place,
-                        years: Some(years),
-                    };
-                }
-                None => {
-                    let name = notices::trade_name(self.trades, &trade, lang);
-                    s.replies
-                        .push(plain(lang, Msg::AskExperience, &[("trade", &name)]));
-                    s.conv.stage = Stage::RegExperience { trade, place };
-                }
+                Some(years) => self.ask_consent(s, trade, place, Some(years)),
+                None => self.ask_experience(s, trade, place, false),
             },
             (Some(trade), None) => {
                 s.replies.push(notices::ask_place(
@@ -560,6 +565,7 @@ impl<'a> Bot<'a> {
             block: Some(b.name.clone()),
             lat,
             lon,
+            district_id: Some(b.district),
         };
         s.conv.spot = Some(spot.clone());
         match s.conv.stage.clone() {

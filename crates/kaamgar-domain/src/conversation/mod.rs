@@ -92,6 +92,9 @@ pub struct Spot {
     pub block: Option<String>,
     pub lat: f64,
     pub lon: f64,
+    /// The gazetteer's district, for checking the service area; `None` in conversations saved before.
+    #[serde(default)]
+    pub district_id: Option<u32>,
 }
 
 impl From<&PlaceRef> for Spot {
@@ -103,6 +106,7 @@ impl From<&PlaceRef> for Spot {
             block: p.block.clone(),
             lat: p.lat,
             lon: p.lon,
+            district_id: Some(p.district_id),
         }
     }
 }
@@ -156,6 +160,9 @@ pub enum Stage {
     RegExperience {
         trade: String,
         place: Spot,
+        /// Asked a second time: whatever comes next moves on.
+        #[serde(default)]
+        again: bool,
     },
     RegConsent {
         trade: String,

@@ -545,7 +545,8 @@ pub fn not_done(lang: Lang, trades: &TradeCatalogue, req: &RequestView, local: &
 /// Years of experience as the consent question repeats them ("17 साल का अनुभव"), never as an age.
 pub fn experience(lang: Lang, years: Option<u8>) -> String {
     match years {
-        Some(0) | None => text(lang, Msg::ExperienceNew, &[]),
+        None => text(lang, Msg::ExperienceNotSaid, &[]),
+        Some(0) => text(lang, Msg::ExperienceNew, &[]),
         Some(y) => text(lang, Msg::ExperienceYears, &[("years", &y.to_string())]),
     }
 }

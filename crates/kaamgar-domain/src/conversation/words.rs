@@ -282,7 +282,33 @@ const FREE_SAID: &[&str] = &[
     "खाली हूं",
 ];
 
-/// A worker saying in a sentence that they are free (`true`) or busy (`false`).
+/// Words that put "free" later than now ("kal free hoon", "5 baje ke baad free"): not a change of availability now.
+const LATER_WORDS: &[&str] = &[
+    "kal",
+    "parso",
+    "parson",
+    "baad",
+    "baje",
+    "shaam",
+    "sham",
+    "subah",
+    "raat",
+    "tomorrow",
+    "later",
+    "evening",
+    "morning",
+    "tonight",
+    "कल",
+    "परसों",
+    "बाद",
+    "बजे",
+    "शाम",
+    "सुबह",
+    "रात",
+];
+
+/// A worker saying in a sentence that they are free now (`true`) or busy (`false`); free at a later time is
+/// neither.
 pub fn availability_said(text: &str) -> Option<bool> {
     let t = normalise(text);
     let words: Vec<&str> = t
@@ -295,6 +321,9 @@ pub fn availability_said(text: &str) -> Option<bool> {
     };
     if BUSY_SAID.iter().any(|p| has(p)) {
         return Some(false);
+    }
+    if words.iter().any(|w| LATER_WORDS.contains(w)) {
+        return None;
     }
     FREE_SAID.iter().any(|p| has(p)).then_some(true)
 }
@@ -388,6 +417,23 @@ const AGE_WORDS: &[&str] = &[
     "आयु",
 ];
 
+/// Words for months: "6 mahine" is less than a year.
+const MONTH_WORDS: &[&str] = &[
+    "mahina",
+    "mahine",
+    "mahino",
+    "month",
+    "months",
+    "महीना",
+    "महीने",
+    "महीनों",
+    "माह",
+];
+
+/// After "saal ka", these make it experience ("10 saal ka anubhav"); anything else makes it an age ("25 saal ka
+/// hoon").
+const EXPERIENCE_WORDS: &[&str] = &["anubhav", "experience", "tajurba", "अनुभव", "तजुर्बा"];
+
 /// Words of someone new to the work.
 const NEW_WORDS: &[&str] = &["naya", "nayi", "new", "fresher", "नया", "नई", "नए"];
 
@@ -418,15 +464,25 @@ pub fn years_of_work(text: &str, bare: bool) -> Option<u8> {
             .find(|(n, _)| *n == w)
             .map(|(_, v)| u32::from(*v))
     };
+    let word_at = |i: usize| words.get(i).map_or("", String::as_str);
     for (i, w) in words.iter().enumerate() {
         let Some(n) = number(w) else { continue };
-        let glued = w.chars().any(|c| !c.is_ascii_digit())
-            && w.chars().next().is_some_and(|c| c.is_ascii_digit());
-        let unit = glued
-            || words
-                .get(i + 1)
-                .is_some_and(|n| YEAR_WORDS.contains(&n.as_str()));
-        if (unit || (bare && words.len() <= 4)) && n <= 60 {
+        let digits = w.chars().next().is_some_and(|c| c.is_ascii_digit());
+        let glued = digits && w.chars().any(|c| !c.is_ascii_digit());
+        let unit = glued || YEAR_WORDS.contains(&word_at(i + 1));
+        if MONTH_WORDS.contains(&word_at(i + 1)) {
+            // Months of work: new to it, in answer to the question.
+            return bare.then_some(0);
+        }
+        // "25 saal ka hoon" is an age; "10 saal ka anubhav" is not.
+        let genitive = |k: usize| matches!(word_at(k), "ka" | "ki" | "ke" | "का" | "की" | "के");
+        let k = if glued { i + 1 } else { i + 2 };
+        if unit && genitive(k) && !EXPERIENCE_WORDS.contains(&word_at(k + 1)) {
+            continue;
+        }
+        // A number word ("do", "ek") counts only with a year word, or alone as the whole answer.
+        let alone = bare && ((digits && words.len() <= 4) || words.len() == 1);
+        if (unit || alone) && n <= 60 {
             return Some(n as u8);
         }
     }
@@ -530,6 +586,12 @@ mod answer_tests {
         );
         assert_eq!(years_of_work("plumber hoon 841418 marhaura", false), None);
         assert_eq!(years_of_work("main plumber hoon 2 beta hai", false), None);
+        assert_eq!(years_of_work("main 25 saal ka hoon, plumber", false), None);
+        assert_eq!(years_of_work("10 saal ka anubhav hai", true), Some(10));
+        assert_eq!(years_of_work("6 mahine", true), Some(0));
+        assert_eq!(years_of_work("kaam do", true), None);
+        assert_eq!(years_of_work("do", true), Some(2));
+        assert_eq!(years_of_work("do saal", true), Some(2));
     }
 
     #[test]
@@ -542,6 +604,8 @@ mod answer_tests {
         assert_eq!(availability_said("aaj busy hu kal se free"), Some(false));
         assert_eq!(availability_said("abhi free nahi hoon"), Some(false));
         assert_eq!(availability_said("nal free me thik karoge?"), None);
+        assert_eq!(availability_said("kal free hoon"), None, "later is not now");
+        assert_eq!(availability_said("5 baje ke baad free hu"), None);
     }
 
     #[test]

@@ -54,8 +54,9 @@ pub struct BlockInfo {
 /// while three or more lie near one another; their median stands instead.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Placed {
-    /// The head office (the post office of the block's name), inside its cluster; `off_km` from the median.
-    HeadOffice { off_km: f64, offices: usize },
+    /// The head office (the post office of the block's name), kept; `off_km` from the median of the `offices`
+    /// it serves (none when no other office of its PIN area has a position of its own).
+    HeadOffice { off_km: Option<f64>, offices: usize },
     /// The median of the cluster's offices; the head office, if any, was `off_km` away and left out.
     Median { off_km: Option<f64>, offices: usize },
     /// No office found: the district's centre.
@@ -66,7 +67,7 @@ impl Placed {
     /// How far the head office lies from its cluster's median, when both are known.
     pub fn head_office_off_km(&self) -> Option<f64> {
         match *self {
-            Placed::HeadOffice { off_km, .. } => Some(off_km),
+            Placed::HeadOffice { off_km, .. } => off_km,
             Placed::Median { off_km, .. } => off_km,
             Placed::District => None,
         }
@@ -409,7 +410,7 @@ impl PlaceDirectory {
                         (mlat, mlon, Placed::Median { off_km, offices })
                     }
                     _ => {
-                        let off_km = median(&points).map_or(0.0, |(mlat, mlon)| {
+                        let off_km = median(&points).map(|(mlat, mlon)| {
                             crate::gazetteer::haversine_km(h.lat, h.lon, mlat, mlon)
                         });
                         (h.lat, h.lon, Placed::HeadOffice { off_km, offices })
@@ -554,7 +555,6 @@ fn parse_aliases(text: &str) -> Vec<AliasRow> {
         .collect()
 }
 
-/// "MARHAURAH" → "Marhaurah": LGD writes names in capitals.
 /// The component-wise median of points (the mean of the middle two for an even count); `None` for none.
 fn median(points: &[(f64, f64)]) -> Option<(f64, f64)> {
     if points.is_empty() {
@@ -575,6 +575,7 @@ fn median(points: &[(f64, f64)]) -> Option<(f64, f64)> {
     ))
 }
 
+/// "MARHAURAH" → "Marhaurah": LGD writes names in capitals.
 pub fn title_case(s: &str) -> String {
     s.split_whitespace()
         .map(|w| {

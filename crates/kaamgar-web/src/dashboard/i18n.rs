@@ -221,6 +221,10 @@ mod tests {
     fn phone_numbers_in_text_are_masked_and_other_numbers_kept() {
         assert_eq!(mask_numbers("call 98765 43210 now"), "call ••••• •••10 now");
         assert_eq!(mask_numbers("+919876543210"), "+••••••••••10");
+        assert_eq!(mask_numbers("98765.43210"), "•••••.•••10");
+        assert_eq!(mask_numbers("98765/43210"), "•••••/•••10");
+        assert_eq!(mask_numbers("(0612) 2345678"), "(••••) •••••78");
+        assert_eq!(mask_numbers("९८७६५४३२१०"), "••••••••१०");
         assert_eq!(
             mask_numbers("3 km, 5 years, PIN 841418"),
             "3 km, 5 years, PIN 841418"

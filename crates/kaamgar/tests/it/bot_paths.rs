@@ -138,6 +138,11 @@ async fn a_request_kept_open_is_offered_to_a_worker_who_registers_later() {
         .to_string();
     let out = b.tap(CITIZEN, T0 + 10, &keep).await;
     assert!(only(&out, CITIZEN).text.contains("खुला रहेगा"), "{out:?}");
+    // Tapped again (or replayed): still one request kept open.
+    let out = b.tap(CITIZEN, T0 + 12, &keep).await;
+    assert!(only(&out, CITIZEN).text.contains("खुला रहेगा"), "{out:?}");
+    let (_, open) = call(&b.router, get("/api/v1/requests?status=open")).await;
+    assert_eq!(open["requests"].as_array().unwrap().len(), 1, "{open}");
 
     // An electrician registers in Marhaura, saying their experience in their own words.
     let w = "919700000077";
@@ -386,5 +391,38 @@ async fn a_web_chat_citizen_gets_the_workers_number_and_the_worker_knows_they_wi
         .unwrap_or_else(|| panic!("the citizen is told: {l:?}"));
     assert!(last.contains("+9198000000"), "the worker's number: {last}");
     assert!(last.contains("call them now"), "{last}");
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_experience_question_never_traps_and_an_age_is_not_experience() {
+    let t = common::sqlite_app().await;
+    let b = setup(&t).await;
+    let w = "919700000088";
+    let out = b
+        .text(
+            w,
+            T0,
+            "main 25 saal ka hoon, plumber ka kaam karta hoon marhaura me",
+        )
+        .await;
+    assert!(
+        only(&out, w).text.contains("कितने साल"),
+        "an age is not experience: {out:?}"
+    );
+    let out = b.text(w, T0 + 10, "pata nahi").await;
+    assert!(
+        only(&out, w).text.contains("कितने साल"),
+        "asked once more: {out:?}"
+    );
+    let out = b.text(w, T0 + 20, "malum nahi bhai").await;
+    let consent = only(&out, w);
+    assert!(
+        consent.text.contains("अनुभव के साल नहीं बताए"),
+        "then it moves on: {}",
+        consent.text
+    );
+    let out = b.text(w, T0 + 30, "haan").await;
+    assert!(only(&out, w).text.contains("पंजीकृत"), "{out:?}");
     t.cleanup().await;
 }
