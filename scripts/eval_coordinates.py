@@ -5,7 +5,10 @@ adding each expected place's coordinates from the gazetteer (data/places.tsv.gz)
   place "PIN:nnnnnn"        the mean position of the PIN's post offices (district taken from the label);
   place = district name      the mean position of the district's post offices;
   other names                the post office of that name in the district, else the mean of the sub-district of
-                             that name, else an error (the label names a place the gazetteer does not know).
+                             that name, else an error (the label names a place the gazetteer does not know);
+  "Name@lat,lon"             the position given, where the gazetteer's office of that name is misplaced (Nagra,
+                             Saran: GeoNames puts its head office across the Ganga; its branch office Mothaha
+                             stands for it).
 
 The labels are the truth; this only looks up where the labelled place is.
 Usage: scripts/eval_coordinates.py tune.txt held.txt > data/eval/understand.tsv
@@ -61,7 +64,11 @@ def main():
                 continue
             intent, trade, place, district, text = line.split("|", 4)
             lat = lon = "-"
-            if place != "-":
+            if "@" in place:
+                place, at = place.split("@", 1)
+                la, lo = (float(x) for x in at.split(","))
+                lat, lon = f"{la:.4f}", f"{lo:.4f}"
+            elif place != "-":
                 d = ids[district.lower()]
                 in_d = [o for o in offices if subs[o[2]][0] == d]
                 if place.startswith("PIN:"):
