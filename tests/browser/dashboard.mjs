@@ -186,6 +186,9 @@ await check('an upload shows its progress, its summary and a report of the rejec
 await check('requests are listed and one opens with its offers', async () => {
   const { context, page } = await signIn(DESKTOP, 'admin');
   await page.goto(`${BASE}/requests`);
+  assert.ok(await page.isVisible('#requests tbody a'), 'requests are listed');
+  // An accepted request always has its offers (a request that found nobody has none to show).
+  await page.goto(`${BASE}/requests?status=accepted`);
   const first = page.locator('#requests tbody a').first();
   await Promise.all([page.waitForURL(/\/requests\/\d+$/), first.click()]);
   assert.ok(await page.isVisible('#offers'));

@@ -114,6 +114,28 @@ impl Gazetteer {
         Ok(g)
     }
 
+    /// Moves sub-districts (with their post offices) to another district, where GeoNames keeps an older boundary
+    /// (Bilhaur, Chaubepur, Ghatampur and Shivrajpur are blocks of Kanpur Nagar, GeoNames files them under Kanpur
+    /// Dehat); the lookups are rebuilt.
+    pub fn move_subdistricts(&mut self, moves: &[(SubDistrictId, DistrictId)]) {
+        if moves.is_empty() {
+            return;
+        }
+        for &(sub, to) in moves {
+            if (to as usize) < self.districts.len()
+                && let Some(sd) = self.subdistricts.get_mut(sub as usize)
+            {
+                sd.district = to;
+            }
+        }
+        self.by_pin.clear();
+        self.by_district.clear();
+        self.by_name.clear();
+        self.names.clear();
+        self.grid.clear();
+        self.index();
+    }
+
     fn index(&mut self) {
         for (i, o) in self.offices.iter().enumerate() {
             let i = i as u32;

@@ -187,11 +187,13 @@ impl PlaceDirectory {
     /// Builds the directory. `aliases` is the text of `data/place_aliases.tsv`; `lgd_blocks`/`lgd_districts` are
     /// the imported LGD rows (empty when LGD has not been imported: gazetteer sub-districts then stand in as blocks).
     pub fn new(
-        gazetteer: Gazetteer,
+        mut gazetteer: Gazetteer,
         aliases: &str,
         lgd_districts: &[LgdDistrict],
         lgd_blocks: &[LgdBlock],
     ) -> Self {
+        let alias_rows = parse_aliases(aliases);
+        gazetteer.move_subdistricts(&moves(&gazetteer, &alias_rows));
         let mut dir = PlaceDirectory {
             gazetteer,
             districts: HashMap::new(),
@@ -201,7 +203,6 @@ impl PlaceDirectory {
             area: Vec::new(),
         };
         dir.build_districts(lgd_districts);
-        let alias_rows = parse_aliases(aliases);
         for a in alias_rows.iter().filter(|a| a.kind == "district") {
             if let Some(d) = dir.find_district_in_state(&a.state, &a.district) {
                 dir.district_keys
@@ -537,6 +538,37 @@ struct AliasRow {
     district: String,
     canonical: String,
     alias: String,
+}
+
+/// The `moved` rows of the aliases: sub-districts GeoNames files under the wrong district (state, the district it
+/// files them under, the sub-district's name, the district they belong to), as gazetteer ids.
+fn moves(g: &Gazetteer, rows: &[AliasRow]) -> Vec<(u32, DistrictId)> {
+    let district = |state: &str, name: &str| {
+        let (sk, nk) = (skeleton(state), skeleton(name));
+        g.districts.iter().enumerate().find_map(|(i, d)| {
+            (skeleton(&d.name) == nk
+                && g.states
+                    .get(d.state as usize)
+                    .is_some_and(|s| skeleton(s) == sk))
+            .then_some(i as DistrictId)
+        })
+    };
+    let mut out = Vec::new();
+    for r in rows.iter().filter(|r| r.kind == "moved") {
+        let (Some(from), Some(to)) = (
+            district(&r.state, &r.district),
+            district(&r.state, &r.alias),
+        ) else {
+            continue;
+        };
+        let key = skeleton(&r.canonical);
+        for (i, sd) in g.subdistricts.iter().enumerate() {
+            if sd.district == from && skeleton(&sd.name) == key {
+                out.push((i as u32, to));
+            }
+        }
+    }
+    out
 }
 
 fn parse_aliases(text: &str) -> Vec<AliasRow> {
