@@ -295,11 +295,7 @@ impl BotService {
         let ids: Vec<WorkerId> = found.iter().map(|c| c.worker_id).collect();
         if found.is_empty() {
             let alt = self.alternatives(turn, &r.new, exclude, wider).await?;
-            let expire = Change::Expire {
-                note: Some("no_workers"),
-            };
-            r.apply(Actor::System, expire, turn.now)?;
-            turn.tx.save_request(&r, turn.now).await?;
+            self.close_unserved(turn, &mut r, "no_workers").await?;
             let msg = notices::no_workers(
                 conv.lang,
                 &self.trades,

@@ -476,12 +476,7 @@ impl BotService {
         else {
             return Ok(());
         };
-        let Some(c) = turn
-            .tx
-            .contact(&r.new.citizen)
-            .await?
-            .filter(|c| !c.opted_out)
-        else {
+        let Some(c) = self.citizen_to_write(turn, &r).await? else {
             return Ok(());
         };
         let name = self.worker_name(turn, r.worker_id).await?;
@@ -508,12 +503,7 @@ impl BotService {
         else {
             return Ok(());
         };
-        let Some(c) = turn
-            .tx
-            .contact(&r.new.citizen)
-            .await?
-            .filter(|c| !c.opted_out)
-        else {
+        let Some(c) = self.citizen_to_write(turn, &r).await? else {
             return Ok(());
         };
         let lang = lang_of(&c);
@@ -521,11 +511,7 @@ impl BotService {
         if !r.candidates.is_empty() {
             // Shown already and not picked: closed quietly when the time is up.
             if turn.now >= deadline {
-                let expire = Change::Expire {
-                    note: Some("no_workers"),
-                };
-                r.apply(Actor::System, expire, turn.now)?;
-                turn.tx.save_request(&r, turn.now).await?;
+                self.close_unserved(turn, &mut r, "no_workers").await?;
             } else {
                 turn.tx.schedule(Job::watch(r.id), deadline).await?;
             }
@@ -545,11 +531,7 @@ impl BotService {
                 let at = turn.now + self.cfg.watch_every_secs;
                 return Ok(turn.tx.schedule(Job::watch(r.id), at).await?);
             }
-            let expire = Change::Expire {
-                note: Some("no_workers"),
-            };
-            r.apply(Actor::System, expire, turn.now)?;
-            turn.tx.save_request(&r, turn.now).await?;
+            self.close_unserved(turn, &mut r, "no_workers").await?;
             // Past the conversation window nothing but a template may go; the request is closed either way.
             if c.channel.may_send_freely(c.last_inbound_at, turn.now) {
                 self.send_to(turn, &c, &plain(lang, Msg::OpenEnded, &args), None)?;
@@ -558,11 +540,7 @@ impl BotService {
         }
         if !c.channel.may_send_freely(c.last_inbound_at, turn.now) {
             // Found, but the citizen can no longer be written to freely: the request ends as it would have.
-            let expire = Change::Expire {
-                note: Some("window_closed"),
-            };
-            r.apply(Actor::System, expire, turn.now)?;
-            return Ok(turn.tx.save_request(&r, turn.now).await?);
+            return self.close_unserved(turn, &mut r, "window_closed").await;
         }
         let ids: Vec<WorkerId> = found.iter().map(|f| f.worker_id).collect();
         r.candidates = ids.clone();
@@ -584,5 +562,30 @@ impl BotService {
             self.ask(turn, &c, stage).await?;
         }
         Ok(())
+    }
+
+    /// Ends a request that no worker took, with the reason.
+    pub(crate) async fn close_unserved(
+        &self,
+        turn: &mut Turn,
+        r: &mut RequestRow,
+        note: &'static str,
+    ) -> Result<(), BotError> {
+        let expire = Change::Expire { note: Some(note) };
+        r.apply(Actor::System, expire, turn.now)?;
+        Ok(turn.tx.save_request(r, turn.now).await?)
+    }
+
+    /// The citizen of a request, unless they stopped messages.
+    async fn citizen_to_write(
+        &self,
+        turn: &mut Turn,
+        r: &RequestRow,
+    ) -> Result<Option<ContactRow>, BotError> {
+        Ok(turn
+            .tx
+            .contact(&r.new.citizen)
+            .await?
+            .filter(|c| !c.opted_out))
     }
 }

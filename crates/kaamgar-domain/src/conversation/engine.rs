@@ -2,7 +2,8 @@
 //! waiting for (a trade, a place, consent, a number from a list), then a fresh reading of the message.
 
 use super::notices::{self, menu, plain, say};
-use super::words::{Command, answer, availability_said, command, detect, digit, years_of_work};
+use super::words::{Command, answer, command, detect, digit};
+use super::worker_says::{availability_said, years_of_work};
 use super::{Conversation, Effect, Input, Lang, Local, Me, Msg, Spot, Stage, Step, Tap};
 use crate::ids::{RequestId, WorkerId};
 use crate::matching::in_india;

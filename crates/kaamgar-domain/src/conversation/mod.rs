@@ -9,6 +9,7 @@ mod engine;
 pub mod notices;
 mod reply;
 pub mod words;
+pub mod worker_says;
 
 #[cfg(test)]
 mod tests;
