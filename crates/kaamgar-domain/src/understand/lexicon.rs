@@ -1,7 +1,7 @@
 //! The understanding lexicon (`data/lexicon.tsv`) joined with the trade catalogue: one table from the phonetic key
 //! of a word or phrase to what it tells (a trade, a request, an offer of work, a place marker, a number, a day …).
 
-use crate::text::{skeleton, word_skeletons};
+use crate::text::skeleton;
 use crate::trade::TradeCatalogue;
 use std::collections::HashMap;
 
@@ -128,6 +128,15 @@ pub(crate) struct Lexicon {
 impl Lexicon {
     pub fn build(text: &str, trades: &TradeCatalogue) -> Result<Self, LexiconError> {
         let mut lex = Lexicon::default();
+        // Exact words first: a phrase that contains one is keyed with it as written ("ho gaya kya").
+        for line in text.lines().filter(|l| l.starts_with("exact\t")) {
+            if let Some(words) = line.split('\t').nth(2) {
+                for w in words.split('|').map(str::trim).filter(|p| !p.is_empty()) {
+                    let latin = crate::text::to_latin(w).trim().to_string();
+                    lex.exact.insert(latin.into_boxed_str(), Vec::new());
+                }
+            }
+        }
         let slug_index: HashMap<&str, u16> = trades
             .all()
             .iter()
@@ -201,7 +210,12 @@ impl Lexicon {
     /// under its spaced key (word keys joined by spaces), which is what a run of words in a message is matched
     /// against: joining words first would let "me nai" pass for "maine".
     fn add(&mut self, phrase: &str, cue: Cue, trades: &TradeCatalogue) {
-        let words = word_skeletons(phrase);
+        let words: Vec<String> = crate::text::to_latin(phrase)
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| self.word_key(w))
+            .filter(|w| !w.is_empty())
+            .collect();
         if words.is_empty() {
             return;
         }
@@ -210,6 +224,16 @@ impl Lexicon {
             self.add_key(words.join(" "), phrase, cue, trades);
         }
         self.add_key(skeleton(phrase), phrase, cue, trades);
+    }
+
+    /// The key of one word of a phrase: its phonetic skeleton, or the word as written (marked with '=') when it is
+    /// one of the words matched letter for letter, so "kaam ho gaya" is not "kaam hu gaya".
+    pub fn word_key(&self, latin: &str) -> String {
+        if self.exact.contains_key(latin) {
+            format!("={latin}")
+        } else {
+            crate::text::fold_latin(latin)
+        }
     }
 
     fn add_key(&mut self, key: String, phrase: &str, cue: Cue, trades: &TradeCatalogue) {

@@ -152,7 +152,18 @@ pub struct Understander {
     max_words: usize,
     /// The general labour trade, for requests for people without a trade.
     labourer: Option<u16>,
+    /// (general, narrower) trades: named together, the narrower one is meant.
+    narrower: Vec<(u16, u16)>,
 }
+
+/// A worker named generally beside the work that makes them a narrower trade: a "safai wala" for a blocked
+/// drain is a drain cleaner, a "driver" for a truck a truck driver.
+const NARROWER: &[(&str, &str)] = &[
+    ("housekeeping", "sewer_cleaner"),
+    ("driver", "truck_driver"),
+    ("driver", "auto_driver"),
+    ("driver", "jcb_operator"),
+];
 
 impl Understander {
     /// Builds the lexicons from the trade catalogue, the place directory (its service area is the one names are
@@ -219,6 +230,13 @@ impl Understander {
                 .iter()
                 .position(|t| t.slug == "labourer")
                 .map(|i| i as u16),
+            narrower: NARROWER
+                .iter()
+                .filter_map(|(g, n)| {
+                    let at = |slug: &str| trades.all().iter().position(|t| t.slug == slug);
+                    Some((at(g)? as u16, at(n)? as u16))
+                })
+                .collect(),
         })
     }
 

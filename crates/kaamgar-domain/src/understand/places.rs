@@ -77,7 +77,11 @@ impl PlaceIndex {
             ..Default::default()
         };
         let mut typo_keys: Vec<&str> = Vec::new();
-        for (key, ids) in dir.district_keys() {
+        // Entries go in a fixed order (the directories are hash maps): places of equal score are then chosen
+        // the same way in every run.
+        let mut district_keys: Vec<(&str, &[DistrictId])> = dir.district_keys().collect();
+        district_keys.sort_unstable_by_key(|&(k, _)| k);
+        for (key, ids) in district_keys {
             for &d in ids {
                 let Some(info) = dir.district(d) else {
                     continue;
@@ -125,7 +129,9 @@ impl PlaceIndex {
             .iter()
             .map(|s| (!s.name.is_empty()).then(|| idx.text(&s.name)))
             .collect();
-        for (d, key, offices) in g.office_keys() {
+        let mut office_keys: Vec<(DistrictId, &str, &[u32])> = g.office_keys().collect();
+        office_keys.sort_unstable_by_key(|&(d, k, _)| (d, k));
+        for (d, key, offices) in office_keys {
             // One entry per name and district: offices of one name in one district are one place to a reader.
             let Some(&first) = offices.first() else {
                 continue;

@@ -100,22 +100,20 @@ impl Understander {
                 i += used;
                 continue;
             }
-            if let Some(cues) = self.lexicon.exact.get(tokens[i].latin.as_str()) {
-                items.push(Item {
-                    kind: ItemKind::Lex(cues),
-                });
-                i += 1;
-                continue;
-            }
-            // Phrases do not run over a word that is matched as written.
-            let longest = (1..self.max_words.min(tokens.len() - i))
-                .find(|&n| {
-                    self.lexicon
-                        .exact
-                        .contains_key(tokens[i + n].latin.as_str())
-                })
-                .unwrap_or(self.max_words.min(tokens.len() - i));
+            // A word matched as written is itself unless a phrase starts with it ("ho gaya kya"); phrases hold such
+            // words as written.
+            let exact = self.lexicon.exact.get(tokens[i].latin.as_str());
+            let longest = self.max_words.min(tokens.len() - i);
             for len in (1..=longest).rev() {
+                if len == 1
+                    && let Some(cues) = exact
+                {
+                    items.push(Item {
+                        kind: ItemKind::Lex(cues),
+                    });
+                    i += 1;
+                    continue 'outer;
+                }
                 let key: &str = if len == 1 {
                     &tokens[i].key
                 } else {
@@ -124,7 +122,12 @@ impl Understander {
                         if n > 0 {
                             buf.push(' ');
                         }
-                        buf.push_str(&t.key);
+                        if self.lexicon.exact.contains_key(t.latin.as_str()) {
+                            buf.push('=');
+                            buf.push_str(&t.latin);
+                        } else {
+                            buf.push_str(&t.key);
+                        }
                     }
                     &buf
                 };
@@ -134,11 +137,14 @@ impl Understander {
                 if let Some(cues) = self.lexicon.map.get(key) {
                     // A word that is also a place of the service area and is followed by a place marker is the
                     // place: "nagra me" (not "nagar"), "bharthana me" (not "bartan").
+                    // Spelled as the place, not only sounding like it: "kaam pe" is not the village Khama.
                     let place_here = len == 1
                         && self.marker_at(tokens, i + 1)
                         && self.places.exact(key, 1).iter().any(|&e| {
                             self.places
                                 .in_area(self.places.entries[e as usize].district)
+                                && (tokens[i].devanagari
+                                    || self.spelled_as_place(&loose_spelling(&tokens[i].latin), e))
                         });
                     if !place_here {
                         items.push(Item {
@@ -205,6 +211,9 @@ impl Understander {
             return None;
         }
         let spelled = len > 1 || self.keep_spelled(&tokens[i], place_key, &mut ids);
+        if ids.is_empty() {
+            return None;
+        }
         Some(ItemKind::Place {
             ids,
             fuzzy: false,
@@ -252,6 +261,25 @@ impl Understander {
             return key.len() >= 3;
         }
         let word = loose_spelling(&t.latin);
+        // A district far from the area is named by its name or an alias of it, not by a word that only sounds
+        // like its name ("kaam" is not Khammam).
+        let short = word.len() <= 5;
+        ids.retain(|&e| {
+            let entry = &self.places.entries[e as usize];
+            // A block of the area named by a short word must have its consonants as written ("ekama" is Ekma,
+            // "khud" is not Cod).
+            if entry.kind == PlaceKind::Block && short && self.places.in_area(entry.district) {
+                let name = crate::text::to_latin(self.places.name(entry.name));
+                return consonants(&loose_spelling(&name)) == consonants(&word)
+                    || crate::text::fold_latin(&name) != key;
+            }
+            entry.kind != PlaceKind::District
+                || self.places.area.is_empty()
+                || self.places.in_area(entry.district)
+                || self.spelled_as_place(&word, e)
+                || crate::text::fold_latin(&crate::text::to_latin(self.places.name(entry.name)))
+                    != key
+        });
         let local_village = |e: u32| {
             let entry = &self.places.entries[e as usize];
             entry.kind == PlaceKind::PostOffice
@@ -415,6 +443,10 @@ fn loose_spelling(s: &str) -> String {
         out.pop();
     }
     out
+}
+
+fn consonants(s: &str) -> String {
+    s.chars().filter(|c| !"aeiouy".contains(*c)).collect()
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ impl Understander {
         let Cues {
             mut need,
             offer,
+            asked,
             cancelled,
             smalltalk,
             aside,
@@ -18,13 +19,24 @@ impl Understander {
             count,
         } = read_cues(items);
         let place = self.choose_place(items, ctx);
+        // A message that asks for nobody names a place only plainly: a place marked, or a block or district
+        // written as it is ("thanks bro" is not Bharu, "ek ber phone" not the village Ber).
+        let firm =
+            |p: &(PlaceRef, f32)| p.1 >= 0.97 || (p.1 >= 0.9 && p.0.kind != PlaceKind::PostOffice);
         // A complaint, praise or a question is not a request, even when it names a worker ("jo plumber aaya tha
         // usne paise zyada liye"); a worker asked for anywhere in the message ("plumber chahiye, kab tak
         // aayega?", "pichla electrician bekar tha, dusra bhejo") keeps it one.
-        if let Some(topic) = not_asked(items, aside, smalltalk, need, offer, !found.is_empty()) {
+        if let Some(topic) = not_asked(
+            items,
+            aside,
+            smalltalk,
+            (need, asked),
+            offer,
+            !found.is_empty(),
+        ) {
             return Understanding {
                 confidence: 0.8,
-                place: place.map(|p| p.0),
+                place: place.filter(firm).map(|p| p.0),
                 ..Understanding::other(Some(topic))
             };
         }
@@ -53,6 +65,7 @@ impl Understander {
         } else {
             (Intent::Offer, margin(offer, need))
         };
+        let place = place.filter(|p| intent != Intent::Other || firm(p));
         if intent == Intent::Other && (cancelled || (found.is_empty() && place.is_none())) {
             return Understanding {
                 confidence: intent_conf,
@@ -95,6 +108,9 @@ impl Understander {
             s += 3.0;
         } else if !m.evidence && (e.kind != PlaceKind::District || m.fuzzy) {
             return None;
+        } else if m.fuzzy && (m.weakly_marked || !m.marked) {
+            // A far district read through a typo needs "me"/"in" beside it: "ke hisab se" is not Hisar.
+            return None;
         }
         if e.kind == PlaceKind::District {
             // People name districts far more often than a small post office of the same sound elsewhere.
@@ -114,7 +130,8 @@ impl Understander {
             s += if m.weakly_marked { 0.5 } else { 1.0 };
         }
         if m.fuzzy {
-            s -= 1.0;
+            // A name written as it is beats one read through a typo, even a marked one ("campus me … dighwara").
+            s -= 1.6;
         }
         if m.words > 1 {
             s += 0.3 * (m.words - 1) as f32;
@@ -162,14 +179,17 @@ impl Understander {
         if found.len() > 1 && found.iter().any(|f| !is_negated(items, f.2)) {
             found.retain(|f| !is_negated(items, f.2));
         }
-        let general = |t: u16| Some(t) == self.labourer;
-        found.sort_by(|a, b| {
-            general(a.0)
-                .cmp(&general(b.0))
-                .then(b.1.total_cmp(&a.1))
-                .then(a.2.cmp(&b.2))
-        });
-        found
+        let general = |t: u16| {
+            Some(t) == self.labourer
+                || self
+                    .narrower
+                    .iter()
+                    .any(|&(g, n)| g == t && found.iter().any(|f| f.0 == n))
+        };
+        let mut ranked: Vec<(bool, (u16, f32, usize, bool))> =
+            found.iter().map(|&f| (general(f.0), f)).collect();
+        ranked.sort_by(|(ga, a), (gb, b)| ga.cmp(gb).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
+        ranked.into_iter().map(|(_, f)| f).collect()
     }
 
     /// The place the message is about, with a confidence.
@@ -220,6 +240,14 @@ impl Understander {
                     },
                     _ => continue,
                 };
+            // "3 mahine se" counts months: a word read through a typo right after a number is not a place.
+            if fuzzy
+                && pos > 0
+                && (matches!(items[pos - 1].kind, ItemKind::Number(_))
+                    || items[pos - 1].has(|c| matches!(c, Cue::Number(_))))
+            {
+                continue;
+            }
             let m = Mention {
                 fuzzy,
                 words,
@@ -241,7 +269,18 @@ impl Understander {
                 }
             }
         }
-        let (_, _, mut e, conf, pos) = best?;
+        let (_, _, mut e, conf, mut pos) = best?;
+        // A village of another district than the one the message names is a namesake: "etawah civil lines" is in
+        // Etawah even when the gazetteer knows Civil Lines only in Farrukhabad.
+        if e.kind == PlaceKind::PostOffice
+            && !named_districts.iter().any(|&(d, _)| d == e.district)
+            && let Some((district, at)) = named_districts
+                .iter()
+                .find_map(|&(d, at)| self.district_entry(items, d, at).map(|x| (x, at)))
+        {
+            e = district;
+            pos = at;
+        }
         // A district named by a town's name ("Chapra", "Etawah") is placed at the town.
         if e.kind == PlaceKind::District
             && let ItemKind::Place { ids, .. } = &items[pos].kind
@@ -271,6 +310,18 @@ impl Understander {
             },
             conf,
         ))
+    }
+}
+
+impl Understander {
+    /// The service-area district `d` as named by the place item at `at`.
+    fn district_entry(&self, items: &[Item<'_>], d: DistrictId, at: usize) -> Option<&PlaceEntry> {
+        let ItemKind::Place { ids, .. } = &items[at].kind else {
+            return None;
+        };
+        ids.iter()
+            .map(|&i| &self.places.entries[i as usize])
+            .find(|x| x.kind == PlaceKind::District && x.district == d && self.places.in_area(d))
     }
 }
 
@@ -324,6 +375,8 @@ fn mention(items: &[Item<'_>], pos: usize) -> Mention<'static> {
 struct Cues {
     need: f32,
     offer: f32,
+    /// A request word itself ("chahiye", "bhejo"), not only a fault that needs one ("kharab").
+    asked: bool,
     /// A request said no to ("nahi chahiye").
     cancelled: bool,
     smalltalk: Option<SmallTalk>,
@@ -341,6 +394,7 @@ fn read_cues(items: &[Item<'_>]) -> Cues {
     let mut c = Cues {
         need: 0.0,
         offer: 0.0,
+        asked: false,
         cancelled: false,
         smalltalk: None,
         aside: None,
@@ -371,6 +425,7 @@ fn read_cues(items: &[Item<'_>]) -> Cues {
                         c.cancelled = true;
                     } else if !after_offer && !before_offer {
                         c.need += w;
+                        c.asked |= w >= 1.0;
                         if near(items, pos, 3, &is_trade) {
                             c.need += 1.0;
                         }
@@ -440,11 +495,16 @@ fn not_asked(
     items: &[Item<'_>],
     aside: Option<SmallTalk>,
     smalltalk: Option<SmallTalk>,
-    need: f32,
+    (need, asked): (f32, bool),
     offer: f32,
     trade_named: bool,
 ) -> Option<SmallTalk> {
-    if offer >= 1.0 || (trade_named && need > 0.0) {
+    // A fault told in a complaint ("kaam kharab kar diya") is not a request; a request word is.
+    // Offering work is a trade named with "hoon"/"kaam chahiye"; without a trade a question
+    // ("registration ho gaya kya?") stays one.
+    if (offer >= 1.0 && (trade_named || aside.is_none()))
+        || (trade_named && (asked || (need > 0.0 && aside.is_none())))
+    {
         return None;
     }
     if aside.is_some() {

@@ -265,21 +265,24 @@ fn the_held_aside_evaluation_split_meets_the_targets() {
 }
 
 /// Sets written independently of the lexicon: the tuned one and the blind one may not fall below what they read
-/// when these floors were set (2026-12-07; the blind set's target is the 97 / 95 / 95).
+/// when these floors were set (2026-12-07, raised with the fourth set; the blind sets' target is the issue's
+/// 97 / 95 / 95).
 #[test]
 fn independently_written_sets_do_not_fall_back() {
     let (u, dir) = engine();
     for (file, split, floors) in [
-        ("independent_tune.tsv", "tune", [0.98, 0.94, 0.93]),
-        ("independent_held.tsv", "held", [0.92, 0.81, 0.84]),
-        ("independent_third.tsv", "third", [0.95, 0.97, 0.94]),
+        ("independent_tune.tsv", "tune", [0.98, 0.95, 0.95]),
+        ("independent_held.tsv", "held", [0.93, 0.82, 0.86]),
+        ("independent_third.tsv", "third", [0.97, 0.98, 0.98]),
+        ("independent_fourth.tsv", "fourth_tune", [0.98, 0.98, 0.96]),
+        ("independent_fourth.tsv", "fourth_held", [0.91, 0.86, 0.88]),
     ] {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../data/eval")
             .join(file);
         let report = understand::run_eval(u, dir, &path, false).unwrap();
         let got = &report[split];
-        assert!(got["cases"].as_u64().unwrap() >= 150, "{file}: {report}");
+        assert!(got["cases"].as_u64().unwrap() >= 100, "{file}: {report}");
         for (what, floor) in ["intent", "trade", "place"].into_iter().zip(floors) {
             assert!(
                 got[what].as_f64().unwrap() >= floor,
@@ -399,6 +402,41 @@ fn thanks_complaints_and_questions_never_start_a_search() {
     }
 }
 
+/// A general worker named beside the work that makes them a narrower trade; a complaint or a need already met is
+/// not a request even when it names a fault or a trade.
+#[test]
+fn the_narrower_trade_and_what_is_not_a_request() {
+    for (msg, want) in [
+        ("naali jam ho gayil ba, safai wala bhejiye", "sewer_cleaner"),
+        (
+            "kolkata maal jaega, 10 chakka truck ke liye driver chahiye",
+            "truck_driver",
+        ),
+        ("4 majdur chahiye ent dhulai ke liye", "labourer"),
+        ("makka todne ke liye majdoor chahiye 6 log", "farm_labourer"),
+        (
+            "dukan ka board likhwana hai, board likhne wala chahiye",
+            "sign_painter",
+        ),
+        ("sochalay aur bathroom banana hai mistri chahiye", "mason"),
+        ("मंधना में नए घर में टाइल्स लगवानी है", "tile_setter"),
+    ] {
+        let u = read(msg);
+        assert_eq!((u.intent, slug(&u)), (Intent::Need, Some(want)), "{msg}");
+    }
+    for msg in [
+        "मैंने प्लंबर पहले ही ढूंढ लिया, अब ज़रूरत नहीं है धन्यवाद",
+        "painter ko 2000 advance diye the, wo aaya hi nahi",
+        "electrician ne kaam kharab kar diya, shikayat hai",
+        "mera registration ho gaya kya?",
+        "ka ho kaisan baani",
+    ] {
+        assert_eq!(read(msg).intent, Intent::Other, "{msg}");
+    }
+    let u = read("doriganj bazar me dukan ba, camera lagave ke ba 2 go");
+    assert_eq!((u.intent, slug(&u)), (Intent::Need, Some("cctv_installer")));
+}
+
 #[test]
 fn ordinary_words_are_not_places() {
     for msg in [
@@ -407,10 +445,33 @@ fn ordinary_words_are_not_places() {
         "ghar me khana banane wali chahiye",
         "500 rupay me kaun painting karega ek kamra",
         "I am a welder with ITI certificate looking for job",
+        // Sound-alikes of far districts and of the area's villages and blocks, and counted time.
+        "bhaiya hum kal nahi aa paunga kaam pe",
+        "majduri ke kaam chahi, koi bhi kaam kar lebe, roj ke hisab se",
+        "वृद्धा पेंशन कब आएगी, 3 महीने से खाते में नहीं आई है",
+        "thanks bro",
+        "ab plumber ki zarurat nahi hai, khud thik ho gaya",
     ] {
         let u = read(msg);
         assert_eq!(u.place, None, "{msg}: {:?}", place(&u));
     }
+    // A name written as it is beats a marked word read through a typo; a district named beats a namesake
+    // village of another district.
+    assert_eq!(
+        place(&read("school campus me mali chahiye, dighwara")),
+        Some(("Dighwara", "Saran"))
+    );
+    assert_eq!(
+        place(&read(
+            "etawah civil lines me 2 split AC ki service karani hai"
+        ))
+        .map(|p| p.1),
+        Some("Etawah")
+    );
+    assert_eq!(
+        place(&read("ekama me electrician chahiye")),
+        Some(("Ekma", "Saran"))
+    );
     // Real places stay places, with a marker or without, in either script.
     assert_eq!(
         place(&read("plumber chahiye marhaura")).map(|p| p.1),
@@ -481,6 +542,30 @@ fn block_positions_stand_with_their_offices() {
                 b.lat,
                 b.lon,
                 b.placed
+            );
+        }
+    }
+}
+
+/// Two understanders built from the same data read every message alike: places of equal score are not chosen by
+/// the order of a hash map.
+#[test]
+fn readings_do_not_depend_on_the_build() {
+    let (a, _) = engine();
+    let (b, _) = understand::build(&understand::parse_area(AREA)).expect("lexicons build");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/eval");
+    for file in ["independent_fourth.tsv", "independent_third.tsv"] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let msg = line.rsplit('\t').next().unwrap();
+            let (x, y) = (
+                a.understand(msg, &Context::default()),
+                b.understand(msg, &Context::default()),
+            );
+            assert_eq!(
+                serde_json::to_string(&x).unwrap(),
+                serde_json::to_string(&y).unwrap(),
+                "{msg}"
             );
         }
     }
