@@ -197,6 +197,22 @@ await check('requests are listed and one opens with its offers', async () => {
   await context.close();
 });
 
+await check("a worker's profile shows their leads and jobs on a phone and a desktop", async () => {
+  for (const [size, name] of [[PHONE, 'phone'], [DESKTOP, 'desktop']]) {
+    const { context, page } = await signIn(size, 'admin');
+    await page.goto(`${BASE}/requests?status=accepted`);
+    await Promise.all([page.waitForURL(/\/requests\/\d+$/), page.locator('#requests tbody a').first().click()]);
+    await Promise.all([page.waitForURL(/\/workers\/\d+$/), page.locator('#offers a').first().click()]);
+    assert.ok(await page.isVisible('#history'), 'the history is shown');
+    assert.ok(Number((await page.textContent('#leads')).replace(/\D/g, '')) >= 1, 'at least the lead we came from');
+    assert.ok(await page.isVisible('#call'), 'the number is a link to call');
+    const o = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(o <= 1, `the profile is ${o} px wider than the screen`);
+    await page.screenshot({ path: `${SHOTS}/${name}-worker-history.png`, fullPage: true });
+    await context.close();
+  }
+});
+
 await check('signing out ends the session', async () => {
   const { context, page } = await signIn(PHONE, 'admin');
   await Promise.all([page.waitForURL(`${BASE}/`), page.click('#sign-out')]);

@@ -166,4 +166,90 @@ impl crate::ConversationStore for SqlStore {
             offers.iter().map(offer_from).collect::<Result<_>>()?,
         ))
     }
+
+    async fn worker_history(&self, worker: i64, limit: i64) -> Result<WorkerHistory> {
+        let mut h = WorkerHistory::default();
+        let counts = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM offers WHERE worker_id = $1 GROUP BY status",
+        )
+        .bind(worker)
+        .fetch_all(&self.read)
+        .await?;
+        for r in &counts {
+            let status: String = r.try_get("status")?;
+            let n: i64 = r.try_get("n")?;
+            h.leads += n;
+            match status.as_str() {
+                "accepted" => h.accepted += n,
+                "declined" => h.declined += n,
+                "expired" => h.unanswered += n,
+                _ => {}
+            }
+        }
+        h.jobs_done = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM service_requests WHERE worker_id = $1 AND status IN ('done', 'rated')",
+        )
+        .bind(worker)
+        .fetch_one(&self.read)
+        .await?;
+        let rows = sqlx::query(
+            "SELECT o.request_id, o.status AS lead, o.offered_at, r.trade, r.place_name, r.district, r.block, \
+             r.status AS outcome, r.rating, r.worker_id FROM offers o JOIN service_requests r ON r.id = o.request_id \
+             WHERE o.worker_id = $1 ORDER BY o.offered_at DESC, o.id DESC LIMIT $2",
+        )
+        .bind(worker)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        for r in &rows {
+            let taker: Option<i64> = r.try_get("worker_id")?;
+            h.recent.push(LeadLine {
+                request_id: r.try_get("request_id")?,
+                offered_at: r.try_get("offered_at")?,
+                lead: r.try_get("lead")?,
+                trade: r.try_get("trade")?,
+                place_name: r.try_get("place_name")?,
+                district: r.try_get("district")?,
+                block: r.try_get("block")?,
+                outcome: r.try_get("outcome")?,
+                rating: r
+                    .try_get::<Option<i64>, _>("rating")?
+                    .filter(|_| taker == Some(worker)),
+                took_it: taker == Some(worker),
+            });
+        }
+        Ok(h)
+    }
+}
+
+/// What a worker's profile shows of their work: leads by answer, jobs done, and the latest leads.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkerHistory {
+    pub leads: i64,
+    pub accepted: i64,
+    pub declined: i64,
+    /// Leads left unanswered until they expired.
+    pub unanswered: i64,
+    /// Requests this worker took that were done (rated or not).
+    pub jobs_done: i64,
+    pub recent: Vec<LeadLine>,
+}
+
+/// One lead offered to a worker, with what became of the request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadLine {
+    pub request_id: i64,
+    pub offered_at: i64,
+    /// The offer's status: offered, accepted, declined, expired, withdrawn.
+    pub lead: String,
+    pub trade: String,
+    pub place_name: String,
+    pub district: String,
+    pub block: Option<String>,
+    /// The request's status.
+    pub outcome: String,
+    /// The citizen's rating, when this worker did the job.
+    pub rating: Option<i64>,
+    /// This worker took the request.
+    pub took_it: bool,
 }

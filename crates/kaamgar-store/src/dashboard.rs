@@ -85,6 +85,12 @@ pub struct UploadEnd<'a> {
 pub trait DashboardStore: Send + Sync {
     /// Workers matching the filter, counted up to `cap + 1`.
     async fn count_workers_upto(&self, f: &crate::WorkerFilter, cap: i64) -> Result<i64>;
+    /// Brings the search keys and the worker counts up to date with the registry's changes; returns how many
+    /// changes were read (none: one cheap read).
+    async fn catch_up_index(&self) -> Result<u64>;
+    /// The exact number of workers a filter without a search matches (from the maintained counts); `None` for a
+    /// search.
+    async fn worker_total(&self, f: &crate::WorkerFilter) -> Result<Option<i64>>;
     async fn worker_counts(&self, area: &Area) -> Result<Vec<WorkerCount>>;
     /// Requests created at or after `since`.
     async fn request_points(&self, area: &Area, since: i64) -> Result<Vec<RequestPoint>>;
@@ -151,6 +157,14 @@ fn upload_from(r: &sqlx::any::AnyRow) -> Result<UploadRow> {
 impl DashboardStore for SqlStore {
     async fn count_workers_upto(&self, f: &crate::WorkerFilter, cap: i64) -> Result<i64> {
         self.count(f, Some(cap)).await
+    }
+
+    async fn catch_up_index(&self) -> Result<u64> {
+        self.index_catch_up().await
+    }
+
+    async fn worker_total(&self, f: &crate::WorkerFilter) -> Result<Option<i64>> {
+        self.tally_total(f).await
     }
 
     async fn worker_counts(&self, area: &Area) -> Result<Vec<WorkerCount>> {

@@ -14,6 +14,7 @@ mod lgd;
 mod outbox;
 mod rows;
 pub mod scratch;
+mod search_index;
 
 /// Every store trait, for code that calls the store through the concrete `SqlStore` (tests, benchmarks).
 pub mod prelude {
@@ -37,7 +38,7 @@ use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 pub use accounts::{AccountStore, AuditEntry, NewSession, NewUser, SessionRow, UserRow};
 pub use batch::{BATCH_ROWS, BatchOutcome, BatchRow, ImportSummary, SkippedRow};
 pub use bot::{ContactRow, ConversationWrites, NewRequest, OfferRow, RequestRow};
-pub use bot_reads::{ChatLine, RequestFilter, Said};
+pub use bot_reads::{ChatLine, LeadLine, RequestFilter, Said, WorkerHistory};
 pub use dashboard::{
     Area, DashboardStore, NewUpload, RequestPoint, UploadEnd, UploadRow, WorkerCount,
 };
@@ -327,6 +328,8 @@ pub trait ConversationStore: Send + Sync {
     /// Offers made or answered at `since` or later (offer time, then id), for the matching index's fairness.
     /// `None` reads the last `memory` seconds before the newest offer: what an index built at start needs.
     async fn lead_history(&self, since: Option<i64>, memory: i64) -> Result<Vec<LeadRecord>>;
+    /// A worker's leads counted by answer, their jobs done, and their latest `limit` leads (newest first).
+    async fn worker_history(&self, worker: i64, limit: i64) -> Result<WorkerHistory>;
 }
 
 /// Reference data about places: the LGD codes of districts and blocks.

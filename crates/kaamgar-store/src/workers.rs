@@ -343,12 +343,22 @@ fn filter_sql(backend: Backend, f: &WorkerFilter, start: usize) -> (String, Vec<
             };
             push(clause, format!("%{}", like_escape(&digits)));
         } else {
-            // SQLite's LIKE already ignores ASCII case (and, like its LOWER, only ASCII's): no function per row.
-            let clause = match backend {
-                Backend::Sqlite => "name LIKE ? ESCAPE '\\'",
-                Backend::Postgres => "LOWER(name) LIKE ? ESCAPE '\\'",
-            };
-            push(clause, format!("%{}%", like_escape(&q.to_lowercase())));
+            // Every word of the search starts a word of the name, village or panchayat, in either script: the
+            // phonetic keys kept by search_index.rs ("ranjeet" finds "रंजीत"), a prefix range on an index.
+            let words = kaamgar_domain::text::word_skeletons(q);
+            if words.is_empty() {
+                cond.push("1 = 0".into());
+            }
+            for w in words.iter().take(4) {
+                let (from, to) = crate::search_index::prefix_range(w);
+                let n = start + binds.len();
+                binds.push(from);
+                binds.push(to);
+                cond.push(format!(
+                    "id IN (SELECT worker_id FROM worker_search WHERE key >= ${n} AND key < ${})",
+                    n + 1
+                ));
+            }
         }
     }
     if let Some(v) = f.verified {

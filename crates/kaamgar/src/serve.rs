@@ -165,6 +165,22 @@ pub async fn start(app: App) -> Result<axum::Router> {
     let _follower = state
         .matcher
         .spawn_follower(state.store.clone(), std::time::Duration::from_millis(250));
+    // The dashboard's search keys and worker counts follow the registry's changes in the background (pages also
+    // bring them up to date before they read them).
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            match store.catch_up_index().await {
+                Ok(n) if n > 0 => tracing::debug!(changes = n, "search index caught up"),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "following the registry for the search index failed")
+                }
+            }
+        }
+    });
     // Expired dashboard sessions are deleted once an hour.
     let store = state.store.clone();
     tokio::spawn(async move {

@@ -7,3 +7,4 @@ mod conformance;
 mod imports;
 mod jobs;
 mod messaging;
+mod search;

@@ -324,3 +324,32 @@ async fn an_admin_corrects_verifies_and_erases_a_worker() {
     })
     .await;
 }
+
+/// Names stored in Devanagari are found by a Latin search (and the other way round) within the official's
+/// jurisdiction, and a list's total is the true count, kept up to date as workers change.
+#[tokio::test]
+async fn a_name_is_found_across_scripts_and_the_total_is_exact() {
+    each(async |d, store| {
+        let admin = d.signed_in("admin").await;
+        let p = admin.get("/workers?q=kamgar").await;
+        assert!(p.body.contains("id=\"total\">4<"), "{}", p.body);
+        assert!(p.body.contains("कामगार 3"), "{}", p.body);
+        let p = admin
+            .get(&format!(
+                "/workers?q={}",
+                "%E0%A4%95%E0%A4%BE%E0%A4%AE%E0%A4%97%E0%A4%BE%E0%A4%B0%204"
+            ))
+            .await;
+        assert!(p.body.contains("id=\"total\">1<"), "{}", p.body);
+        let ravi = d.signed_in("ravi").await;
+        let p = ravi.get("/workers?q=KAMGAR").await;
+        assert!(p.body.contains("id=\"total\">2<"), "{}", p.body);
+        assert!(!p.body.contains("कामगार 3"), "{}", p.body);
+        // A removal is counted at once on the next page.
+        let gone = d.worker_in("Sonepur", 0).await;
+        store.remove_worker(gone, 10).await.unwrap();
+        let p = admin.get("/workers").await;
+        assert!(p.body.contains("id=\"total\">4<"), "{}", p.body);
+    })
+    .await;
+}

@@ -417,3 +417,95 @@ async fn a_timed_job_that_failed_for_good_is_shown_to_administrators() {
     })
     .await;
 }
+
+/// A worker's profile shows their leads and how they answered, the jobs done with the citizen's rating, and a
+/// link to each request the official may open; the number is a link to call for roles that may read it.
+#[tokio::test]
+async fn a_profile_shows_the_workers_leads_jobs_and_ratings() {
+    use kaamgar_domain::ids::WorkerId;
+    use kaamgar_domain::request::{Actor, Change, OfferStatus};
+    each(async |d, store| {
+        let w = d.worker_in("Marhaura", 0).await;
+        let mut ids = Vec::new();
+        for (i, block) in ["Marhaura", "Marhaura", "Sonepur"].into_iter().enumerate() {
+            let mut tx = store.begin().await.unwrap();
+            let id = tx
+                .create_request(
+                    &NewRequest {
+                        citizen: format!("demo:{i}"),
+                        citizen_phone: None,
+                        channel: kaamgar_domain::channel::Channel::WhatsApp,
+                        trade: "plumber".into(),
+                        place_name: block.into(),
+                        district: "Saran".into(),
+                        block: Some(block.into()),
+                        lat: 25.9,
+                        lon: 84.9,
+                        message: "plumber chahiye".into(),
+                    },
+                    dash_support::T0 + i as i64,
+                )
+                .await
+                .unwrap();
+            let offer = tx
+                .create_offer(id, WorkerId(w), 1, dash_support::T0 + i as i64)
+                .await
+                .unwrap();
+            let mut r = tx.request(id).await.unwrap().unwrap();
+            r.apply(Actor::System, Change::Offer, dash_support::T0)
+                .unwrap();
+            if i == 1 {
+                tx.set_offer(offer, OfferStatus::Accepted, dash_support::T0 + 5)
+                    .await
+                    .unwrap();
+                r.apply(
+                    Actor::Worker(WorkerId(w)),
+                    Change::Accept {
+                        worker: WorkerId(w),
+                    },
+                    dash_support::T0 + 5,
+                )
+                .unwrap();
+                r.apply(Actor::Citizen("demo:1"), Change::Done, dash_support::T0 + 9)
+                    .unwrap();
+                r.apply(
+                    Actor::Citizen("demo:1"),
+                    Change::Rate { stars: 4 },
+                    dash_support::T0 + 9,
+                )
+                .unwrap();
+            } else {
+                tx.set_offer(offer, OfferStatus::Declined, dash_support::T0 + 5)
+                    .await
+                    .unwrap();
+            }
+            tx.save_request(&r, dash_support::T0 + 9).await.unwrap();
+            tx.commit().await.unwrap();
+            ids.push(id.0);
+        }
+        let ravi = d.signed_in("ravi").await;
+        let p = ravi.get(&format!("/workers/{w}")).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.body.contains("id=\"leads\">3<"), "{}", p.body);
+        assert!(p.body.contains("id=\"jobs-done\">1<"), "{}", p.body);
+        assert!(p.body.contains("★★★★<"), "{}", p.body);
+        // The requests in the officer's block are links; the one in another block is not.
+        assert!(p.body.contains(&format!("href=\"/requests/{}\"", ids[1])));
+        assert!(!p.body.contains(&format!("href=\"/requests/{}\"", ids[2])));
+        let admin = d.signed_in("admin").await;
+        let p = admin.get(&format!("/workers/{w}")).await;
+        assert!(p.body.contains("href=\"tel:+91"), "{}", p.body);
+        let viewer = d.signed_in("vik").await;
+        let p = viewer.get(&format!("/workers/{w}")).await;
+        assert!(!p.body.contains("tel:"), "a viewer does not see the number");
+        // A worker offered nothing says so.
+        let other = d.worker_in("Marhaura", 1).await;
+        assert!(
+            ravi.get(&format!("/workers/{other}"))
+                .await
+                .body
+                .contains("id=\"no-leads\"")
+        );
+    })
+    .await;
+}

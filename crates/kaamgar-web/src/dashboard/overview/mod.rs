@@ -9,7 +9,6 @@ use axum::Router;
 use axum::routing::get;
 
 pub(crate) use charts::civil_from_days;
-pub(crate) use stats::Overview;
 pub use stats::StatsCache;
 
 pub(super) fn routes() -> Router<AppState> {

@@ -1,6 +1,7 @@
 //! The registry's pages: the list of workers with filters, a worker's profile, and the edit, verification and
 //! erasure forms.
 
+mod profile;
 mod worker_edit;
 mod workers;
 
@@ -15,7 +16,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/workers", get(workers::list))
         .route(
             "/workers/{id}",
-            get(workers::profile).post(worker_edit::save),
+            get(profile::profile).post(worker_edit::save),
         )
         .route("/workers/{id}/edit", get(worker_edit::edit))
         .route("/workers/{id}/verify", post(worker_edit::verify))

@@ -1,14 +1,13 @@
-//! Workers: search and filter (always inside the official's jurisdiction), the profile (the full phone number
-//! only for roles that may read personal data, and every such read audited), and the record-level check that
-//! every worker page goes through.
+//! Workers: search and filter (always inside the official's jurisdiction), and the record-level check that every
+//! worker page goes through.
 
 use crate::AppState;
-use crate::dashboard::audit::{self, Outcome};
+use crate::dashboard::audit;
 use crate::dashboard::i18n::{Lang, num};
 use crate::dashboard::session::{Official, urlencode};
 use crate::dashboard::{Chrome, DashError, render};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::Uri;
 use axum::response::Response;
 use kaamgar_domain::access::Permission;
@@ -18,34 +17,8 @@ use kaamgar_store::Page;
 use serde::Deserialize;
 
 const PAGE_SIZE: i64 = 50;
-/// Lists say "10,000+" beyond this many matches rather than count them all.
+/// A search's list says "10,000+" beyond this many matches rather than count them all.
 const COUNT_CAP: i64 = 10_000;
-
-/// The number of matches when the overview already knows it: no filter but the jurisdiction, or a block.
-fn known_total(
-    f: &WorkerFilter,
-    scope: &kaamgar_domain::access::Scope,
-    o: &crate::dashboard::overview::Overview,
-) -> Option<i64> {
-    let only_place = f.trade.is_none()
-        && f.availability.is_none()
-        && f.source.is_none()
-        && f.verified.is_none()
-        && f.search.is_none()
-        && f.district.as_deref() == scope.district();
-    if !only_place {
-        return None;
-    }
-    match (&f.block, scope.block()) {
-        (None, _) => Some(o.workers),
-        (Some(_), Some(_)) => Some(o.workers),
-        (Some(b), None) => o
-            .by_block
-            .iter()
-            .find(|x| x.name.eq_ignore_ascii_case(b))
-            .map(|x| x.workers),
-    }
-}
 
 /// A worker the official may open, or the refusal (recorded in the audit log). Every worker page starts here.
 pub async fn in_scope(
@@ -199,11 +172,12 @@ pub async fn list(
                 after: q.after.unwrap_or(0).max(0),
                 limit: PAGE_SIZE,
             };
-            // The page and the count run side by side; the count is exact from the overview when only the
-            // jurisdiction (or a block) narrows the list, and stops at COUNT_CAP otherwise.
-            let known = known_total(f, &o.scope, &overview);
+            // The search keys and counts follow the registry's changes; brought up to date first, the page and
+            // the total then run side by side. The total is exact from the maintained counts, and a search's
+            // stops at COUNT_CAP.
+            state.store.catch_up_index().await?;
             let (found, total) = tokio::join!(state.store.list_workers(f, page), async {
-                match known {
+                match state.store.worker_total(f).await? {
                     Some(n) => Ok(n),
                     None => state.store.count_workers_upto(f, COUNT_CAP).await,
                 }
@@ -275,108 +249,6 @@ pub async fn list(
         erased: q.erased.is_some(),
         q: q.q.unwrap_or_default(),
         next,
-    };
-    Ok(render(&page))
-}
-
-#[derive(Template)]
-#[template(path = "worker.html")]
-struct ProfilePage {
-    chrome: Chrome,
-    w: Row,
-    phone: String,
-    facts: Vec<(&'static str, String)>,
-    can_edit: bool,
-    can_verify: bool,
-    can_erase: bool,
-    done: Option<&'static str>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
-pub async fn profile(
-    State(state): State<AppState>,
-    o: Official,
-    uri: Uri,
-    Path(id): Path<i64>,
-    Query(d): Query<Done>,
-) -> Result<Response, DashError> {
-    o.require(Permission::ViewWorkers)?;
-    let w = in_scope(&state, &o, id, "worker.view").await?;
-    let personal = o.can(Permission::ViewPersonal);
-    if personal {
-        audit::record(
-            &state,
-            (&o).into(),
-            "worker.view",
-            Some(format!("worker:{id}")),
-            Outcome::Ok,
-            None,
-        )
-        .await?;
-    }
-    let lang = o.lang;
-    let data = &w.data;
-    let p = &data.place;
-    let rating = if w.rating_count > 0 {
-        format!(
-            "{:.1} ({})",
-            w.rating_sum as f64 / w.rating_count as f64,
-            w.rating_count
-        )
-    } else {
-        lang.s("not_rated").to_string()
-    };
-    let others: Vec<String> = data
-        .other_trades
-        .iter()
-        .map(|t| trade_name(&state, t, lang))
-        .collect();
-    let facts = vec![
-        ("other_trades", others.join(", ")),
-        (
-            "experience",
-            data.experience_years
-                .map(|e| e.to_string())
-                .unwrap_or_default(),
-        ),
-        (
-            "gender",
-            data.gender
-                .map(|g| lang.s(g.as_str()).to_string())
-                .unwrap_or_default(),
-        ),
-        ("age", data.age.map(|a| a.to_string()).unwrap_or_default()),
-        ("village", p.village.clone().unwrap_or_default()),
-        ("panchayat", p.panchayat.clone().unwrap_or_default()),
-        ("block", p.block.clone().unwrap_or_default()),
-        ("district", p.district.clone()),
-        ("pin", p.pin.map(|x| x.to_string()).unwrap_or_default()),
-        ("rating", rating),
-        ("source", data.source.clone()),
-        ("consent", lang.s(data.consent.method.as_str()).to_string()),
-    ];
-    let done = match d.done.as_deref() {
-        Some("saved") => Some("done_saved"),
-        Some("verified") => Some("done_verified"),
-        _ => None,
-    };
-    let page = ProfilePage {
-        chrome: Chrome::new(&o, "workers", &uri),
-        phone: if personal {
-            data.phone.to_string()
-        } else {
-            data.phone.masked()
-        },
-        w: row(&state, &w, lang),
-        facts: facts.into_iter().filter(|(_, v)| !v.is_empty()).collect(),
-        can_edit: o.can(Permission::EditWorkers),
-        can_verify: o.can(Permission::VerifyWorkers) && !w.verified,
-        can_erase: o.can(Permission::RecordErasure),
-        done,
     };
     Ok(render(&page))
 }
