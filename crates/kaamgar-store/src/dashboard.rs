@@ -85,11 +85,12 @@ pub struct UploadEnd<'a> {
 pub trait DashboardStore: Send + Sync {
     /// Workers matching the filter, counted up to `cap + 1`.
     async fn count_workers_upto(&self, f: &crate::WorkerFilter, cap: i64) -> Result<i64>;
-    /// Brings the search keys and the worker counts up to date with the registry's changes; returns how many
-    /// changes were read (none: one cheap read).
-    async fn catch_up_index(&self) -> Result<u64>;
-    /// The exact number of workers a filter without a search matches (from the maintained counts); `None` for a
-    /// search.
+    /// Brings the search keys and the worker counts up to date with the registry's changes, or takes at most
+    /// `batches` steps of 2,000 changes (a page must not wait for a whole import); returns how many changes were
+    /// read (none: one cheap read, no write).
+    async fn catch_up_index(&self, batches: Option<usize>) -> Result<u64>;
+    /// The number of workers a filter without a search matches, from the maintained counts as far as they have
+    /// followed the registry; `None` for a search.
     async fn worker_total(&self, f: &crate::WorkerFilter) -> Result<Option<i64>>;
     async fn worker_counts(&self, area: &Area) -> Result<Vec<WorkerCount>>;
     /// Requests created at or after `since`.
@@ -159,8 +160,8 @@ impl DashboardStore for SqlStore {
         self.count(f, Some(cap)).await
     }
 
-    async fn catch_up_index(&self) -> Result<u64> {
-        self.index_catch_up().await
+    async fn catch_up_index(&self, batches: Option<usize>) -> Result<u64> {
+        self.index_catch_up(batches).await
     }
 
     async fn worker_total(&self, f: &crate::WorkerFilter) -> Result<Option<i64>> {

@@ -90,11 +90,12 @@ fn placeholders(from: usize, n: usize) -> String {
 }
 
 impl SqlStore {
-    /// Follows the change sequence until the search keys and counts are current; returns how many worker changes
-    /// were read. When nothing changed this is one indexed read and no write.
-    pub(crate) async fn index_catch_up(&self) -> Result<u64> {
+    /// Follows the change sequence until the search keys and counts are current, or for at most `batches`
+    /// transactions; returns how many worker changes were read. When nothing changed this is one indexed read and
+    /// no write.
+    pub(crate) async fn index_catch_up(&self, batches: Option<usize>) -> Result<u64> {
         let mut total = 0;
-        loop {
+        for _ in 0..batches.unwrap_or(usize::MAX) {
             let (seq, last_id): (i64, i64) = {
                 let r = sqlx::query("SELECT seq, last_id FROM index_state WHERE id = 1")
                     .fetch_one(&self.read)
@@ -117,6 +118,7 @@ impl SqlStore {
             }
             total += n;
         }
+        Ok(total)
     }
 
     async fn index_batch(&self) -> Result<u64> {
@@ -280,13 +282,12 @@ impl SqlStore {
         Ok(rows.len() as u64)
     }
 
-    /// The exact number of workers a filter without a search matches, from the counts (caught up first);
-    /// `None` for a search, which is counted on the rows.
+    /// The number of workers a filter without a search matches, from the counts as far as they have followed the
+    /// registry; `None` for a search, which is counted on the rows.
     pub(crate) async fn tally_total(&self, f: &WorkerFilter) -> Result<Option<i64>> {
         if f.search.is_some() {
             return Ok(None);
         }
-        self.index_catch_up().await?;
         let mut cond: Vec<String> = Vec::new();
         let mut binds: Vec<String> = Vec::new();
         let mut push = |col: &str, v: String| {

@@ -111,7 +111,7 @@ pub async fn run(args: DashboardBenchArgs) -> Result<String> {
     let fill = started.elapsed();
     // The search keys and counts are built by following the registry, as a server does after an import.
     let indexing = Instant::now();
-    app.store.catch_up_index().await?;
+    app.store.catch_up_index(None).await?;
     let indexed = indexing.elapsed();
 
     let mut c = Client {

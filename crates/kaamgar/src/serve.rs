@@ -172,7 +172,7 @@ pub async fn start(app: App) -> Result<axum::Router> {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
         loop {
             tick.tick().await;
-            match store.catch_up_index().await {
+            match store.catch_up_index(None).await {
                 Ok(n) if n > 0 => tracing::debug!(changes = n, "search index caught up"),
                 Ok(_) => {}
                 Err(e) => {

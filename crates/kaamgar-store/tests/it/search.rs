@@ -35,7 +35,7 @@ async fn a_name_is_found_in_either_script_and_by_village_or_panchayat() {
         s.create_worker(&worker("9000000003", "Suresh Ram", "mason", "Sonepur"), 1)
             .await
             .unwrap();
-        s.catch_up_index().await.unwrap();
+        s.catch_up_index(None).await.unwrap();
         let names = |f: WorkerFilter| async move {
             let mut v: Vec<String> = s
                 .list_workers(&f, ALL)
@@ -99,6 +99,7 @@ async fn totals_agree(s: &kaamgar_store::SqlStore, name: &str, step: &str) {
         },
     ];
     for f in filters {
+        s.catch_up_index(None).await.unwrap();
         let scanned = s.count_workers(&f).await.unwrap();
         let kept = s.worker_total(&f).await.unwrap();
         assert_eq!(kept, Some(scanned), "{name} after {step}: {f:?}");
@@ -127,6 +128,13 @@ async fn totals_follow_imports_edits_availability_and_removals() {
             .collect();
         let run = s.begin_import("big.csv", 1).await.unwrap();
         s.import_batch(run, &rows, 1).await.unwrap();
+        // A page's bounded step reads one batch of 2,000, the rest follow.
+        assert_eq!(
+            s.catch_up_index(Some(1)).await.unwrap(),
+            2_000,
+            "{}",
+            b.name
+        );
         totals_agree(s, b.name, "the import").await;
         assert_eq!(
             s.worker_total(&WorkerFilter::default()).await.unwrap(),
@@ -162,7 +170,7 @@ async fn totals_follow_imports_edits_availability_and_removals() {
             .collect();
         let run = s.begin_import("more.csv", 5).await.unwrap();
         s.import_batch(run, &more, 5).await.unwrap();
-        let (x, y) = tokio::join!(s.catch_up_index(), s.catch_up_index());
+        let (x, y) = tokio::join!(s.catch_up_index(None), s.catch_up_index(None));
         assert_eq!(x.unwrap() + y.unwrap(), 500, "{}", b.name);
         totals_agree(s, b.name, "two followers").await;
     }

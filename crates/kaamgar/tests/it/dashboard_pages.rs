@@ -492,6 +492,10 @@ async fn a_profile_shows_the_workers_leads_jobs_and_ratings() {
         // The requests in the officer's block are links; the one in another block is not.
         assert!(p.body.contains(&format!("href=\"/requests/{}\"", ids[1])));
         assert!(!p.body.contains(&format!("href=\"/requests/{}\"", ids[2])));
+        assert!(
+            !p.body.contains("Sonepur"),
+            "the place of a request outside the block is not shown"
+        );
         let admin = d.signed_in("admin").await;
         let p = admin.get(&format!("/workers/{w}")).await;
         assert!(p.body.contains("href=\"tel:+91"), "{}", p.body);

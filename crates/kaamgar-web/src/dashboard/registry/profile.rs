@@ -172,7 +172,9 @@ async fn history(
         .map(|l| LeadView {
             when: when(l.offered_at),
             trade: trade_name(state, &l.trade, lang),
+            // Where a request outside the official's jurisdiction was is not theirs to read.
             place: match &l.block {
+                _ if !o.scope.covers(&l.district, l.block.as_deref()) => "—".to_string(),
                 Some(b) if !b.eq_ignore_ascii_case(&l.place_name) => {
                     format!("{} ({b})", l.place_name)
                 }

@@ -20,6 +20,22 @@ const PAGE_SIZE: i64 = 50;
 /// A search's list says "10,000+" beyond this many matches rather than count them all.
 const COUNT_CAP: i64 = 10_000;
 
+/// A list's number of matches: exact (from the maintained counts), or counted on the rows up to the cap.
+#[derive(Debug)]
+enum Total {
+    Exact(i64),
+    Capped(i64),
+}
+
+impl Total {
+    fn text(&self) -> String {
+        match *self {
+            Total::Capped(n) if n > COUNT_CAP => format!("{}+", num(COUNT_CAP)),
+            Total::Capped(n) | Total::Exact(n) => num(n),
+        }
+    }
+}
+
 /// A worker the official may open, or the refusal (recorded in the audit log). Every worker page starts here.
 pub async fn in_scope(
     state: &AppState,
@@ -172,19 +188,26 @@ pub async fn list(
                 after: q.after.unwrap_or(0).max(0),
                 limit: PAGE_SIZE,
             };
-            // The search keys and counts follow the registry's changes; brought up to date first, the page and
-            // the total then run side by side. The total is exact from the maintained counts, and a search's
-            // stops at COUNT_CAP.
-            state.store.catch_up_index().await?;
+            // The search keys and counts follow the registry's changes (a background task does most of it); one
+            // bounded step first catches what changed a moment ago, and a page is served from the counts as they
+            // are if that step cannot run now (another process importing). The total is exact from the
+            // maintained counts; a search's is counted on the rows and stops at COUNT_CAP.
+            if let Err(e) = state.store.catch_up_index(Some(1)).await {
+                tracing::warn!(error = %e, "the search index could not catch up before a list page");
+            }
             let (found, total) = tokio::join!(state.store.list_workers(f, page), async {
                 match state.store.worker_total(f).await? {
-                    Some(n) => Ok(n),
-                    None => state.store.count_workers_upto(f, COUNT_CAP).await,
+                    Some(n) => Ok(Total::Exact(n)),
+                    None => state
+                        .store
+                        .count_workers_upto(f, COUNT_CAP)
+                        .await
+                        .map(Total::Capped),
                 }
             });
             (found?, total?)
         }
-        None => (Vec::new(), 0),
+        None => (Vec::new(), Total::Exact(0)),
     };
     let next = (rows.len() as i64 == PAGE_SIZE).then(|| {
         let last = rows.last().map_or(0, |w| w.id);
@@ -222,11 +245,7 @@ pub async fn list(
     let page = ListPage {
         chrome: Chrome::new(&o, "workers", &uri),
         rows: rows.iter().map(|w| row(&state, w, lang)).collect(),
-        total: if total > COUNT_CAP {
-            format!("{}+", num(COUNT_CAP))
-        } else {
-            num(total)
-        },
+        total: total.text(),
         error,
         trades: choices(trades, current_trade.as_deref()),
         blocks: choices(blocks, q.block.as_deref()),
@@ -251,4 +270,16 @@ pub async fn list(
         next,
     };
     Ok(render(&page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Total;
+
+    #[test]
+    fn only_a_counted_search_says_more_than_ten_thousand() {
+        assert_eq!(Total::Exact(80_000).text(), "80,000");
+        assert_eq!(Total::Capped(10_001).text(), "10,000+");
+        assert_eq!(Total::Capped(9_999).text(), "9,999");
+    }
 }
