@@ -6,7 +6,9 @@
 //! Each batch is one transaction that starts by locking `index_state`, so two followers (two processes on one
 //! database) never count a change twice; imports stay as fast as before.
 
-use crate::{Result, SqlStore};
+use crate::columns::{bind_set, set_sql};
+use crate::rows::{AnyQuery, placeholders};
+use crate::{Backend, Result, SqlStore};
 use kaamgar_domain::filter::WorkerFilter;
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::{BTreeSet, HashMap};
@@ -70,23 +72,69 @@ pub(crate) fn prefix_range(prefix: &str) -> (String, String) {
     (prefix.to_string(), format!("{prefix}{{"))
 }
 
-/// A statement with `ids` bound to its placeholders in order.
-fn bind_all<'q>(
-    sql: &'q str,
-    ids: &'q [i64],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for id in ids {
-        q = q.bind(*id);
+/// Inserts `rows` into a table in statements of about [`BINDS`] values, each row bound by `bind`.
+async fn insert_rows<T, F>(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    (head, tail): (&str, &str),
+    cols: usize,
+    rows: &[T],
+    bind: F,
+) -> Result<()>
+where
+    F: for<'a> Fn(AnyQuery<'a>, &'a T) -> AnyQuery<'a>,
+{
+    for chunk in rows.chunks((BINDS / cols).max(1)) {
+        let sql = format!(
+            "{head} VALUES {} {tail}",
+            placeholders(backend, chunk.len(), cols, 0)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in chunk {
+            q = bind(q, r);
+        }
+        q.execute(&mut **tx).await?;
     }
-    q
+    Ok(())
 }
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// One changed worker as the follower reads it: their search keys and facets, or `None` when removed.
+struct Changed {
+    id: i64,
+    now: Option<(BTreeSet<String>, Facets)>,
+}
+
+impl Changed {
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<Changed> {
+        let id: i64 = r.try_get("id")?;
+        let deleted: Option<i64> = r.try_get("deleted_at")?;
+        if deleted.is_some() {
+            return Ok(Changed { id, now: None });
+        }
+        let name: String = r.try_get("name")?;
+        let village: Option<String> = r.try_get("village")?;
+        let panchayat: Option<String> = r.try_get("panchayat")?;
+        let keys = search_keys(&[Some(&name), village.as_deref(), panchayat.as_deref()]);
+        let mut trades = vec![r.try_get::<String, _>("trade")?];
+        for t in crate::rows::list(r.try_get("other_trades")?) {
+            if !trades.contains(&t) {
+                trades.push(t);
+            }
+        }
+        let block: Option<String> = r.try_get("block")?;
+        let facets = Facets {
+            district: r.try_get("district")?,
+            block: block.unwrap_or_default(),
+            trades,
+            availability: r.try_get("availability")?,
+            verified: r.try_get("verified")?,
+            source: r.try_get("source")?,
+        };
+        Ok(Changed {
+            id,
+            now: Some((keys, facets)),
+        })
+    }
 }
 
 impl SqlStore {
@@ -121,6 +169,7 @@ impl SqlStore {
         Ok(total)
     }
 
+    /// One step of the follower: the next [`BATCH`] changes since the cursor, in one transaction.
     async fn index_batch(&self) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         // Taking the row first serialises followers (PostgreSQL's row lock, SQLite's write lock).
@@ -146,140 +195,124 @@ impl SqlStore {
             return Ok(0);
         };
         let cursor: (i64, i64) = (last.try_get("seq")?, last.try_get("id")?);
-        let ids: Vec<i64> = rows
-            .iter()
-            .map(|r| r.try_get("id"))
-            .collect::<std::result::Result<_, _>>()?;
+        let changed: Vec<Changed> = rows.iter().map(Changed::from_row).collect::<Result<_>>()?;
+        let ids: Vec<i64> = changed.iter().map(|c| c.id).collect();
+        // What the workers added before is taken back, what they are now is added.
         let mut tally: HashMap<TallyKey, i64> = HashMap::new();
-        let mut old = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(BINDS) {
-            let sql = format!(
-                "SELECT worker_id, district, block, trades, availability, verified, source FROM worker_facets \
-                 WHERE worker_id IN ({})",
-                placeholders(1, chunk.len())
-            );
-            old.extend(bind_all(&sql, chunk).fetch_all(&mut *tx).await?);
+        for f in self.facets_of(&mut tx, &ids).await? {
+            f.add_to(-1, &mut tally);
         }
-        for r in &old {
-            let trades: String = r.try_get("trades")?;
-            Facets {
-                district: r.try_get("district")?,
-                block: r.try_get("block")?,
-                trades: trades.split(',').map(str::to_string).collect(),
-                availability: r.try_get("availability")?,
-                verified: r.try_get("verified")?,
-                source: r.try_get("source")?,
-            }
-            .add_to(-1, &mut tally);
-        }
-        let mut keys: Vec<(String, i64)> = Vec::new();
-        let mut facets: Vec<(i64, Facets)> = Vec::new();
-        for r in &rows {
-            let deleted: Option<i64> = r.try_get("deleted_at")?;
-            if deleted.is_some() {
-                continue;
-            }
-            let id: i64 = r.try_get("id")?;
-            let name: String = r.try_get("name")?;
-            let village: Option<String> = r.try_get("village")?;
-            let panchayat: Option<String> = r.try_get("panchayat")?;
-            for k in search_keys(&[Some(&name), village.as_deref(), panchayat.as_deref()]) {
-                keys.push((k, id));
-            }
-            let primary: String = r.try_get("trade")?;
-            let mut trades = vec![primary];
-            for t in crate::rows::list(r.try_get("other_trades")?) {
-                if !trades.contains(&t) {
-                    trades.push(t);
-                }
-            }
-            let block: Option<String> = r.try_get("block")?;
-            let f = Facets {
-                district: r.try_get("district")?,
-                block: block.unwrap_or_default(),
-                trades,
-                availability: r.try_get("availability")?,
-                verified: r.try_get("verified")?,
-                source: r.try_get("source")?,
-            };
+        for (_, f) in changed.iter().filter_map(|c| c.now.as_ref()) {
             f.add_to(1, &mut tally);
-            facets.push((id, f));
         }
         for chunk in ids.chunks(BINDS) {
-            let list = placeholders(1, chunk.len());
             for table in ["worker_search", "worker_facets"] {
-                let sql = format!("DELETE FROM {table} WHERE worker_id IN ({list})");
-                bind_all(&sql, chunk).execute(&mut *tx).await?;
+                let sql = format!(
+                    "DELETE FROM {table} WHERE worker_id {}",
+                    set_sql(self.backend, 1, "bigint", chunk.len())
+                );
+                bind_set(self.backend, sqlx::query(AssertSqlSafe(sql)), chunk)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
-        for chunk in keys.chunks(BINDS / 2) {
-            let values = (0..chunk.len())
-                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let mut q = sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO worker_search (key, worker_id) VALUES {values}"
-            )));
-            for (k, id) in chunk {
-                q = q.bind(k.clone()).bind(*id);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        for chunk in facets.chunks(BINDS / 7) {
-            let values = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(7 * i + 1, 7)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let mut q = sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO worker_facets (worker_id, district, block, trades, availability, verified, source) \
-                 VALUES {values}"
-            )));
-            for (id, f) in chunk {
-                q = q
-                    .bind(*id)
-                    .bind(f.district.clone())
-                    .bind(f.block.clone())
-                    .bind(f.trades_text())
-                    .bind(f.availability.clone())
-                    .bind(f.verified)
-                    .bind(f.source.clone());
-            }
-            q.execute(&mut *tx).await?;
-        }
-        let changes: Vec<(TallyKey, i64)> = tally.into_iter().filter(|(_, d)| *d != 0).collect();
-        for chunk in changes.chunks(BINDS / 8) {
-            let values = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(8 * i + 1, 8)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let mut q = sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO worker_tally (district, block, trade, is_primary, availability, verified, source, n) \
-                 VALUES {values} ON CONFLICT (district, block, trade, is_primary, availability, verified, source) \
-                 DO UPDATE SET n = worker_tally.n + excluded.n"
-            )));
-            for ((d, b, t, p, a, v, s), n) in chunk {
-                q = q
-                    .bind(d.clone())
-                    .bind(b.clone())
-                    .bind(t.clone())
-                    .bind(*p)
-                    .bind(a.clone())
-                    .bind(*v)
-                    .bind(s.clone())
-                    .bind(*n);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        sqlx::query("DELETE FROM worker_tally WHERE n = 0")
-            .execute(&mut *tx)
-            .await?;
+        self.write_index(&mut tx, &changed, tally).await?;
         sqlx::query("UPDATE index_state SET seq = $1, last_id = $2 WHERE id = 1")
             .bind(cursor.0)
             .bind(cursor.1)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(rows.len() as u64)
+        Ok(changed.len() as u64)
+    }
+
+    /// What these workers last added to the counts.
+    async fn facets_of(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        ids: &[i64],
+    ) -> Result<Vec<Facets>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(BINDS) {
+            let sql = format!(
+                "SELECT district, block, trades, availability, verified, source FROM worker_facets \
+                 WHERE worker_id {}",
+                set_sql(self.backend, 1, "bigint", chunk.len())
+            );
+            let rows = bind_set(self.backend, sqlx::query(AssertSqlSafe(sql)), chunk)
+                .fetch_all(&mut **tx)
+                .await?;
+            for r in &rows {
+                let trades: String = r.try_get("trades")?;
+                out.push(Facets {
+                    district: r.try_get("district")?,
+                    block: r.try_get("block")?,
+                    trades: trades.split(',').map(str::to_string).collect(),
+                    availability: r.try_get("availability")?,
+                    verified: r.try_get("verified")?,
+                    source: r.try_get("source")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes the changed workers' keys and facets and moves the counts by `tally`.
+    async fn write_index(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        changed: &[Changed],
+        tally: HashMap<TallyKey, i64>,
+    ) -> Result<()> {
+        let b = self.backend;
+        let live: Vec<(i64, &BTreeSet<String>, &Facets)> = changed
+            .iter()
+            .filter_map(|c| c.now.as_ref().map(|(k, f)| (c.id, k, f)))
+            .collect();
+        let keys: Vec<(String, i64)> = live
+            .iter()
+            .flat_map(|(id, ks, _)| ks.iter().map(move |k| (k.clone(), *id)))
+            .collect();
+        let head = ("INSERT INTO worker_search (key, worker_id)", "");
+        insert_rows(tx, b, head, 2, &keys, |q, (k, id)| {
+            q.bind(k.clone()).bind(*id)
+        })
+        .await?;
+        let head = (
+            "INSERT INTO worker_facets (worker_id, district, block, trades, availability, verified, source)",
+            "",
+        );
+        insert_rows(tx, b, head, 7, &live, |q, (id, _, f)| {
+            q.bind(*id)
+                .bind(f.district.clone())
+                .bind(f.block.clone())
+                .bind(f.trades_text())
+                .bind(f.availability.clone())
+                .bind(f.verified)
+                .bind(f.source.clone())
+        })
+        .await?;
+        let moves: Vec<(TallyKey, i64)> = tally.into_iter().filter(|(_, d)| *d != 0).collect();
+        let head = (
+            "INSERT INTO worker_tally (district, block, trade, is_primary, availability, verified, source, n)",
+            "ON CONFLICT (district, block, trade, is_primary, availability, verified, source) \
+             DO UPDATE SET n = worker_tally.n + excluded.n",
+        );
+        insert_rows(tx, b, head, 8, &moves, |q, ((d, bl, t, p, a, v, s), n)| {
+            q.bind(d.clone())
+                .bind(bl.clone())
+                .bind(t.clone())
+                .bind(*p)
+                .bind(a.clone())
+                .bind(*v)
+                .bind(s.clone())
+                .bind(*n)
+        })
+        .await?;
+        sqlx::query("DELETE FROM worker_tally WHERE n = 0")
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
     }
 
     /// The number of workers a filter without a search matches, from the counts as far as they have followed the

@@ -269,7 +269,35 @@ impl Understander {
                 }
             }
         }
-        let (_, _, mut e, conf, mut pos) = best?;
+        let (_, _, e, conf, pos) = best?;
+        let e = self.settle(items, &named_districts, e, pos);
+        let (district, state) = self.districts.get(&e.district)?;
+        Some((
+            PlaceRef {
+                name: self.places.name(e.name).to_string(),
+                kind: e.kind,
+                block: e.block.map(|b| self.places.name(b).to_string()),
+                district: district.to_string(),
+                state: state.to_string(),
+                pin: e.pin,
+                lat: round4(f64::from(e.lat)),
+                lon: round4(f64::from(e.lon)),
+                district_id: e.district,
+            },
+            conf,
+        ))
+    }
+}
+
+impl Understander {
+    /// The place chosen at item `pos`, settled against the rest of the message.
+    fn settle<'s>(
+        &'s self,
+        items: &[Item<'_>],
+        named_districts: &[(DistrictId, usize)],
+        mut e: &'s PlaceEntry,
+        mut pos: usize,
+    ) -> &'s PlaceEntry {
         // A village of another district than the one the message names is a namesake: "etawah civil lines" is in
         // Etawah even when the gazetteer knows Civil Lines only in Farrukhabad.
         if e.kind == PlaceKind::PostOffice
@@ -295,25 +323,9 @@ impl Understander {
                 e = town;
             }
         }
-        let (district, state) = self.districts.get(&e.district)?;
-        Some((
-            PlaceRef {
-                name: self.places.name(e.name).to_string(),
-                kind: e.kind,
-                block: e.block.map(|b| self.places.name(b).to_string()),
-                district: district.to_string(),
-                state: state.to_string(),
-                pin: e.pin,
-                lat: round4(f64::from(e.lat)),
-                lon: round4(f64::from(e.lon)),
-                district_id: e.district,
-            },
-            conf,
-        ))
+        e
     }
-}
 
-impl Understander {
     /// The service-area district `d` as named by the place item at `at`.
     fn district_entry(&self, items: &[Item<'_>], d: DistrictId, at: usize) -> Option<&PlaceEntry> {
         let ItemKind::Place { ids, .. } = &items[at].kind else {

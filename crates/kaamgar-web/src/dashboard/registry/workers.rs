@@ -151,6 +151,24 @@ pub fn row(state: &AppState, w: &Worker, lang: Lang) -> Row {
     }
 }
 
+/// The next page of a list: after its last worker, with the same filters.
+fn next_href(q: &ListParams, last: i64) -> String {
+    let mut href = format!("/workers?after={last}");
+    for (k, v) in [
+        ("trade", &q.trade),
+        ("block", &q.block),
+        ("availability", &q.availability),
+        ("source", &q.source),
+        ("verified", &q.verified),
+        ("q", &q.q),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            href.push_str(&format!("&{k}={}", urlencode(v)));
+        }
+    }
+    href
+}
+
 pub async fn list(
     State(state): State<AppState>,
     o: Official,
@@ -209,27 +227,8 @@ pub async fn list(
         }
         None => (Vec::new(), Total::Exact(0)),
     };
-    let next = (rows.len() as i64 == PAGE_SIZE).then(|| {
-        let last = rows.last().map_or(0, |w| w.id);
-        let mut params: Vec<(&str, &str)> = Vec::new();
-        for (k, v) in [
-            ("trade", &q.trade),
-            ("block", &q.block),
-            ("availability", &q.availability),
-            ("source", &q.source),
-            ("verified", &q.verified),
-            ("q", &q.q),
-        ] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                params.push((k, v));
-            }
-        }
-        let mut href = format!("/workers?after={last}");
-        for (k, v) in params {
-            href.push_str(&format!("&{k}={}", urlencode(v)));
-        }
-        href
-    });
+    let next =
+        (rows.len() as i64 == PAGE_SIZE).then(|| next_href(&q, rows.last().map_or(0, |w| w.id)));
     let mut trades: Vec<(String, String)> = state
         .trades
         .all()
