@@ -27,6 +27,10 @@ pub enum Permission {
     RecordErasure,
     UploadLists,
     ViewRequests,
+    /// Acting on a request: offering it to another worker, calling the citizen, closing it.
+    ActOnRequests,
+    /// Downloading the registry (names and numbers) as a file.
+    DownloadWorkers,
     ViewAudit,
 }
 

@@ -12,16 +12,25 @@ pub enum JobKind {
     FollowUp,
     /// A request the citizen kept open: search again, and show them who turned free.
     Watch,
+    /// An official asked for the request to be offered to another worker: the pending lead gives way and the next
+    /// free worker is asked.
+    Reoffer,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 3] = [JobKind::LeadExpiry, JobKind::FollowUp, JobKind::Watch];
+    pub const ALL: [JobKind; 4] = [
+        JobKind::LeadExpiry,
+        JobKind::FollowUp,
+        JobKind::Watch,
+        JobKind::Reoffer,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::LeadExpiry => "lead_expiry",
             JobKind::FollowUp => "follow_up",
             JobKind::Watch => "watch_request",
+            JobKind::Reoffer => "reoffer",
         }
     }
 
@@ -34,7 +43,7 @@ impl JobKind {
     pub fn subject_kind(self) -> &'static str {
         match self {
             JobKind::LeadExpiry => "offer",
-            JobKind::FollowUp | JobKind::Watch => "request",
+            JobKind::FollowUp | JobKind::Watch | JobKind::Reoffer => "request",
         }
     }
 }
@@ -64,6 +73,11 @@ impl Job {
     /// The next search for a request kept open.
     pub fn watch(request: crate::ids::RequestId) -> Self {
         Job::new(JobKind::Watch, request.0)
+    }
+
+    /// An official's "offer it to another worker".
+    pub fn reoffer(request: crate::ids::RequestId) -> Self {
+        Job::new(JobKind::Reoffer, request.0)
     }
 
     /// The job's subject as the audit log names targets (`offer:12`, `request:7`).

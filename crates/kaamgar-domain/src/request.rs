@@ -78,6 +78,8 @@ pub enum Actor<'a> {
     Worker(WorkerId),
     /// kaamgar itself: matching, lead timeouts, follow-ups.
     System,
+    /// An official acting from the dashboard (audited there): asks another worker, or closes the request.
+    Official,
 }
 
 /// A change of a request, with what it records.
@@ -99,6 +101,8 @@ pub enum Change {
     NotDone,
     /// The citizen's rating of the work: the request ends.
     Rate { stars: u8 },
+    /// An official closes a request that is still searching or was never confirmed done, with the reason.
+    Close { reason: CloseReason },
 }
 
 impl Change {
@@ -116,7 +120,9 @@ impl Change {
             Change::Accept { .. } => RequestStatus::Accepted,
             Change::Decline => RequestStatus::Declined,
             Change::Expire { .. } => RequestStatus::Expired,
-            Change::Cancel { .. } | Change::NotDone => RequestStatus::Cancelled,
+            Change::Cancel { .. } | Change::NotDone | Change::Close { .. } => {
+                RequestStatus::Cancelled
+            }
             Change::Done => RequestStatus::Done,
             Change::Rate { .. } => RequestStatus::Rated,
         }
@@ -133,6 +139,130 @@ pub enum Refused {
     },
     #[error("this request is not theirs to change")]
     NotTheirs,
+}
+
+/// Why an official closed a request (stored as the request's note, `closed:<reason>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The citizen found somebody themself, or the work was done outside kaamgar.
+    ServedOutside,
+    /// The citizen could not be reached.
+    CitizenUnreachable,
+    /// Another request for the same work.
+    Duplicate,
+    /// A test, a mistake or not a real need.
+    NotARequest,
+    /// No worker of this trade can be found for it.
+    NoWorker,
+}
+
+impl CloseReason {
+    pub const ALL: [CloseReason; 5] = [
+        CloseReason::ServedOutside,
+        CloseReason::CitizenUnreachable,
+        CloseReason::Duplicate,
+        CloseReason::NotARequest,
+        CloseReason::NoWorker,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::ServedOutside => "served_outside",
+            CloseReason::CitizenUnreachable => "citizen_unreachable",
+            CloseReason::Duplicate => "duplicate",
+            CloseReason::NotARequest => "not_a_request",
+            CloseReason::NoWorker => "no_worker",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s.trim())
+    }
+
+    /// The note a closed request keeps.
+    pub fn note(self) -> &'static str {
+        match self {
+            CloseReason::ServedOutside => "closed:served_outside",
+            CloseReason::CitizenUnreachable => "closed:citizen_unreachable",
+            CloseReason::Duplicate => "closed:duplicate",
+            CloseReason::NotARequest => "closed:not_a_request",
+            CloseReason::NoWorker => "closed:no_worker",
+        }
+    }
+}
+
+/// A request still searching this long after it was made has waited too long: officials see it flagged.
+pub const STALE_AFTER_SECS: i64 = 3600;
+
+/// How a request turned out, as officials filter them: each is a set of statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Still looking for a worker.
+    Waiting,
+    /// Still looking for a worker [`STALE_AFTER_SECS`] after it was made.
+    Stale,
+    /// A worker said yes; the work is not confirmed yet.
+    Connected,
+    /// The citizen said the work was done (and may have rated it).
+    Done,
+    /// Nobody took it or nobody was found.
+    Unserved,
+    /// Withdrawn by the citizen or closed by an official.
+    Cancelled,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 6] = [
+        Outcome::Waiting,
+        Outcome::Stale,
+        Outcome::Connected,
+        Outcome::Done,
+        Outcome::Unserved,
+        Outcome::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Waiting => "waiting",
+            Outcome::Stale => "stale",
+            Outcome::Connected => "connected",
+            Outcome::Done => "done",
+            Outcome::Unserved => "unserved",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+
+    /// The text catalogue's key for its name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Outcome::Waiting => "outcome_waiting",
+            Outcome::Stale => "outcome_stale",
+            Outcome::Connected => "outcome_connected",
+            Outcome::Done => "outcome_done",
+            Outcome::Unserved => "outcome_unserved",
+            Outcome::Cancelled => "outcome_cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s.trim())
+    }
+
+    pub fn statuses(self) -> &'static [RequestStatus] {
+        use RequestStatus::*;
+        match self {
+            Outcome::Waiting | Outcome::Stale => &[Open, Offered],
+            Outcome::Connected => &[Accepted],
+            Outcome::Done => &[Done, Rated],
+            Outcome::Unserved => &[Declined, Expired],
+            Outcome::Cancelled => &[Cancelled],
+        }
+    }
+}
+
+/// Whether a request in `status` made at `created_at` has waited too long by `now`.
+pub fn is_stale(status: RequestStatus, created_at: i64, now: i64) -> bool {
+    status.is_searching() && now - created_at >= STALE_AFTER_SECS
 }
 
 /// What a request's lifecycle holds: its status and the facts its changes record.
@@ -169,10 +299,11 @@ impl Lifecycle {
         }
         let own = matches!(by, Actor::Citizen(c) if c == citizen);
         let allowed = match change {
-            Change::Offer => own || by == Actor::System,
+            Change::Offer => own || matches!(by, Actor::System | Actor::Official),
             Change::Accept { worker } => by == Actor::Worker(worker),
             Change::Decline | Change::Expire { .. } => by == Actor::System,
             Change::Cancel { .. } | Change::NotDone | Change::Done | Change::Rate { .. } => own,
+            Change::Close { .. } => by == Actor::Official,
         };
         if !allowed {
             return Err(Refused::NotTheirs);
@@ -193,6 +324,10 @@ impl Lifecycle {
             }
             Change::Cancel { note } => {
                 self.note = Some(note.to_string());
+                self.closed_at = Some(now);
+            }
+            Change::Close { reason } => {
+                self.note = Some(reason.note().to_string());
                 self.closed_at = Some(now);
             }
             Change::NotDone => {
@@ -314,6 +449,43 @@ mod tests {
             (l.status, l.rating, l.closed_at),
             (Rated, Some(4), Some(40))
         );
+    }
+
+    #[test]
+    fn an_official_may_ask_another_worker_or_close_but_not_speak_for_the_citizen() {
+        let mut l = open();
+        l.apply("wa:1", Actor::Official, Change::Offer, 10).unwrap();
+        let close = Change::Close {
+            reason: CloseReason::Duplicate,
+        };
+        assert_eq!(
+            l.apply("wa:1", Actor::System, close, 11),
+            Err(Refused::NotTheirs)
+        );
+        for change in [Change::Done, Change::Rate { stars: 5 }] {
+            assert!(l.apply("wa:1", Actor::Official, change, 12).is_err());
+        }
+        l.apply("wa:1", Actor::Official, close, 13).unwrap();
+        assert_eq!(
+            (l.status, l.note.as_deref(), l.closed_at),
+            (Cancelled, Some("closed:duplicate"), Some(13))
+        );
+        assert!(
+            l.apply("wa:1", Actor::Official, close, 14).is_err(),
+            "final"
+        );
+        let mut ended = open();
+        ended.status = Expired;
+        assert!(ended.apply("wa:1", Actor::Official, close, 15).is_err());
+        assert!(is_stale(Offered, 0, STALE_AFTER_SECS));
+        assert!(!is_stale(Offered, 1, STALE_AFTER_SECS));
+        assert!(!is_stale(Accepted, 0, 10 * STALE_AFTER_SECS));
+        for o in Outcome::ALL {
+            assert_eq!(Outcome::parse(o.as_str()), Some(o));
+        }
+        for r in CloseReason::ALL {
+            assert_eq!(CloseReason::parse(r.as_str()), Some(r));
+        }
     }
 
     #[test]

@@ -384,6 +384,19 @@ impl AccountStore for SqlStore {
     }
 }
 
+/// The audit row of a write made in a [`crate::Tx`], committed with it.
+#[async_trait]
+pub trait AuditWrites: Send {
+    async fn audit(&mut self, e: &AuditEntry) -> Result<()>;
+}
+
+#[async_trait]
+impl AuditWrites for crate::tx::SqlTx {
+    async fn audit(&mut self, e: &AuditEntry) -> Result<()> {
+        insert_audit(&mut *self.tx, e).await
+    }
+}
+
 /// Writes one audit row, on the pool or inside a caller's transaction (a write and its record together).
 pub(crate) async fn insert_audit<'e, E>(executor: E, e: &AuditEntry) -> Result<()>
 where

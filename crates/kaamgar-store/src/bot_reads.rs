@@ -26,9 +26,15 @@ pub enum Said {
 /// Which requests officials list.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestFilter {
-    pub status: Option<RequestStatus>,
+    /// Any of these statuses (all when empty).
+    pub statuses: Vec<RequestStatus>,
     pub district: Option<String>,
     pub block: Option<String>,
+    pub trade: Option<String>,
+    /// Made at or after this time.
+    pub created_from: Option<i64>,
+    /// Made before this time.
+    pub created_to: Option<i64>,
     /// Newest first, below this id (instead of oldest first after `after`).
     pub before: Option<i64>,
 }
@@ -117,31 +123,38 @@ impl crate::ConversationStore for SqlStore {
             Some(b) => ("<", "DESC", b),
             None => (">", "ASC", after),
         };
-        let mut sql = format!(
-            "SELECT {} FROM service_requests WHERE id {cmp} $1",
-            crate::bot::REQUEST_COLUMNS
+        let (mut sql, mut binds) = (
+            format!(
+                "SELECT {} FROM service_requests WHERE id {cmp} $1",
+                crate::bot::REQUEST_COLUMNS
+            ),
+            vec![Bind::Int(bound)],
         );
-        let mut n = 1;
-        let mut binds: Vec<String> = Vec::new();
-        let cols = [
-            ("status", f.status.map(|s| s.as_str().to_string())),
-            ("district", f.district.clone()),
-            ("block", f.block.clone()),
-        ];
-        for (col, v) in cols {
-            if let Some(v) = v {
-                n += 1;
-                sql.push_str(&format!(" AND {col} = ${n}"));
-                binds.push(v);
-            }
-        }
-        sql.push_str(&format!(" ORDER BY id {order} LIMIT ${}", n + 1));
-        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(bound);
+        request_conditions(f, &mut sql, &mut binds);
+        binds.push(Bind::Int(limit));
+        sql.push_str(&format!(" ORDER BY id {order} LIMIT ${}", binds.len()));
+        let mut q = sqlx::query(AssertSqlSafe(sql));
         for b in binds {
-            q = q.bind(b);
+            q = b.bind_to(q);
         }
-        let rows = q.bind(limit).fetch_all(&self.read).await?;
+        let rows = q.fetch_all(&self.read).await?;
         rows.iter().map(request_from).collect()
+    }
+
+    async fn count_requests(&self, f: &RequestFilter) -> Result<i64> {
+        let (mut sql, mut binds) = (
+            "SELECT COUNT(*) FROM service_requests WHERE 1 = 1".to_string(),
+            Vec::new(),
+        );
+        request_conditions(f, &mut sql, &mut binds);
+        let mut q = sqlx::query_scalar(AssertSqlSafe(sql));
+        for b in binds {
+            q = match b {
+                Bind::Int(v) => q.bind(v),
+                Bind::Text(v) => q.bind(v),
+            };
+        }
+        Ok(q.fetch_one(&self.read).await?)
     }
 
     async fn request_with_offers(&self, id: RequestId) -> Result<(RequestRow, Vec<OfferRow>)> {
@@ -252,4 +265,55 @@ pub struct LeadLine {
     pub rating: Option<i64>,
     /// This worker took the request.
     pub took_it: bool,
+}
+
+/// A value of a statement built from a filter.
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+impl Bind {
+    fn bind_to<'q>(
+        self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        match self {
+            Bind::Int(v) => q.bind(v),
+            Bind::Text(v) => q.bind(v),
+        }
+    }
+}
+
+/// Appends a request filter's conditions (` AND …`, numbered after the binds already there).
+fn request_conditions(f: &RequestFilter, sql: &mut String, binds: &mut Vec<Bind>) {
+    let mut push = |sql: &mut String, cond: &str, b: Bind| {
+        binds.push(b);
+        sql.push_str(&format!(" AND {cond} ${}", binds.len()));
+    };
+    for (col, v) in [
+        ("district =", &f.district),
+        ("block =", &f.block),
+        ("trade =", &f.trade),
+    ] {
+        if let Some(v) = v {
+            push(sql, col, Bind::Text(v.clone()));
+        }
+    }
+    if let Some(t) = f.created_from {
+        push(sql, "created_at >=", Bind::Int(t));
+    }
+    if let Some(t) = f.created_to {
+        push(sql, "created_at <", Bind::Int(t));
+    }
+    if !f.statuses.is_empty() {
+        // Statuses are the lifecycle's own words, never a caller's text.
+        let list = f
+            .statuses
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sql.push_str(&format!(" AND status IN ({list})"));
+    }
 }

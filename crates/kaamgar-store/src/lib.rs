@@ -19,9 +19,9 @@ mod search_index;
 /// Every store trait, for code that calls the store through the concrete `SqlStore` (tests, benchmarks).
 pub mod prelude {
     pub use crate::{
-        AccountStore, ConversationStore, ConversationWrites, DashboardStore, ImportStore,
-        InboxStore, JobStore, JobWrites, MessagingWrites, OutboxStore, PlacesStore, RegistryStore,
-        RegistryWrites, Store, Tx,
+        AccountStore, AuditWrites, ConversationStore, ConversationWrites, DashboardStore,
+        ImportStore, InboxStore, JobStore, JobWrites, MessagingWrites, OutboxStore, PlacesStore,
+        RegistryStore, RegistryWrites, Store, Tx,
     };
 }
 mod sql;
@@ -35,7 +35,9 @@ use kaamgar_domain::ids::RequestId;
 use kaamgar_domain::places::{LgdBlock, LgdDistrict};
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 
-pub use accounts::{AccountStore, AuditEntry, NewSession, NewUser, SessionRow, UserRow};
+pub use accounts::{
+    AccountStore, AuditEntry, AuditWrites, NewSession, NewUser, SessionRow, UserRow,
+};
 pub use batch::{BATCH_ROWS, BatchOutcome, BatchRow, ImportSummary, SkippedRow};
 pub use bot::{ContactRow, ConversationWrites, NewRequest, OfferRow, RequestRow};
 pub use bot_reads::{ChatLine, LeadLine, RequestFilter, Said, WorkerHistory};
@@ -315,7 +317,6 @@ pub trait OutboxStore: Send + Sync {
 /// Conversations: the bot's transaction per event, transcripts, service requests and their offers.
 #[async_trait]
 pub trait ConversationStore: Send + Sync {
-    /// Starts the transaction that handles one bot event.
     /// The last `limit` lines of a contact's conversation, oldest first.
     async fn chat_lines(&self, contact: &str, limit: i64) -> Result<Vec<ChatLine>>;
     async fn list_requests(
@@ -324,6 +325,8 @@ pub trait ConversationStore: Send + Sync {
         after: i64,
         limit: i64,
     ) -> Result<Vec<RequestRow>>;
+    /// How many requests the filter matches (its `before` is ignored).
+    async fn count_requests(&self, f: &RequestFilter) -> Result<i64>;
     async fn request_with_offers(&self, id: RequestId) -> Result<(RequestRow, Vec<OfferRow>)>;
     /// Offers made or answered at `since` or later (offer time, then id), for the matching index's fairness.
     /// `None` reads the last `memory` seconds before the newest offer: what an index built at start needs.

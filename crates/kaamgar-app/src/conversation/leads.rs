@@ -273,6 +273,10 @@ impl BotService {
             }
         }
         // Offers made in the loop above would have returned; the ones read at the start are all there are.
+        if !r.status.is_searching() {
+            // Searched again for an official after it had ended: nobody free, so it stays as it ended.
+            return Ok(());
+        }
         let any_declined = offers.iter().any(|o| o.status == OfferStatus::Declined);
         let end = if any_declined {
             Change::Decline
@@ -433,6 +437,7 @@ impl BotService {
             JobKind::LeadExpiry => self.expire(&mut turn, OfferId(job.subject)).await?,
             JobKind::FollowUp => self.follow_up(&mut turn, RequestId(job.subject)).await?,
             JobKind::Watch => self.watch(&mut turn, RequestId(job.subject)).await?,
+            JobKind::Reoffer => self.reoffer(&mut turn, RequestId(job.subject)).await?,
         }
         turn.tx.finish_job(claimed, now).await?;
         Ok(self.commit(turn, None).await?.messages)
@@ -465,6 +470,37 @@ impl BotService {
             }
         }
         Ok(())
+    }
+
+    /// An official asked for another worker: the lead being asked gives way (the worker told, if they can be
+    /// written to) and the next free worker is asked. A request that ended unserved is searched again; when
+    /// nobody is free it stays as it ended.
+    async fn reoffer(&self, turn: &mut Turn, request: RequestId) -> Result<(), BotError> {
+        let Some(r) = turn
+            .tx
+            .request(request)
+            .await?
+            .filter(|r| super::desk::may_ask_another(r.status))
+        else {
+            return Ok(());
+        };
+        let mut before = None;
+        for o in turn.tx.offers_of(r.id).await? {
+            if o.status != OfferStatus::Offered {
+                continue;
+            }
+            turn.tx
+                .set_offer(o.id, OfferStatus::Withdrawn, turn.now)
+                .await?;
+            if let Some(w) = turn.tx.worker(o.worker_id).await? {
+                let wc = self.worker_contact(turn, &w).await?;
+                if wc.channel.may_send_freely(wc.last_inbound_at, turn.now) {
+                    self.send_to(turn, &wc, &plain(lang_of(&wc), Msg::LeadClosed, &[]), None)?;
+                }
+                before = Some((w.data.name, true));
+            }
+        }
+        self.offer_next(turn, r, before).await
     }
 
     async fn follow_up(&self, turn: &mut Turn, request: RequestId) -> Result<(), BotError> {

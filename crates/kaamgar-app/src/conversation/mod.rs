@@ -4,6 +4,7 @@
 //! Timed jobs (a lead not answered in time, the next day's follow-up) run the same way. WhatsApp, the web chat and
 //! the terminal all come through here.
 
+pub mod desk;
 mod effects;
 mod leads;
 mod send;

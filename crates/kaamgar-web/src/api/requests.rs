@@ -154,7 +154,7 @@ pub async fn list(
         }));
     }
     let f = RequestFilter {
-        status,
+        statuses: status.into_iter().collect(),
         district: scope.district().map(str::to_string).or(asked),
         block: scope.block().map(str::to_string),
         ..Default::default()

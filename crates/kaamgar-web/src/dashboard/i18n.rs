@@ -107,9 +107,54 @@ pub fn when(t: i64) -> String {
 
 pub use kaamgar_domain::text::mask_numbers;
 
+/// The first moment of a day in India time, from a date as a form sends it (`2026-12-07`) or as people write it
+/// (`07/12/2026`, `7-12-2026`); `None` for anything else or a date that does not exist.
+pub fn day_start(s: &str) -> Option<i64> {
+    let parts: Vec<&str> = s.trim().split(['-', '/', '.']).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    let n = |x: &str| {
+        x.parse::<i64>()
+            .ok()
+            .filter(|_| !x.is_empty() && x.len() <= 4)
+    };
+    let (y, m, d) = if a.len() == 4 {
+        (n(a)?, n(b)?, n(c)?)
+    } else {
+        (n(c)?, n(b)?, n(a)?)
+    };
+    if !(2000..=2100).contains(&y) || !(1..=12).contains(&m) || d < 1 {
+        return None;
+    }
+    let days = kaamgar_domain::worker::days_from_civil(y, m as u32, d as u32);
+    // 31 February and the like come back as another day: refused.
+    let (y2, m2, d2) = super::overview::civil_from_days(days);
+    ((y2, i64::from(m2), i64::from(d2)) == (y, m, d)).then_some(days * 86_400 - 19_800)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_starts_at_midnight_in_india_and_only_real_dates_are_read() {
+        let t = day_start("2026-12-07").unwrap();
+        assert_eq!(when(t), "07/12/2026 00:00");
+        assert_eq!(day_start("07/12/2026"), Some(t));
+        assert_eq!(day_start(" 7-12-2026 "), Some(t));
+        for bad in [
+            "",
+            "2026-02-30",
+            "2026-13-01",
+            "12/2026",
+            "abc",
+            "1/1/99999",
+            "2026-12-07x",
+        ] {
+            assert_eq!(day_start(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn numbers_are_grouped_the_indian_way() {

@@ -157,3 +157,102 @@ async fn the_web_chat_talks_to_the_same_bot_and_refuses_bad_input() {
     }
     t.cleanup().await;
 }
+
+fn desk_entry(action: &str, at: i64) -> kaamgar_store::AuditEntry {
+    kaamgar_store::AuditEntry {
+        at,
+        user_id: None,
+        actor: "desk".into(),
+        action: action.into(),
+        target: Some("request:1".into()),
+        outcome: "ok".into(),
+        detail: None,
+        ip: None,
+    }
+}
+
+#[tokio::test]
+async fn an_official_asks_another_worker_and_closes_a_request_the_bot_follows() {
+    use kaamgar_app::conversation::desk;
+    use kaamgar_domain::ids::RequestId;
+    use kaamgar_domain::request::CloseReason;
+    let t = common::sqlite_app().await;
+    let b = setup(&t).await;
+    let out = b.text(CITIZEN, T0, "I need a plumber in Marhaura").await;
+    let ids: Vec<String> = only(&out, CITIZEN)
+        .choices
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    let (first, first_name) = worker_of(b.store.as_ref(), &ids[0]).await;
+    b.text(&first, T0 - 100, "hello").await;
+    b.tap(CITIZEN, T0 + 10, &ids[0]).await;
+    // The first worker sits on the lead; the office asks for another worker.
+    desk::ask_another(
+        b.store.as_ref(),
+        RequestId(1),
+        &desk_entry("request.reoffer", T0 + 60),
+    )
+    .await
+    .unwrap();
+    let out = b.run(T0 + 61).await;
+    assert!(
+        only(&out, &first).text.contains("no longer open"),
+        "the first worker is told the lead is gone: {out:#?}"
+    );
+    let told = only(&out, CITIZEN);
+    assert!(told.text.contains(&first_name), "{}", told.text);
+    let (_, r) = call(&b.router, get("/api/v1/requests/1")).await;
+    assert_eq!(r["status"], "offered");
+    let offers = r["offers"].as_array().unwrap();
+    assert_eq!(offers.len(), 2, "{r}");
+    assert_eq!(offers[0]["status"], "withdrawn");
+    assert_eq!(offers[1]["status"], "offered");
+    assert_ne!(offers[0]["worker_id"], offers[1]["worker_id"]);
+    let log = b.store.audit_log(i64::MAX, 10, None).await.unwrap();
+    assert!(
+        log.iter().any(|(_, a)| a.action == "request.reoffer"),
+        "audited with the change"
+    );
+
+    // Closed by the office: the open lead is withdrawn, the reason kept, and nothing more can be done to it.
+    desk::close(
+        b.store.as_ref(),
+        RequestId(1),
+        CloseReason::ServedOutside,
+        &desk_entry("request.close", T0 + 120),
+    )
+    .await
+    .unwrap();
+    let (_, r) = call(&b.router, get("/api/v1/requests/1")).await;
+    assert_eq!(r["status"], "cancelled");
+    assert_eq!(r["offers"][1]["status"], "withdrawn");
+    let again = desk::close(
+        b.store.as_ref(),
+        RequestId(1),
+        CloseReason::Duplicate,
+        &desk_entry("request.close", T0 + 130),
+    )
+    .await;
+    assert!(
+        matches!(again, Err(desk::DeskError::Refused(_))),
+        "{again:?}"
+    );
+    let again = desk::ask_another(
+        b.store.as_ref(),
+        RequestId(1),
+        &desk_entry("request.reoffer", T0 + 140),
+    )
+    .await;
+    assert!(matches!(again, Err(desk::DeskError::Refused(_))));
+    let log = b.store.audit_log(i64::MAX, 10, None).await.unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|(_, a)| a.action == "request.close")
+            .count(),
+        1,
+        "a refused change writes no audit row of its own here: {log:?}"
+    );
+    assert!(b.run(T0 + 200).await.is_empty(), "nothing else happens");
+    t.cleanup().await;
+}

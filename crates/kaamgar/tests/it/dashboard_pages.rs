@@ -513,3 +513,226 @@ async fn a_profile_shows_the_workers_leads_jobs_and_ratings() {
     })
     .await;
 }
+
+/// A request made at `at` in `block` for `trade`, still open.
+async fn request_at(store: &dyn Store, block: &str, trade: &str, at: i64) -> i64 {
+    let mut tx = store.begin().await.unwrap();
+    let id = tx
+        .create_request(
+            &NewRequest {
+                citizen: format!("wa:{at}"),
+                citizen_phone: Some("+919876543210".into()),
+                channel: kaamgar_domain::channel::Channel::WhatsApp,
+                trade: trade.into(),
+                place_name: block.into(),
+                district: "Saran".into(),
+                block: Some(block.into()),
+                lat: 25.9,
+                lon: 84.9,
+                message: format!("{trade} chahiye"),
+            },
+            at,
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id.0
+}
+
+fn ids_listed(body: &str) -> Vec<i64> {
+    body.match_indices("href=\"/requests/")
+        .filter_map(|(i, _)| {
+            let rest = &body[i + 16..];
+            rest[..rest.find('"')?].parse().ok()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn requests_are_filtered_by_block_trade_day_and_outcome_and_the_stale_ones_flagged() {
+    use dash_support::T0;
+    each(async |d, store| {
+        let stale = request_at(store, "Marhaura", "plumber", T0 - 2 * 3600).await;
+        let fresh = request_at(store, "Marhaura", "electrician", T0 - 600).await;
+        let old = request_at(store, "Sonepur", "plumber", T0 - 3 * 86_400).await;
+        {
+            let mut tx = store.begin().await.unwrap();
+            let mut r = tx
+                .request(kaamgar_domain::ids::RequestId(old))
+                .await
+                .unwrap()
+                .unwrap();
+            r.apply(
+                kaamgar_domain::request::Actor::System,
+                kaamgar_domain::request::Change::Expire {
+                    note: Some("no_workers"),
+                },
+                T0 - 3 * 86_400 + 60,
+            )
+            .unwrap();
+            tx.save_request(&r, T0).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        let admin = d.signed_in("admin").await;
+        let all = admin.get("/requests").await;
+        assert_eq!(ids_listed(&all.body), [old, fresh, stale], "newest first");
+        assert!(all.body.contains("id=\"stale-banner\""), "{}", all.body);
+        assert_eq!(all.body.matches("class=\"stale\"").count(), 1);
+        for (query, want) in [
+            ("outcome=stale", vec![stale]),
+            ("outcome=waiting", vec![fresh, stale]),
+            ("outcome=unserved", vec![old]),
+            ("outcome=done", vec![]),
+            ("block=Sonepur", vec![old]),
+            ("block=sonpur", vec![old]),
+            ("trade=electrician", vec![fresh]),
+            (
+                "trade=%E0%A4%AA%E0%A5%8D%E0%A4%B2%E0%A4%82%E0%A4%AC%E0%A4%B0",
+                vec![old, stale],
+            ),
+            ("outcome=waiting&status=expired", vec![]),
+        ] {
+            let p = admin.get(&format!("/requests?{query}")).await;
+            assert_eq!(p.status, StatusCode::OK, "{query}");
+            assert_eq!(ids_listed(&p.body), want, "{query}");
+        }
+        // The day the old one was made, as a form sends it and as people write it.
+        let day = kaamgar::export::date(T0 - 3 * 86_400 + 19_800);
+        let (y, m, dd) = (&day[0..4], &day[5..7], &day[8..10]);
+        for q in [
+            format!("from={day}&to={day}"),
+            format!("from={dd}/{m}/{y}&to={dd}/{m}/{y}"),
+        ] {
+            let p = admin.get(&format!("/requests?{q}")).await;
+            assert_eq!(ids_listed(&p.body), [old], "{q}");
+        }
+        for bad in [
+            "from=2026-02-30",
+            "to=yesterday",
+            "outcome=lost",
+            "block=Atlantis",
+            "trade=astronaut",
+        ] {
+            let p = admin.get(&format!("/requests?{bad}")).await;
+            assert_eq!(p.status, StatusCode::OK, "{bad}");
+            assert!(p.body.contains("role=\"alert\""), "{bad}: {}", p.body);
+            assert!(ids_listed(&p.body).is_empty(), "{bad}");
+        }
+        // A block officer's list never widens: another block's name finds nothing.
+        let ravi = d.signed_in("ravi").await;
+        assert_eq!(
+            ids_listed(&ravi.get("/requests").await.body),
+            [fresh, stale]
+        );
+        assert!(ids_listed(&ravi.get("/requests?block=Sonepur").await.body).is_empty());
+        // The next page keeps the filters.
+        for i in 0..60 {
+            request_at(store, "Sonepur", "plumber", T0 - 86_400 - i).await;
+        }
+        let p = admin.get("/requests?block=Sonepur&trade=plumber").await;
+        assert!(
+            p.body.contains("block=Sonepur&#38;trade=plumber"),
+            "{}",
+            p.body
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_official_acts_on_a_waiting_request_and_every_act_is_checked_and_audited() {
+    use dash_support::T0;
+    each(async |d, store| {
+        let waiting = request_at(store, "Marhaura", "plumber", T0 - 2 * 3600).await;
+        let at = format!("/requests/{waiting}");
+        let admin = d.signed_in("admin").await;
+        let p = admin.get(&at).await;
+        for id in ["id=\"reoffer\"", "id=\"call\"", "id=\"close\""] {
+            assert!(p.body.contains(id), "{id}: {}", p.body);
+        }
+        assert!(!p.body.contains("9876543210"), "masked until asked for");
+        // A viewer sees no actions and is refused them; a block officer elsewhere is refused too.
+        let vik = d.signed_in("vik").await;
+        assert!(!vik.get(&at).await.body.contains("id=\"actions\""));
+        let p = vik
+            .post(&format!("{at}/close"), &[("reason", "duplicate")])
+            .await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert!(
+            d.audited(&format!("vik request.close denied request:{waiting}"))
+                .await
+        );
+        let sonu = d.signed_in("sonu").await;
+        sonu.get("/requests").await;
+        for act in ["close", "reoffer", "call"] {
+            let p = sonu
+                .post(&format!("{at}/{act}"), &[("reason", "duplicate")])
+                .await;
+            assert_eq!(p.status, StatusCode::FORBIDDEN, "{act}");
+        }
+        // A forged token changes nothing.
+        let p = admin
+            .post(
+                &format!("{at}/close"),
+                &[("reason", "duplicate"), ("csrf", "forged")],
+            )
+            .await;
+        assert_ne!(p.status, StatusCode::SEE_OTHER);
+        // Calling the citizen shows the number as a link, and that read is audited.
+        admin.get(&at).await;
+        let p = admin.post(&format!("{at}/call"), &[]).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.body.contains("href=\"tel:+919876543210\""), "{}", p.body);
+        assert!(
+            d.audited(&format!("admin request.call ok request:{waiting}"))
+                .await
+        );
+        // Another worker: a job for the bot, audited.
+        let p = admin.post(&format!("{at}/reoffer"), &[]).await;
+        assert_eq!(location(&p), format!("{at}?done=reoffer"));
+        assert!(
+            d.audited(&format!("admin request.reoffer ok request:{waiting}"))
+                .await
+        );
+        let jobs = store.claim_jobs(T0 + 1, 60, 10).await.unwrap();
+        assert!(
+            jobs.iter()
+                .any(|j| j.kind == "reoffer" && j.subject == waiting),
+            "{jobs:?}"
+        );
+        // Closing needs a reason from the list; then it is closed once.
+        let p = admin
+            .post(&format!("{at}/close"), &[("reason", "because")])
+            .await;
+        assert_eq!(p.status, StatusCode::BAD_REQUEST);
+        admin.get(&at).await;
+        let p = admin
+            .post(&format!("{at}/close"), &[("reason", "citizen_unreachable")])
+            .await;
+        assert_eq!(location(&p), format!("{at}?done=closed"));
+        let p = admin.get(&format!("{at}?done=closed")).await;
+        assert!(p.body.contains("id=\"note\""), "{}", p.body);
+        assert!(
+            !p.body.contains("id=\"close\"") && !p.body.contains("id=\"reoffer\""),
+            "nothing left to change"
+        );
+        assert!(
+            d.audited(&format!("admin request.close ok request:{waiting}"))
+                .await
+        );
+        let p = admin
+            .post(&format!("{at}/close"), &[("reason", "duplicate")])
+            .await;
+        assert_eq!(p.status, StatusCode::BAD_REQUEST);
+        assert!(
+            d.audited(&format!("admin request.close invalid request:{waiting}"))
+                .await
+        );
+        let (r, _) = store
+            .request_with_offers(kaamgar_domain::ids::RequestId(waiting))
+            .await
+            .unwrap();
+        assert_eq!(r.note.as_deref(), Some("closed:citizen_unreachable"));
+    })
+    .await;
+}
