@@ -5,14 +5,7 @@ use kaamgar_domain::import::RowError;
 use serde::Serialize;
 use std::io::Write;
 
-/// Makes a free-text cell safe to open in a spreadsheet: text starting with `=`, `+`, `-` or `@` would run as a
-/// formula in Excel, so it gets a leading apostrophe (which Excel hides and the importer ignores).
-pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{text}")),
-        _ => std::borrow::Cow::Borrowed(text),
-    }
-}
+pub use kaamgar_app::export::spreadsheet_safe;
 
 pub trait ReportSink: Send {
     fn write(&mut self, sheet: Option<&str>, e: &RowError) -> std::io::Result<()>;

@@ -353,3 +353,148 @@ async fn a_name_is_found_across_scripts_and_the_total_is_exact() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_registry_downloads_inside_the_jurisdiction_and_imports_back_unchanged() {
+    for t in common::apps().await {
+        let d = setup(&t).await;
+        let admin = d.signed_in("admin").await;
+        let list = admin.get("/workers").await;
+        assert!(
+            list.body.contains("href=\"/workers/export.csv\""),
+            "{}",
+            list.body
+        );
+        let p = admin.get("/workers/export.csv").await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(
+            p.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        assert!(
+            p.headers["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("attachment")
+        );
+        assert!(
+            p.body.starts_with("\u{feff}क्रमांक,नाम,मोबाइल"),
+            "Hindi headers: {}",
+            &p.body[..80]
+        );
+        assert_eq!(p.body.lines().count(), 1 + 5, "{}", p.body);
+        assert!(
+            p.body.contains("+9198111000"),
+            "full numbers for a role that may take them"
+        );
+        assert!(d.audited("admin worker.export ok").await);
+        // The file goes back in as it came out: nothing new, nothing refused.
+        let (out, _) =
+            common::import_bytes(&t.app, "download.csv", p.body.clone().into_bytes()).await;
+        let s = out.unwrap().summary;
+        assert_eq!((s.inserted, s.rejected), (0, 0), "{s:?}");
+        // A filtered list, and a block officer's own block only.
+        let p = admin.get("/workers/export.csv?block=Sonepur").await;
+        assert_eq!(p.body.lines().count(), 1 + 2);
+        let ravi = d.signed_in("ravi").await;
+        assert_eq!(
+            ravi.get("/workers/export.csv").await.body.lines().count(),
+            1 + 3
+        );
+        assert_eq!(
+            ravi.get("/workers/export.csv?block=Sonepur")
+                .await
+                .body
+                .lines()
+                .count(),
+            1,
+            "another block's name gives the header only"
+        );
+        assert_eq!(
+            admin
+                .get("/workers/export.csv?trade=astronaut")
+                .await
+                .status,
+            StatusCode::BAD_REQUEST
+        );
+        // A viewer may read the list but not take it away.
+        let vik = d.signed_in("vik").await;
+        assert!(!vik.get("/workers").await.body.contains("export.csv"));
+        assert_eq!(
+            vik.get("/workers/export.csv").await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert!(d.audited("vik worker.export denied").await);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_officer_adds_one_worker_at_the_block_office_with_consent_inside_their_block() {
+    each(async |d, store| {
+        let ravi = d.signed_in("ravi").await;
+        let p = ravi.get("/workers/new").await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.body.contains("name=\"agreed\""), "{}", p.body);
+        let good = [
+            ("name", "सुनीता देवी"),
+            ("phone", "98223 34455"),
+            ("trade", "tailor"),
+            ("block", "Marhaura"),
+            ("village", "Gopalpur"),
+            ("availability", "available"),
+            ("consent", "survey_form"),
+            ("agreed", "yes"),
+        ];
+        // Without the consent confirmation, outside the block, or a broken number: sent back, nothing stored.
+        let without: Vec<(&str, &str)> = good
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != "agreed")
+            .collect();
+        let p = ravi.post("/workers", &without).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("id=\"errors\""));
+        let elsewhere: Vec<(&str, &str)> = good
+            .iter()
+            .map(|&(k, v)| if k == "block" { (k, "Sonepur") } else { (k, v) })
+            .collect();
+        assert_eq!(
+            ravi.post("/workers", &elsewhere).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let broken: Vec<(&str, &str)> = good
+            .iter()
+            .map(|&(k, v)| if k == "phone" { (k, "12345") } else { (k, v) })
+            .collect();
+        assert_eq!(
+            ravi.post("/workers", &broken).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let f = kaamgar_store::WorkerFilter::default();
+        assert_eq!(store.count_workers(&f).await.unwrap(), 5);
+        assert!(d.audited("ravi worker.add invalid").await);
+        // Then as it should be.
+        let p = ravi.post("/workers", &good).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let to = location(&p);
+        assert!(to.ends_with("?done=added"), "{to}");
+        let id: i64 = to["/workers/".len()..to.find('?').unwrap()]
+            .parse()
+            .unwrap();
+        let w = store.get_worker(id).await.unwrap();
+        assert_eq!(w.data.place.block.as_deref(), Some("Marhaura"));
+        assert_eq!(w.data.consent.method.as_str(), "survey_form");
+        assert!(d.audited(&format!("ravi worker.add ok worker:{id}")).await);
+        // The same number twice is refused.
+        ravi.get("/workers/new").await;
+        let p = ravi.post("/workers", &good).await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // A viewer has no form.
+        let vik = d.signed_in("vik").await;
+        assert_eq!(vik.get("/workers/new").await.status, StatusCode::FORBIDDEN);
+    })
+    .await;
+}

@@ -1,8 +1,10 @@
-//! The registry's pages: the list of workers with filters, a worker's profile, and the edit, verification and
-//! erasure forms.
+//! The registry's pages: the list of workers with filters and its download, a worker's profile, adding one
+//! worker, and the edit, verification and erasure forms.
 
+mod download;
 mod profile;
 mod worker_edit;
+mod worker_new;
 mod workers;
 
 pub(crate) use workers::{Choice, trade_name};
@@ -13,7 +15,9 @@ use axum::routing::{get, post};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/workers", get(workers::list))
+        .route("/workers", get(workers::list).post(worker_new::create))
+        .route("/workers/new", get(worker_new::form))
+        .route("/workers/export.csv", get(download::download))
         .route(
             "/workers/{id}",
             get(profile::profile).post(worker_edit::save),

@@ -105,6 +105,7 @@ pub async fn profile(
     let done = match d.done.as_deref() {
         Some("saved") => Some("done_saved"),
         Some("verified") => Some("done_verified"),
+        Some("added") => Some("done_added"),
         _ => None,
     };
     let history = history(&state, &o, id, lang).await?;

@@ -14,34 +14,41 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use kaamgar_domain::access::Permission;
 use kaamgar_domain::import::{Field, ImportDefaults};
-use kaamgar_domain::worker::Worker;
+use kaamgar_domain::worker::{ConsentMethod, Worker};
 use kaamgar_store::{StoreError, WorkerWrite};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct EditForm {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
     #[serde(default)]
-    name: String,
+    pub(super) name: String,
     #[serde(default)]
-    phone: String,
+    pub(super) phone: String,
     #[serde(default)]
-    trade: String,
+    pub(super) trade: String,
     #[serde(default)]
-    experience: String,
+    pub(super) experience: String,
     #[serde(default)]
-    gender: String,
+    pub(super) gender: String,
     #[serde(default)]
-    age: String,
+    pub(super) age: String,
     #[serde(default)]
-    village: String,
+    pub(super) village: String,
     #[serde(default)]
-    block: String,
+    pub(super) block: String,
     #[serde(default)]
-    pin: String,
+    pub(super) pin: String,
     #[serde(default)]
-    availability: String,
+    pub(super) availability: String,
+    /// Only when adding a worker: the district (state-wide accounts choose it), how consent was given, and the
+    /// official's confirmation that it was.
+    #[serde(default)]
+    pub(super) district: String,
+    #[serde(default)]
+    pub(super) consent: String,
+    pub(super) agreed: Option<String>,
 }
 
 impl EditForm {
@@ -62,6 +69,8 @@ impl EditForm {
             block: d.place.block.clone().unwrap_or_default(),
             pin: d.place.pin.map(|p| p.to_string()).unwrap_or_default(),
             availability: d.availability.as_str().to_string(),
+            district: d.place.district.clone(),
+            ..Default::default()
         }
     }
 }
@@ -70,18 +79,22 @@ impl EditForm {
 #[template(path = "worker_edit.html")]
 struct EditPage {
     chrome: Chrome,
-    id: i64,
+    /// `None` while adding a worker.
+    id: Option<i64>,
     f: EditForm,
+    /// The districts a new worker may be placed in (empty while editing: a worker keeps their district).
+    districts: Vec<Choice>,
+    consents: Vec<Choice>,
     trades: Vec<Choice>,
     blocks: Vec<Choice>,
     errors: Vec<FieldError>,
 }
 
-fn edit_page(
+pub(super) fn edit_page(
     state: &AppState,
     o: &Official,
     uri: &Uri,
-    id: i64,
+    id: Option<i64>,
     district: &str,
     f: EditForm,
     errors: Vec<FieldError>,
@@ -97,11 +110,21 @@ fn edit_page(
         })
         .collect();
     trades.sort_by(|a, b| a.label.cmp(&b.label));
-    let blocks = state
-        .places
-        .resolve_district(district)
-        .ok()
-        .into_iter()
+    // A new worker of a state-wide account may be placed in any district of the area: its blocks are all listed.
+    let districts: Vec<String> = match (id, o.scope.district()) {
+        (Some(_), _) => vec![district.to_string()],
+        (None, Some(d)) => vec![d.to_string()],
+        (None, None) => state
+            .places
+            .area()
+            .iter()
+            .filter_map(|d| state.places.district(*d))
+            .map(|d| d.name.clone())
+            .collect(),
+    };
+    let blocks = districts
+        .iter()
+        .filter_map(|d| state.places.resolve_district(d).ok())
         .flat_map(|d| state.places.blocks_of(d))
         .filter(|b| {
             o.scope
@@ -119,10 +142,31 @@ fn edit_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let consents = [ConsentMethod::SurveyForm, ConsentMethod::Verbal]
+        .iter()
+        .map(|c| Choice {
+            value: c.as_str().to_string(),
+            label: o.lang.s(c.as_str()).to_string(),
+            selected: ConsentMethod::parse(&f.consent) == Some(*c),
+        })
+        .collect();
+    let districts = match id {
+        Some(_) => Vec::new(),
+        None => districts
+            .into_iter()
+            .map(|d| Choice {
+                selected: d.eq_ignore_ascii_case(&f.district),
+                label: d.clone(),
+                value: d,
+            })
+            .collect(),
+    };
     let mut resp = render(&EditPage {
         chrome: Chrome::new(o, "workers", uri),
         id,
         f,
+        districts,
+        consents,
         trades,
         blocks,
         errors,
@@ -152,14 +196,14 @@ pub async fn edit(
         &state,
         &o,
         &uri,
-        id,
+        Some(id),
         &w.data.place.district,
         EditForm::from_worker(&w),
         Vec::new(),
     ))
 }
 
-fn opt(s: &str) -> Option<String> {
+pub(super) fn opt(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
 }
@@ -267,7 +311,7 @@ pub async fn save(
         Some(detail),
     )
     .await?;
-    Ok(edit_page(&state, &o, &uri, id, &district, f, errors))
+    Ok(edit_page(&state, &o, &uri, Some(id), &district, f, errors))
 }
 
 #[derive(Debug, Deserialize)]

@@ -107,6 +107,10 @@ struct ListPage {
     q: String,
     next: Option<String>,
     erased: bool,
+    /// The download of this list, for roles that may take the registry away.
+    download: Option<String>,
+    /// The form to add one worker, for roles that may.
+    can_add: bool,
 }
 
 pub fn trade_name(state: &AppState, slug: &str, lang: Lang) -> String {
@@ -153,30 +157,19 @@ pub fn row(state: &AppState, w: &Worker, lang: Lang) -> Row {
 
 /// The next page of a list: after its last worker, with the same filters.
 fn next_href(q: &ListParams, last: i64) -> String {
-    let mut href = format!("/workers?after={last}");
-    for (k, v) in [
-        ("trade", &q.trade),
-        ("block", &q.block),
-        ("availability", &q.availability),
-        ("source", &q.source),
-        ("verified", &q.verified),
-        ("q", &q.q),
-    ] {
-        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-            href.push_str(&format!("&{k}={}", urlencode(v)));
-        }
+    match filter_query(q) {
+        f if f.is_empty() => format!("/workers?after={last}"),
+        f => format!("/workers?after={last}&{f}"),
     }
-    href
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    o: Official,
-    uri: Uri,
-    Query(q): Query<ListParams>,
-) -> Result<Response, DashError> {
-    o.require(Permission::ViewWorkers)?;
-    let lang = o.lang;
+/// The list's filter inside the official's jurisdiction (`None` when it asks for something outside it), or why
+/// it cannot be read.
+pub fn filter_of(
+    state: &AppState,
+    o: &Official,
+    q: &ListParams,
+) -> Result<Option<WorkerFilter>, String> {
     let verified = match q.verified.as_deref() {
         Some("yes") => Some(true),
         Some("no") => Some(false),
@@ -191,13 +184,40 @@ pub async fn list(
         verified,
         search: q.q.as_deref(),
     };
-    let mut error = None;
-    let filter = match WorkerFilter::resolve(&state.trades, &state.places, &input) {
-        Ok(f) => o.scope.restrict(f),
-        Err(e) => {
-            error = Some(e.message);
-            None
+    WorkerFilter::resolve(&state.trades, &state.places, &input)
+        .map(|f| o.scope.restrict(f))
+        .map_err(|e| e.message)
+}
+
+/// The filters of a list as its download link carries them.
+pub fn filter_query(q: &ListParams) -> String {
+    let mut out = Vec::new();
+    for (k, v) in [
+        ("trade", &q.trade),
+        ("block", &q.block),
+        ("availability", &q.availability),
+        ("source", &q.source),
+        ("verified", &q.verified),
+        ("q", &q.q),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            out.push(format!("{k}={}", urlencode(v)));
         }
+    }
+    out.join("&")
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    o: Official,
+    uri: Uri,
+    Query(q): Query<ListParams>,
+) -> Result<Response, DashError> {
+    o.require(Permission::ViewWorkers)?;
+    let lang = o.lang;
+    let (filter, error) = match filter_of(&state, &o, &q) {
+        Ok(f) => (f, None),
+        Err(e) => (None, Some(e)),
     };
     let overview = state.dashboard.stats.get(&state, &o.scope).await?;
     let (rows, total) = match &filter {
@@ -265,6 +285,13 @@ pub async fn list(
             q.verified.as_deref(),
         ),
         erased: q.erased.is_some(),
+        download: o
+            .can(Permission::DownloadWorkers)
+            .then(|| match filter_query(&q) {
+                f if f.is_empty() => "/workers/export.csv".to_string(),
+                f => format!("/workers/export.csv?{f}"),
+            }),
+        can_add: o.can(Permission::EditWorkers),
         q: q.q.unwrap_or_default(),
         next,
     };

@@ -387,3 +387,86 @@ async fn nobody_calls_the_api_without_a_valid_token_and_the_bearer_scheme_is_rea
         t.cleanup().await;
     }
 }
+
+/// The office pages that act or take data away follow the same rule: every role × page × jurisdiction cell is
+/// called through the dashboard with the account's own session.
+#[tokio::test]
+async fn every_role_page_and_jurisdiction_cell_of_the_office_pages_follows_the_rule() {
+    for t in common::apps().await {
+        let d = setup(&t).await;
+        let store = t.app.store.as_ref();
+        for (name, role) in [
+            ("tp", "training_partner"),
+            ("emp", "employer"),
+            ("cp", "child_protection"),
+        ] {
+            add_account(store, name, role, "Saran").await;
+        }
+        add_account(store, "knp", "district_admin", "Kanpur Nagar").await;
+        let spots = [
+            ("Marhaura", request_in(store, "Marhaura").await),
+            ("Sonepur", request_in(store, "Sonepur").await),
+        ];
+        let mut cells = 0;
+        for name in [
+            "state", "admin", "ravi", "sonu", "vik", "tp", "emp", "cp", "knp",
+        ] {
+            let user = store.user_by_name(name).await.unwrap();
+            let (role, scope) = kaamgar_app::accounts::access_of(&user).unwrap();
+            let b = d.signed_in(name).await;
+            let ok = |s: StatusCode| s == StatusCode::OK || s == StatusCode::SEE_OTHER;
+            for (block, request) in spots {
+                let covers = scope.covers("Saran", Some(block));
+                let at = format!("/requests/{request}");
+                let p = b.get(&at).await;
+                cells += 1;
+                assert_eq!(
+                    ok(p.status),
+                    role.can(Permission::ViewRequests) && covers,
+                    "{name} {at}"
+                );
+                let act = role.can(Permission::ActOnRequests) && covers;
+                b.get("/").await;
+                let p = b.post(&format!("{at}/reoffer"), &[]).await;
+                cells += 1;
+                assert_eq!(ok(p.status), act, "{name} reoffer in {block}: {}", p.status);
+                let p = b.post(&format!("{at}/call"), &[]).await;
+                cells += 1;
+                assert_eq!(
+                    ok(p.status),
+                    act && role.can(Permission::ViewPersonal),
+                    "{name} call in {block}"
+                );
+                assert_eq!(p.body.contains("tel:+919876543210"), ok(p.status), "{name}");
+                let p = b.get(&format!("/workers/export.csv?block={block}")).await;
+                cells += 1;
+                assert_eq!(
+                    ok(p.status),
+                    role.can(Permission::DownloadWorkers),
+                    "{name} export {block}"
+                );
+                if ok(p.status) {
+                    let rows = p.body.lines().count() - 1;
+                    let want = if !covers {
+                        0
+                    } else if block == "Marhaura" {
+                        3
+                    } else {
+                        2
+                    };
+                    assert_eq!(rows, want, "{name} export of {block}");
+                }
+            }
+            let p = b.get("/workers/new").await;
+            cells += 1;
+            assert_eq!(
+                ok(p.status),
+                role.can(Permission::EditWorkers),
+                "{name} add form"
+            );
+        }
+        eprintln!("office page matrix: {cells} cells");
+        assert!(cells >= 80);
+        t.cleanup().await;
+    }
+}
