@@ -103,7 +103,36 @@ pub trait AccountStore: Send + Sync {
         before: i64,
         limit: i64,
         district: Option<&str>,
+    ) -> Result<Vec<(i64, AuditEntry)>> {
+        let f = AuditFilter {
+            district: district.map(str::to_string),
+            ..Default::default()
+        };
+        self.audit_find(&f, before, limit).await
+    }
+    /// The audit log newest first below the row id `before`, as the filter narrows it.
+    async fn audit_find(
+        &self,
+        f: &AuditFilter,
+        before: i64,
+        limit: i64,
     ) -> Result<Vec<(i64, AuditEntry)>>;
+}
+
+/// Which audit rows to read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter {
+    /// Only what the officials of this district did.
+    pub district: Option<String>,
+    /// The name the row was written under.
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// Of one record (`worker:12`).
+    pub target: Option<String>,
+    /// At or after this time.
+    pub from: Option<i64>,
+    /// Before this time.
+    pub to: Option<i64>,
 }
 
 const USER_COLUMNS: &str = "u.id, u.name, u.password_hash, u.role, u.district, u.block, u.lang, u.disabled_at, u.created_at";
@@ -348,20 +377,28 @@ impl AccountStore for SqlStore {
         insert_audit(&self.write, e).await
     }
 
-    async fn audit_log(
+    async fn audit_find(
         &self,
+        f: &AuditFilter,
         before: i64,
         limit: i64,
-        district: Option<&str>,
     ) -> Result<Vec<(i64, AuditEntry)>> {
+        // Every condition is written once and switched off by a NULL, so the statement stays one text.
         let rows = sqlx::query(
             "SELECT id, at, user_id, actor, action, target, outcome, detail, ip FROM audit_log \
              WHERE id < $1 AND ($3 IS NULL OR user_id IN (SELECT id FROM users WHERE district = $3)) \
+             AND ($4 IS NULL OR actor = $4) AND ($5 IS NULL OR action = $5) AND ($6 IS NULL OR target = $6) \
+             AND ($7 IS NULL OR at >= $7) AND ($8 IS NULL OR at < $8) \
              ORDER BY id DESC LIMIT $2",
         )
         .bind(before)
         .bind(limit)
-        .bind(district)
+        .bind(&f.district)
+        .bind(&f.actor)
+        .bind(&f.action)
+        .bind(&f.target)
+        .bind(f.from)
+        .bind(f.to)
         .fetch_all(&self.read)
         .await?;
         rows.iter()

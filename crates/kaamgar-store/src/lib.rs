@@ -36,7 +36,7 @@ use kaamgar_domain::places::{LgdBlock, LgdDistrict};
 use kaamgar_domain::worker::{Availability, NewWorker, Worker};
 
 pub use accounts::{
-    AccountStore, AuditEntry, AuditWrites, NewSession, NewUser, SessionRow, UserRow,
+    AccountStore, AuditEntry, AuditFilter, AuditWrites, NewSession, NewUser, SessionRow, UserRow,
 };
 pub use batch::{BATCH_ROWS, BatchOutcome, BatchRow, ImportSummary, SkippedRow};
 pub use bot::{ContactRow, ConversationWrites, NewRequest, OfferRow, RequestRow};

@@ -62,6 +62,14 @@ impl Lang {
         }
     }
 
+    /// The text for `key` when the catalogue has it.
+    pub fn get(&self, key: &str) -> Option<&'static str> {
+        CATALOGUE.get(key).map(|[en, hi]| match self {
+            Lang::En => *en,
+            Lang::Hi => *hi,
+        })
+    }
+
     /// A language from `Accept-Language`: English only when it comes before Hindi.
     pub fn from_accept(header: &str) -> Lang {
         for part in header.split(',') {

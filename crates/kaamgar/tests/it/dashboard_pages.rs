@@ -231,7 +231,11 @@ async fn requests_are_listed_in_scope_with_offers_and_a_masked_conversation() {
         let p = b.get("/requests?status=offered").await;
         assert_eq!(p.status, StatusCode::OK);
         let p = b.get("/requests?status=nonsense").await;
-        assert_eq!(p.status, StatusCode::OK, "said on the page, with its filters");
+        assert_eq!(
+            p.status,
+            StatusCode::OK,
+            "said on the page, with its filters"
+        );
         assert!(p.body.contains("role=\"alert\""));
         let admin = d.signed_in("admin").await;
         assert!(admin.get("/").await.body.contains("id=\"kpi-workers\""));
@@ -732,6 +736,39 @@ async fn an_official_acts_on_a_waiting_request_and_every_act_is_checked_and_audi
             .await
             .unwrap();
         assert_eq!(r.note.as_deref(), Some("closed:citizen_unreachable"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_audit_log_says_who_did_what_to_which_record_and_filters_by_person_action_and_day() {
+    each(async |d, _store| {
+        let w = d.worker_in("Marhaura", 0).await;
+        let ravi = d.signed_in("ravi").await;
+        ravi.get(&format!("/workers/{w}")).await;
+        let admin = d.signed_in("admin").await;
+        let all = admin.get("/audit").await;
+        assert_eq!(all.status, StatusCode::OK);
+        // In words (the accounts read Hindi), with a link to the record.
+        assert!(all.body.contains("कामगार का रिकॉर्ड खोला"), "{}", all.body);
+        assert!(all.body.contains(&format!("href=\"/workers/{w}\"")));
+        assert!(all.body.contains("साइन इन किया"));
+        assert!(!all.body.contains(">worker.view<"), "no raw codes");
+        let p = admin.get("/audit?who=ravi&action=worker.view").await;
+        let rows = p.body.matches("<tr class=\"out-").count();
+        assert_eq!(rows, 1, "{}", p.body);
+        let p = admin.get("/audit?who=ravi&action=signin").await;
+        assert_eq!(p.body.matches("<tr class=\"out-").count(), 1);
+        let today = kaamgar::export::date(dash_support::T0 + 19_800);
+        let p = admin.get(&format!("/audit?from={today}&to={today}")).await;
+        assert!(p.body.matches("<tr class=\"out-").count() >= 3);
+        let p = admin.get("/audit?from=2001-01-01&to=2001-01-02").await;
+        assert_eq!(p.body.matches("<tr class=\"out-").count(), 0);
+        for bad in ["action=drop.table", "from=31/02/2026"] {
+            let p = admin.get(&format!("/audit?{bad}")).await;
+            assert_eq!(p.status, StatusCode::OK, "{bad}");
+            assert!(p.body.contains("role=\"alert\""), "{bad}");
+        }
     })
     .await;
 }
