@@ -52,7 +52,7 @@ pub use outbox::MessagingWrites;
 pub use outbox::{Delivery, NewOutbound, OutMessage, OutboundJob, OutboundRecord};
 pub use sql::{Backend, SqlStore, redact};
 pub use tx::{SqlTx, Tx};
-pub use workers_tx::RegistryWrites;
+pub use workers_tx::{Mark, RegistryWrites};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

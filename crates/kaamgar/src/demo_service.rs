@@ -1,5 +1,6 @@
-//! The rest of `serve --demo`: two weeks of synthetic service requests (with offers, acceptances and ratings in
-//! plausible proportions, so the dashboard has something to show), and demo accounts to sign in with.
+//! The rest of `serve --demo`: two weeks of synthetic service requests (more on weekdays, in busy months and at
+//! the hours people write; offers, acceptances and ratings in plausible proportions, ratings reaching the
+//! workers), a registry that looks worked on (busy, inactive and verified workers), and demo accounts.
 
 use crate::app::App;
 use crate::demo::Rng;
@@ -8,11 +9,12 @@ use kaamgar_app::accounts::new_token;
 use kaamgar_domain::access::Scope;
 use kaamgar_domain::ids::WorkerId;
 use kaamgar_domain::request::{OfferStatus, RequestStatus};
+use kaamgar_domain::worker::Availability;
 use kaamgar_store::prelude::*;
-use kaamgar_store::{NewRequest, NewUser, Page, StoreError, WorkerFilter};
+use kaamgar_store::{Mark, NewRequest, NewUser, Page, StoreError, WorkerFilter};
 
-/// Trades people ask for most, with weights.
-const ASKED: [(&str, u64); 8] = [
+/// Trades people ask for most, with weights (per hundred), before the season's changes.
+const ASKED: [(&str, u64); 9] = [
     ("plumber", 22),
     ("electrician", 20),
     ("mason", 14),
@@ -21,115 +23,251 @@ const ASKED: [(&str, u64); 8] = [
     ("tailor", 8),
     ("barber", 8),
     ("welder", 8),
+    ("ac_mechanic", 3),
 ];
 
-/// Adds `per_day` requests a day for the 14 days before `now` (fewer today, in proportion to the hour).
-pub async fn fill_requests(app: &App, per_day: u64, now: i64) -> Result<u64> {
-    let mut rng = Rng::new(2026);
-    let districts: Vec<u32> = app.places.area().to_vec();
-    let blocks: Vec<(String, String, f64, f64)> = districts
+/// India time is UTC + 5:30.
+const IST: i64 = 19_800;
+
+/// Requests by hour of the day (India time): hardly any at night, a morning and an evening peak.
+const BY_HOUR: [u64; 24] = [
+    0, 0, 0, 0, 0, 1, 3, 6, 9, 10, 9, 8, 7, 6, 6, 7, 8, 9, 8, 6, 4, 2, 1, 0,
+];
+
+/// How busy a weekday is, in percent (0 = Sunday).
+const BY_WEEKDAY: [u64; 7] = [70, 115, 105, 100, 100, 100, 95];
+
+/// How busy a month is, in percent (1 = January): the monsoon's leaks and faults, Diwali's painting and the
+/// wedding season's building.
+const BY_MONTH: [u64; 12] = [95, 100, 105, 110, 110, 120, 120, 115, 105, 110, 115, 100];
+
+/// A trade's weight in a month: plumbers and electricians in the monsoon, painters before Diwali, masons and
+/// carpenters in the dry building season, AC mechanics in the summer.
+fn seasonal(trade: &str, month: u32) -> u64 {
+    let base = ASKED.iter().find(|a| a.0 == trade).map_or(0, |a| a.1);
+    let percent = match (trade, month) {
+        ("plumber", 6..=9) => 150,
+        ("electrician", 6..=9) => 130,
+        ("painter", 9..=11) => 200,
+        ("mason" | "carpenter", 11 | 12 | 1..=3) => 130,
+        ("ac_mechanic", 4..=6) => 400,
+        ("ac_mechanic", 11 | 12 | 1 | 2) => 20,
+        _ => 100,
+    };
+    base * percent
+}
+
+/// Picks a trade for a request made in `month`.
+fn asked_trade(rng: &mut Rng, month: u32) -> &'static str {
+    let weights: Vec<u64> = ASKED.iter().map(|a| seasonal(a.0, month)).collect();
+    let sums: Vec<u64> = weights
         .iter()
-        .filter_map(|&d| Some((app.places.district(d)?.name.clone(), d)))
-        .flat_map(|(name, d)| {
-            app.places
-                .blocks_of(d)
-                .map(move |b| (name.clone(), b.name.clone(), b.lat, b.lon))
-                .collect::<Vec<_>>()
+        .scan(0, |acc, w| {
+            *acc += w;
+            Some(*acc)
         })
         .collect();
+    ASKED[crate::demo::weighted(rng, &sums)].0
+}
+
+/// A citizen's rating: mostly good, some poor.
+fn stars(rng: &mut Rng) -> u8 {
+    match rng.below(100) {
+        0..=44 => 5,
+        45..=74 => 4,
+        75..=89 => 3,
+        90..=95 => 2,
+        _ => 1,
+    }
+}
+
+/// Adds about `per_day` requests a day for the 14 days before `now`, more on weekdays and in busy months, at the
+/// hours people write; the last few hours' requests are partly still waiting for a worker.
+pub async fn fill_requests(app: &App, per_day: u64, now: i64) -> Result<u64> {
+    let mut rng = Rng::new(2026);
+    let blocks = crate::demo::block_sizes(&app.places);
     if blocks.is_empty() {
         return Ok(0);
     }
-    let total_weight: u64 = ASKED.iter().map(|a| a.1).sum();
+    let sums = crate::demo::cumulative(&blocks);
+    let hours: Vec<u64> = BY_HOUR
+        .iter()
+        .scan(0, |acc, w| {
+            *acc += w;
+            Some(*acc)
+        })
+        .collect();
+    let today = (now + IST).div_euclid(86_400);
     let mut made = 0;
-    for i in 0..per_day * 14 {
-        let spread = (i * 14 * 86_400 / (per_day * 14)) as i64;
-        let created = (now - 14 * 86_400 + spread + rng.below(600) as i64).min(now);
-        let (district, block, lat, lon) = rng.pick(&blocks).clone();
-        let mut w = rng.below(total_weight);
-        let trade = ASKED
-            .iter()
-            .find(|(_, weight)| {
-                let hit = w < *weight;
-                w = w.saturating_sub(*weight);
-                hit
-            })
-            .map_or("plumber", |a| a.0);
-        let filter = WorkerFilter {
-            trade: Some(trade.into()),
-            district: Some(district.clone()),
-            block: Some(block.clone()),
-            ..WorkerFilter::default()
-        };
-        let after = rng.below(40) as i64 * 100;
-        let mut workers = app
-            .store
-            .list_workers(&filter, Page { after, limit: 3 })
-            .await?;
-        if workers.is_empty() {
-            workers = app
-                .store
-                .list_workers(&filter, Page { after: 0, limit: 3 })
-                .await?;
+    for day in (today - 13)..=today {
+        let month: u32 = kaamgar_app::export::date(day * 86_400)[5..7]
+            .parse()
+            .unwrap_or(1);
+        let weekday = (day + 4).rem_euclid(7) as usize;
+        let n = per_day * BY_WEEKDAY[weekday] * BY_MONTH[month as usize - 1] / 10_000
+            * (85 + rng.below(31))
+            / 100;
+        for _ in 0..n {
+            let hour = crate::demo::weighted(&mut rng, &hours) as i64;
+            let created = day * 86_400 - IST + hour * 3600 + rng.below(3600) as i64;
+            if created > now {
+                continue;
+            }
+            let b = &blocks[crate::demo::weighted(&mut rng, &sums)];
+            let trade = asked_trade(&mut rng, month);
+            one_request(app, &mut rng, b, trade, created, now, made).await?;
+            made += 1;
         }
-        let phone = format!("+9197{:08}", rng.below(100_000_000));
-        let req = NewRequest {
-            citizen: format!("demo:{i}"),
-            citizen_phone: Some(phone),
-            channel: kaamgar_domain::channel::Channel::WhatsApp,
-            trade: trade.into(),
-            place_name: block.clone(),
-            district,
-            block: Some(block),
-            lat,
-            lon,
-            message: format!("{trade} chahiye"),
-        };
-        let mut tx = app.store.begin().await?;
-        let id = tx.create_request(&req, created).await?;
-        let mut row = tx.request(id).await?.ok_or(StoreError::NotFound)?;
-        row.candidates = workers.iter().map(|w| WorkerId(w.id)).collect();
-        let roll = rng.below(100);
-        let mut t = created + 60;
-        for (rank, w) in workers.iter().enumerate() {
-            let offer = tx
-                .create_offer(id, WorkerId(w.id), rank as i64 + 1, t)
-                .await?;
-            let answer = t + 120 + rng.below(1_800) as i64;
-            let (status, last) = match roll {
-                0..=64 if rank == 0 || rng.chance(50) => (OfferStatus::Accepted, true),
-                0..=64 => (OfferStatus::Declined, false),
-                65..=79 => (OfferStatus::Expired, rank + 1 == workers.len()),
-                _ => (OfferStatus::Declined, rank + 1 == workers.len()),
-            };
-            tx.set_offer(offer, status, answer.min(now)).await?;
-            t = answer;
-            if status == OfferStatus::Accepted {
-                row.worker_id = Some(WorkerId(w.id));
-                row.accepted_at = Some(answer.min(now));
-                tx.record_exchange(id, WorkerId(w.id), &req.citizen, answer.min(now))
-                    .await?;
-            }
-            if last {
-                break;
-            }
-        }
-        row.status = match (row.accepted_at, roll) {
-            (Some(_), r) if r < 40 && created < now - 86_400 => {
-                row.rating = Some(3 + rng.below(3) as i64);
-                RequestStatus::Rated
-            }
-            (Some(_), r) if r < 55 && created < now - 86_400 => RequestStatus::Done,
-            (Some(_), _) => RequestStatus::Accepted,
-            (None, 65..=79) => RequestStatus::Expired,
-            (None, 95..) => RequestStatus::Cancelled,
-            (None, _) => RequestStatus::Declined,
-        };
-        tx.save_request(&row, t.min(now)).await?;
-        tx.commit().await?;
-        made += 1;
     }
     Ok(made)
+}
+
+/// One request with its offers and how it ended.
+async fn one_request(
+    app: &App,
+    rng: &mut Rng,
+    b: &crate::demo::BlockSize,
+    trade: &str,
+    created: i64,
+    now: i64,
+    i: u64,
+) -> Result<()> {
+    let filter = WorkerFilter {
+        trade: Some(trade.into()),
+        district: Some(b.district.clone()),
+        block: Some(b.block.clone()),
+        ..WorkerFilter::default()
+    };
+    let after = rng.below(40) as i64 * 100;
+    let mut workers = app
+        .store
+        .list_workers(&filter, Page { after, limit: 3 })
+        .await?;
+    if workers.is_empty() {
+        workers = app
+            .store
+            .list_workers(&filter, Page { after: 0, limit: 3 })
+            .await?;
+    }
+    let phone = format!("+9197{:08}", rng.below(100_000_000));
+    let req = NewRequest {
+        citizen: format!("demo:{i}"),
+        citizen_phone: Some(phone),
+        channel: kaamgar_domain::channel::Channel::WhatsApp,
+        trade: trade.into(),
+        place_name: b.block.clone(),
+        district: b.district.clone(),
+        block: Some(b.block.clone()),
+        lat: b.lat,
+        lon: b.lon,
+        message: format!("{trade} chahiye"),
+    };
+    let mut tx = app.store.begin().await?;
+    let id = tx.create_request(&req, created).await?;
+    let mut row = tx.request(id).await?.ok_or(StoreError::NotFound)?;
+    row.candidates = workers.iter().map(|w| WorkerId(w.id)).collect();
+    // A request of the last three hours may still be waiting: nobody picked yet, or a worker being asked.
+    if now - created < 3 * 3600 && rng.chance(35) {
+        if let Some(w) = workers.first().filter(|_| rng.chance(50)) {
+            tx.create_offer(id, WorkerId(w.id), 1, created + 60).await?;
+            row.status = RequestStatus::Offered;
+        }
+        tx.save_request(&row, created + 60).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    let roll = rng.below(100);
+    let mut t = created + 60;
+    for (rank, w) in workers.iter().enumerate() {
+        let offer = tx
+            .create_offer(id, WorkerId(w.id), rank as i64 + 1, t)
+            .await?;
+        let answer = t + 120 + rng.below(1_800) as i64;
+        let (status, last) = match roll {
+            0..=64 if rank == 0 || rng.chance(50) => (OfferStatus::Accepted, true),
+            0..=64 => (OfferStatus::Declined, false),
+            65..=79 => (OfferStatus::Expired, rank + 1 == workers.len()),
+            _ => (OfferStatus::Declined, rank + 1 == workers.len()),
+        };
+        tx.set_offer(offer, status, answer.min(now)).await?;
+        t = answer;
+        if status == OfferStatus::Accepted {
+            row.worker_id = Some(WorkerId(w.id));
+            row.accepted_at = Some(answer.min(now));
+            tx.record_exchange(id, WorkerId(w.id), &req.citizen, answer.min(now))
+                .await?;
+        }
+        if last {
+            break;
+        }
+    }
+    row.status = match (row.worker_id, roll) {
+        (Some(w), r) if r < 40 && created < now - 86_400 => {
+            // The rating reaches the worker, as the bot's follow-up would have added it.
+            let s = stars(rng);
+            row.rating = Some(i64::from(s));
+            tx.add_rating(w, s, (t + 86_400).min(now)).await?;
+            RequestStatus::Rated
+        }
+        (Some(_), r) if r < 55 && created < now - 86_400 => RequestStatus::Done,
+        (Some(_), _) => RequestStatus::Accepted,
+        (None, 65..=79) => RequestStatus::Expired,
+        (None, 95..) => RequestStatus::Cancelled,
+        (None, _) => RequestStatus::Declined,
+    };
+    if matches!(
+        row.status,
+        RequestStatus::Expired | RequestStatus::Declined | RequestStatus::Cancelled
+    ) {
+        row.closed_at = Some(t.min(now));
+    }
+    tx.save_request(&row, t.min(now)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Makes the demo registry look worked on: some workers busy or no longer working, and a share verified by the
+/// block office that differs from block to block (some offices have done more than others).
+pub async fn liven_registry(app: &App, now: i64) -> Result<()> {
+    let mut rng = Rng::new(2027);
+    let mut rate_of = std::collections::HashMap::new();
+    let mut after = 0;
+    loop {
+        let page = app
+            .store
+            .list_workers(
+                &WorkerFilter::default(),
+                Page {
+                    after,
+                    limit: 5_000,
+                },
+            )
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let (mut busy, mut inactive, mut verified) = (Vec::new(), Vec::new(), Vec::new());
+        for w in &page {
+            let block = w.data.place.block.clone().unwrap_or_default();
+            let rate = *rate_of.entry(block).or_insert_with(|| 10 + rng.below(45));
+            let id = WorkerId(w.id);
+            match rng.below(100) {
+                0..=5 => busy.push(id),
+                6..=8 => inactive.push(id),
+                _ => {}
+            }
+            if rng.chance(rate) {
+                verified.push(id);
+            }
+        }
+        let mut tx = app.store.begin().await?;
+        tx.mark_many(&busy, Mark::Availability(Availability::Busy), now)
+            .await?;
+        tx.mark_many(&inactive, Mark::Availability(Availability::Inactive), now)
+            .await?;
+        tx.mark_many(&verified, Mark::Verified, now).await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 /// A demo account created at this start, with its password to print once.

@@ -272,9 +272,19 @@ async fn prepare_demo(app: &App) -> Result<()> {
         let added = fill_demo(app, DEMO_WORKERS)
             .await
             .context("creating the demo registry")?;
+        let started = Instant::now();
         let made = crate::demo_service::fill_requests(app, DEMO_REQUESTS_PER_DAY, now())
             .await
             .context("creating demo service requests")?;
+        let requests_ms = started.elapsed().as_millis() as u64;
+        crate::demo_service::liven_registry(app, now())
+            .await
+            .context("marking demo workers busy and verified")?;
+        tracing::info!(
+            requests_ms,
+            registry_ms = started.elapsed().as_millis() as u64 - requests_ms,
+            "demo requests and worker states created"
+        );
         eprintln!("demo registry ready: {added} workers, {made} service requests");
     }
     match crate::demo_service::accounts(app, now()).await? {

@@ -5,6 +5,7 @@ use crate::gazetteer::{DistrictId, Gazetteer};
 use crate::text::{bounded_distance, skeleton, typo_budget};
 use serde::{Deserialize, Serialize};
 
+pub mod hindi;
 mod position;
 mod resolve;
 pub use position::{HEAD_OFFICE_FAR_KM, HEAD_OFFICE_MAX_OFF_KM, Placed};

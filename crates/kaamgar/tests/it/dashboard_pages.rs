@@ -772,3 +772,80 @@ async fn the_audit_log_says_who_did_what_to_which_record_and_filters_by_person_a
     })
     .await;
 }
+
+/// `serve --demo` looks like a district: blocks of believable sizes, more requests by day than by night and not
+/// the same number every day, busy, inactive and verified workers, and ratings that reach the workers.
+#[tokio::test]
+async fn the_demo_looks_like_a_district() {
+    let t = common::sqlite_app().await;
+    let app = &t.app;
+    let sizes = kaamgar::demo::block_sizes(&app.places);
+    let (lo, hi) = sizes.iter().fold((u64::MAX, 0), |(lo, hi), b| {
+        (lo.min(b.weight), hi.max(b.weight))
+    });
+    assert!(
+        sizes.len() >= 20 && hi * 2 <= 5 * lo,
+        "{lo}..{hi} over {} blocks",
+        sizes.len()
+    );
+    let now = kaamgar::app::now();
+    kaamgar::serve::fill_demo(app, 6_000).await.unwrap();
+    let made = kaamgar::demo_service::fill_requests(app, 120, now)
+        .await
+        .unwrap();
+    kaamgar::demo_service::liven_registry(app, now)
+        .await
+        .unwrap();
+    assert!(made > 14 * 60, "{made}");
+    let store = app.store.as_ref();
+    let all = store
+        .list_requests(&kaamgar_store::RequestFilter::default(), 0, 10_000)
+        .await
+        .unwrap();
+    let mut by_day = std::collections::BTreeMap::<i64, u64>::new();
+    let mut night = 0;
+    for r in &all {
+        let local = r.created_at + 19_800;
+        *by_day.entry(local.div_euclid(86_400)).or_default() += 1;
+        if (0..5).contains(&(local.rem_euclid(86_400) / 3600)) {
+            night += 1;
+        }
+    }
+    assert_eq!(night, 0, "nobody asks for a plumber at 3 a.m.");
+    let full: Vec<u64> = by_day.values().copied().collect::<Vec<_>>();
+    let full = &full[..full.len() - 1]; // today is partial
+    let (min, max) = (full.iter().min().unwrap(), full.iter().max().unwrap());
+    assert!(max - min >= 15, "days differ: {full:?}");
+    let rated = all.iter().filter(|r| r.rating.is_some()).count();
+    assert!(rated > 50, "{rated}");
+    let f = |a: Option<kaamgar_domain::worker::Availability>, v: Option<bool>| {
+        kaamgar_store::WorkerFilter {
+            availability: a,
+            verified: v,
+            ..Default::default()
+        }
+    };
+    let total = store.count_workers(&f(None, None)).await.unwrap();
+    let busy = store
+        .count_workers(&f(Some(kaamgar_domain::worker::Availability::Busy), None))
+        .await
+        .unwrap();
+    let verified = store.count_workers(&f(None, Some(true))).await.unwrap();
+    assert!(
+        busy * 100 > total * 3 && busy * 100 < total * 10,
+        "{busy}/{total}"
+    );
+    assert!(
+        verified * 100 > total * 15 && verified * 100 < total * 50,
+        "{verified}/{total}"
+    );
+    // Ratings reached the workers who did the work.
+    let w = all
+        .iter()
+        .find(|r| r.rating.is_some())
+        .unwrap()
+        .worker_id
+        .unwrap();
+    assert!(store.get_worker(w.0).await.unwrap().rating_count >= 1);
+    t.cleanup().await;
+}
