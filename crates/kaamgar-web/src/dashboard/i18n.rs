@@ -115,6 +115,32 @@ pub fn when(t: i64) -> String {
 
 pub use kaamgar_domain::text::mask_numbers;
 
+/// A place's name in the interface's language: Devanagari for Hindi (the service area's table, else by rule),
+/// as written for English.
+pub fn place(lang: Lang, name: &str) -> String {
+    match lang {
+        Lang::Hi => kaamgar_domain::places::hindi::hindi_name(name),
+        Lang::En => name.to_string(),
+    }
+}
+
+/// Where a record came from, in words: the catalogue's text for the sources kaamgar itself writes (`src:…`,
+/// matched on the start, so "self-registered (whatsapp)" reads as self-registered), the text itself for a list's
+/// own source.
+pub fn source(lang: Lang, s: &str) -> String {
+    for (start, key) in [
+        ("self-registered", "src:self"),
+        ("office registration", "src:office"),
+        ("returned migrant 2020 survey", "src:survey2020"),
+    ] {
+        if s.starts_with(start) {
+            let demo = if s.ends_with("(demo)") { " (demo)" } else { "" };
+            return format!("{}{demo}", lang.s(key));
+        }
+    }
+    s.to_string()
+}
+
 /// The first moment of a day in India time, from a date as a form sends it (`2026-12-07`) or as people write it
 /// (`07/12/2026`, `7-12-2026`); `None` for anything else or a date that does not exist.
 pub fn day_start(s: &str) -> Option<i64> {

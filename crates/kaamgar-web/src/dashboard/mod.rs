@@ -225,11 +225,12 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(o: &Official, nav: &'static str, here: &axum::http::Uri) -> Self {
+        let place = |n: &str| i18n::place(o.lang, n);
         let area = match &o.scope {
             kaamgar_domain::access::Scope::All => o.lang.s("area_all").to_string(),
-            kaamgar_domain::access::Scope::District(d) => d.clone(),
+            kaamgar_domain::access::Scope::District(d) => place(d),
             kaamgar_domain::access::Scope::Block { district, block } => {
-                format!("{block}, {district}")
+                format!("{}, {}", place(block), place(district))
             }
         };
         Chrome {

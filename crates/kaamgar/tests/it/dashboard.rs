@@ -33,9 +33,26 @@ async fn a_district_admin_signs_in_and_sees_the_overview_of_their_district() {
         let page = b.get("/").await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("id=\"kpi-workers\">5<"), "{}", page.body);
-        assert!(page.body.contains("<svg class=\"chart map\""));
-        assert!(page.body.contains("Marhaura") && page.body.contains("Sonepur"));
+        assert!(page.body.contains("<svg class=\"chart map only-wide-map\""));
+        assert!(
+            page.body
+                .contains("<svg class=\"chart map only-narrow-map\"")
+        );
+        // The Hindi interface names places in Devanagari, the English one as lists spell them.
+        assert!(
+            page.body.contains("मढ़ौरा") && page.body.contains("सोनपुर"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("सारण"), "the area in the header");
+        assert!(!page.body.contains(">Marhaura<"));
         assert!(d.audit().await.iter().any(|a| a == "admin signin ok "));
+        b.get("/").await;
+        b.post("/lang", &[("lang", "en"), ("next", "/")]).await;
+        let page = b.get("/").await;
+        assert!(page.body.contains("Marhaura") && page.body.contains("Sonepur"));
+        let list = b.get("/workers").await;
+        assert!(list.body.contains("Marhaura") && !list.body.contains("मढ़ौरा"));
     })
     .await;
 }

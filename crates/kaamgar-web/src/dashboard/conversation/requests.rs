@@ -2,7 +2,7 @@
 //! made and how they turned out; requests still searching an hour after they were made are flagged and counted.
 
 use crate::AppState;
-use crate::dashboard::i18n::{day_start, mask_numbers, num, when};
+use crate::dashboard::i18n::{day_start, mask_numbers, num, place, when};
 use crate::dashboard::registry::{Choice, trade_name};
 use crate::dashboard::session::{Official, urlencode};
 use crate::dashboard::{Chrome, DashError, render};
@@ -81,9 +81,10 @@ pub fn row(state: &AppState, r: &RequestRow, o: &Official) -> Row {
         trade: trade_name(state, &r.new.trade, o.lang),
         place: match &r.new.block {
             Some(b) if !r.new.place_name.eq_ignore_ascii_case(b) => {
-                format!("{}, {b}", mask_numbers(&r.new.place_name))
+                let named = place(o.lang, &mask_numbers(&r.new.place_name));
+                format!("{named}, {}", place(o.lang, b))
             }
-            _ => mask_numbers(&r.new.place_name),
+            _ => place(o.lang, &mask_numbers(&r.new.place_name)),
         },
         status: r.status.as_str(),
         citizen: citizen(r),
@@ -217,7 +218,7 @@ pub async fn list(
     let blocks = overview
         .by_block
         .iter()
-        .map(|b| (b.name.clone(), b.name.clone()))
+        .map(|b| (b.name.clone(), place(lang, &b.name)))
         .collect();
     let mut trades: Vec<(String, String)> = state
         .trades

@@ -1,14 +1,49 @@
-//! Chart and map geometry for the SVG the templates draw: the server decides every coordinate, the browser only
-//! renders (and shapes the Devanagari labels). Nothing here writes markup.
+//! Chart geometry for the SVG the templates draw: the server decides every coordinate, the browser only renders
+//! (and shapes the Devanagari labels). Nothing here writes markup. Each chart comes in two layouts — a desktop's and
+//! a phone's, with its own view box — so that its labels are at least 12 px at either size; the stylesheet shows
+//! the one that fits.
 
-use super::stats::{BlockStat, Overview};
+use super::stats::Overview;
 use crate::dashboard::i18n::{Lang, num};
-use kaamgar_domain::gazetteer::Gazetteer;
+
+/// Which layout a chart is drawn in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Labels beside the bars, in a 440-unit view box (half a desktop's width, or a tablet's whole).
+    Wide,
+    /// Labels above the bars, in a 320-unit view box (a phone's width).
+    Narrow,
+}
+
+/// A chart in both layouts.
+#[derive(Debug, Clone)]
+pub struct Both<T> {
+    pub wide: T,
+    pub narrow: T,
+}
+
+impl<T> Both<T> {
+    /// Each layout with the class that shows it at its size (the wide one from 600 px).
+    pub fn views(&self) -> [(&T, &'static str); 2] {
+        [(&self.wide, "only-wide"), (&self.narrow, "only-narrow")]
+    }
+
+    /// The same for a full-width map, whose wide layout needs 900 px.
+    pub fn map_views(&self) -> [(&T, &'static str); 2] {
+        [
+            (&self.wide, "only-wide-map"),
+            (&self.narrow, "only-narrow-map"),
+        ]
+    }
+}
 
 /// A horizontal bar chart: one row per label, the main bar and an inner bar (a part of it, e.g. available).
 #[derive(Debug, Clone)]
 pub struct HBars {
+    pub width: u32,
     pub height: u32,
+    /// Where bars start (after the label, or 0 with the label above).
+    pub x: u32,
     pub rows: Vec<HBar>,
 }
 
@@ -16,30 +51,45 @@ pub struct HBars {
 pub struct HBar {
     pub label: String,
     pub value: String,
+    /// The label's baseline, the bar's top.
+    pub ly: u32,
     pub y: u32,
     pub w: u32,
     pub inner: u32,
 }
 
-/// Bars start at x = 170 (after the label; see `charts.html`); their longest length and row height, in the
-/// 600-unit-wide view box.
-const BAR_MAX: u32 = 330;
-const ROW_H: u32 = 26;
+/// The longest bar, in either layout's view box (the value is written after it).
+const BAR_MAX: u32 = 240;
 
-pub fn hbars(rows: &[(String, i64, i64)]) -> HBars {
+pub fn hbars(rows: &[(String, i64, i64)], layout: Layout) -> HBars {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
     let scale = |v: i64| ((v.max(0) as f64 / max as f64) * f64::from(BAR_MAX)).round() as u32;
+    // Wide: label and bar on one 26-unit row; narrow: the label on its own line above a 40-unit row.
+    let (width, x, row_h, label_len) = match layout {
+        Layout::Wide => (440, 136, 26, 16),
+        Layout::Narrow => (320, 0, 40, 40),
+    };
     HBars {
-        height: (rows.len() as u32).max(1) * ROW_H + 4,
+        width,
+        height: (rows.len() as u32).max(1) * row_h + 4,
+        x,
         rows: rows
             .iter()
             .enumerate()
-            .map(|(i, (label, v, inner))| HBar {
-                label: label.chars().take(24).collect(),
-                value: num(*v),
-                y: i as u32 * ROW_H + 2,
-                w: scale(*v).max(u32::from(*v > 0)),
-                inner: scale(*inner),
+            .map(|(i, (label, v, inner))| {
+                let top = i as u32 * row_h + 2;
+                let (ly, y) = match layout {
+                    Layout::Wide => (top + 17, top + 4),
+                    Layout::Narrow => (top + 14, top + 20),
+                };
+                HBar {
+                    label: label.chars().take(label_len).collect(),
+                    value: num(*v),
+                    ly,
+                    y,
+                    w: scale(*v).max(u32::from(*v > 0)),
+                    inner: scale(*inner),
+                }
             })
             .collect(),
     }
@@ -48,6 +98,7 @@ pub fn hbars(rows: &[(String, i64, i64)]) -> HBars {
 /// Requests per day as columns, with the connected part drawn inside.
 #[derive(Debug, Clone)]
 pub struct Columns {
+    pub width: u32,
     pub cols: Vec<Column>,
     pub max_label: String,
 }
@@ -60,17 +111,23 @@ pub struct Column {
     pub h: u32,
     pub y2: u32,
     pub h2: u32,
+    /// Empty where the day is not named (every other day on a phone).
     pub label: String,
     pub title: String,
 }
 
-/// Plot height of the column chart (the view box is 600 × 180, with labels below).
+/// Plot height of the column chart (the view box is 180 high, with labels below).
 const PLOT_H: f64 = 140.0;
 
-pub fn columns(o: &Overview, lang: Lang) -> Columns {
+pub fn columns(o: &Overview, lang: Lang, layout: Layout) -> Columns {
     let max = o.by_day.iter().map(|d| d.1).max().unwrap_or(0).max(1);
     let n = o.by_day.len().max(1) as u32;
-    let slot = 600 / n;
+    let width = match layout {
+        Layout::Wide => 600,
+        Layout::Narrow => 320,
+    };
+    let slot = width / n;
+    // A day's label needs about 40 units: on a phone every other day is named, the latest always.
     let h = |v: i64| ((v as f64 / max as f64) * PLOT_H).round() as u32;
     let cols = o
         .by_day
@@ -85,7 +142,11 @@ pub fn columns(o: &Overview, lang: Lang) -> Columns {
                 h: hh,
                 y2: 150 - h2,
                 h2,
-                label: day_label(day),
+                label: if layout == Layout::Wide || (n as usize - 1 - i).is_multiple_of(2) {
+                    day_label(day)
+                } else {
+                    String::new()
+                },
                 title: format!(
                     "{}: {} {}, {} {}",
                     day_label(day),
@@ -98,6 +159,7 @@ pub fn columns(o: &Overview, lang: Lang) -> Columns {
         })
         .collect();
     Columns {
+        width,
         cols,
         max_label: num(max),
     }
@@ -124,116 +186,20 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
-/// The map: post offices as faint dots (they draw the district's shape) and one circle per block, its area
-/// proportional to the workers there, with a ring for the week's requests.
-#[derive(Debug, Clone)]
-pub struct MapView {
-    pub width: u32,
-    pub height: u32,
-    pub dots: Vec<(u32, u32)>,
-    pub blocks: Vec<MapBlock>,
-}
-
-#[derive(Debug, Clone)]
-pub struct MapBlock {
-    pub x: u32,
-    pub y: u32,
-    pub r: u32,
-    pub ring: u32,
-    pub label: String,
-    pub title: String,
-}
-
-pub fn map(gaz: &Gazetteer, districts: &[u32], blocks: &[BlockStat], lang: Lang) -> MapView {
-    let offices: Vec<(f64, f64)> = districts
-        .iter()
-        .flat_map(|&d| gaz.offices_in(d).map(|o| (o.lat, o.lon)))
-        .chain(blocks.iter().map(|b| (b.lat, b.lon)))
-        .collect();
-    let (width, pad) = (600.0_f64, 24.0_f64);
-    if offices.is_empty() {
-        return MapView {
-            width: 600,
-            height: 300,
-            dots: Vec::new(),
-            blocks: Vec::new(),
-        };
-    }
-    let (mut lat0, mut lat1, mut lon0, mut lon1) = (90.0_f64, -90.0_f64, 180.0_f64, -180.0_f64);
-    for &(la, lo) in &offices {
-        lat0 = lat0.min(la);
-        lat1 = lat1.max(la);
-        lon0 = lon0.min(lo);
-        lon1 = lon1.max(lo);
-    }
-    // Equirectangular, with longitude shortened by the cosine of the middle latitude.
-    let k = ((lat0 + lat1) / 2.0).to_radians().cos();
-    let span_x = ((lon1 - lon0) * k).max(0.01);
-    let span_y = (lat1 - lat0).max(0.01);
-    let scale = (width - 2.0 * pad) / span_x;
-    let height = (span_y * scale + 2.0 * pad).clamp(200.0, 700.0);
-    let scale = scale.min((height - 2.0 * pad) / span_y);
-    let at = |la: f64, lo: f64| -> (u32, u32) {
-        (
-            (pad + (lo - lon0) * k * scale).round() as u32,
-            (pad + (lat1 - la) * scale).round() as u32,
-        )
-    };
-    let max = blocks.iter().map(|b| b.workers).max().unwrap_or(0).max(1) as f64;
-    let max_req = blocks
-        .iter()
-        .map(|b| b.requests_week)
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
-    let mut dots: Vec<(u32, u32)> = offices.iter().map(|&(la, lo)| at(la, lo)).collect();
-    dots.sort_unstable();
-    dots.dedup();
-    MapView {
-        width: width as u32,
-        height: height.round() as u32,
-        dots,
-        blocks: blocks
-            .iter()
-            .map(|b| {
-                let (x, y) = at(b.lat, b.lon);
-                let r = (4.0 + 18.0 * (b.workers as f64 / max).sqrt()).round() as u32;
-                let ring = if b.requests_week > 0 {
-                    r + 2 + (8.0 * (b.requests_week as f64 / max_req).sqrt()).round() as u32
-                } else {
-                    0
-                };
-                MapBlock {
-                    x,
-                    y,
-                    r,
-                    ring,
-                    label: b.name.clone(),
-                    title: format!(
-                        "{}: {} {}, {} {}",
-                        b.name,
-                        num(b.workers),
-                        lang.s("workers"),
-                        num(b.requests_week),
-                        lang.s("requests_week")
-                    ),
-                }
-            })
-            .collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn bars_scale_to_the_largest_value_and_never_hide_a_small_one() {
-        let c = hbars(&[
-            ("a".into(), 1000, 500),
-            ("b".into(), 1, 0),
-            ("c".into(), 0, 0),
-        ]);
+        let c = hbars(
+            &[
+                ("a".into(), 1000, 500),
+                ("b".into(), 1, 0),
+                ("c".into(), 0, 0),
+            ],
+            Layout::Wide,
+        );
         assert_eq!(c.rows[0].w, BAR_MAX);
         assert_eq!(c.rows[0].inner, BAR_MAX / 2);
         assert_eq!(c.rows[1].w, 1);

@@ -1,6 +1,7 @@
 //! The overview: the jurisdiction's figures (cached), its charts and map, and the sign-in page for visitors.
 
 mod charts;
+mod map;
 mod page;
 mod stats;
 

@@ -1,7 +1,8 @@
 //! `/`: the sign-in form for a visitor, the overview of their jurisdiction for a signed-in official (workers by
 //! trade and block, requests this week, connections, the time to connect, the map).
 
-use super::charts::{self, Columns, HBars, MapView};
+use super::charts::{self, Both, Columns, HBars, Layout};
+use super::map::{self, MapInput, MapView};
 use super::stats::{self, Overview};
 use crate::AppState;
 use crate::dashboard::accounts::SignInPage;
@@ -26,10 +27,20 @@ pub struct Landing {
 struct OverviewPage {
     chrome: Chrome,
     o: Figures,
-    trades: HBars,
-    blocks: HBars,
-    days: Columns,
-    map: MapView,
+    trades: Both<HBars>,
+    blocks: Both<HBars>,
+    days: Both<Columns>,
+    map: Both<MapView>,
+    /// Every block with its figures: the map's table (and its labels when one had no room).
+    block_table: Vec<BlockRow>,
+}
+
+#[derive(Debug)]
+struct BlockRow {
+    name: String,
+    workers: String,
+    available: String,
+    requests_week: String,
 }
 
 /// The headline numbers, formatted for reading.
@@ -138,18 +149,52 @@ async fn overview(state: &AppState, o: &Official, uri: &Uri) -> Result<Response,
     let mut block_rows: Vec<(String, i64, i64)> = ov
         .by_block
         .iter()
-        .map(|b| (b.name.clone(), b.workers, b.available))
+        .map(|b| {
+            (
+                crate::dashboard::i18n::place(lang, &b.name),
+                b.workers,
+                b.available,
+            )
+        })
         .collect();
     block_rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     block_rows.truncate(30);
     let districts = stats::districts_of(state, &o.scope);
+    let both = |rows: &[(String, i64, i64)]| Both {
+        wide: charts::hbars(rows, Layout::Wide),
+        narrow: charts::hbars(rows, Layout::Narrow),
+    };
+    let input = MapInput {
+        places: &state.places,
+        districts: &districts,
+        blocks: &ov.by_block,
+        focus: o.scope.block(),
+        lang,
+    };
+    let mut table: Vec<&stats::BlockStat> = ov.by_block.iter().collect();
+    table.sort_by(|a, b| b.workers.cmp(&a.workers).then_with(|| a.name.cmp(&b.name)));
     let page = OverviewPage {
         chrome: Chrome::new(o, "overview", uri),
         o: figures(&ov, lang),
-        trades: charts::hbars(&trade_rows),
-        blocks: charts::hbars(&block_rows),
-        days: charts::columns(&ov, lang),
-        map: charts::map(state.places.gazetteer(), &districts, &ov.by_block, lang),
+        trades: both(&trade_rows),
+        blocks: both(&block_rows),
+        days: Both {
+            wide: charts::columns(&ov, lang, Layout::Wide),
+            narrow: charts::columns(&ov, lang, Layout::Narrow),
+        },
+        map: Both {
+            wide: map::map(&input, 900.0, 14.0),
+            narrow: map::map(&input, 330.0, 13.0),
+        },
+        block_table: table
+            .into_iter()
+            .map(|b| BlockRow {
+                name: crate::dashboard::i18n::place(lang, &b.name),
+                workers: num(b.workers),
+                available: num(b.available),
+                requests_week: num(b.requests_week),
+            })
+            .collect(),
     };
     Ok(render(&page))
 }

@@ -5,7 +5,7 @@
 use super::workers::{Row, in_scope, row, trade_name};
 use crate::AppState;
 use crate::dashboard::audit::{self, Outcome};
-use crate::dashboard::i18n::{Lang, num, when};
+use crate::dashboard::i18n::{Lang, num, place, source, when};
 use crate::dashboard::session::Official;
 use crate::dashboard::{Chrome, DashError, render};
 use askama::Template;
@@ -93,13 +93,31 @@ pub async fn profile(
                 .unwrap_or_default(),
         ),
         ("age", data.age.map(|a| a.to_string()).unwrap_or_default()),
-        ("village", p.village.clone().unwrap_or_default()),
-        ("panchayat", p.panchayat.clone().unwrap_or_default()),
-        ("block", p.block.clone().unwrap_or_default()),
-        ("district", p.district.clone()),
+        (
+            "village",
+            p.village
+                .as_deref()
+                .map(|v| place(lang, v))
+                .unwrap_or_default(),
+        ),
+        (
+            "panchayat",
+            p.panchayat
+                .as_deref()
+                .map(|v| place(lang, v))
+                .unwrap_or_default(),
+        ),
+        (
+            "block",
+            p.block
+                .as_deref()
+                .map(|v| place(lang, v))
+                .unwrap_or_default(),
+        ),
+        ("district", place(lang, &p.district)),
         ("pin", p.pin.map(|x| x.to_string()).unwrap_or_default()),
         ("rating", rating),
-        ("source", data.source.clone()),
+        ("source", source(lang, &data.source)),
         ("consent", lang.s(data.consent.method.as_str()).to_string()),
     ];
     let done = match d.done.as_deref() {
@@ -177,9 +195,9 @@ async fn history(
             place: match &l.block {
                 _ if !o.scope.covers(&l.district, l.block.as_deref()) => "—".to_string(),
                 Some(b) if !b.eq_ignore_ascii_case(&l.place_name) => {
-                    format!("{} ({b})", l.place_name)
+                    format!("{} ({})", place(lang, &l.place_name), place(lang, b))
                 }
-                _ => l.place_name.clone(),
+                _ => place(lang, &l.place_name),
             },
             lead: offer_key(&l.lead),
             outcome: request_key(&l.outcome),

@@ -134,7 +134,7 @@ pub(super) fn edit_page(
         .map(|b| Choice {
             selected: b.name.eq_ignore_ascii_case(&f.block),
             value: b.name.clone(),
-            label: b.name.clone(),
+            label: crate::dashboard::i18n::place(o.lang, &b.name),
         })
         .collect();
     let status = if errors.is_empty() {
@@ -156,7 +156,7 @@ pub(super) fn edit_page(
             .into_iter()
             .map(|d| Choice {
                 selected: d.eq_ignore_ascii_case(&f.district),
-                label: d.clone(),
+                label: crate::dashboard::i18n::place(o.lang, &d),
                 value: d,
             })
             .collect(),

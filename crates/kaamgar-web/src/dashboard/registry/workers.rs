@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::dashboard::audit;
-use crate::dashboard::i18n::{Lang, num};
+use crate::dashboard::i18n::{Lang, num, place, source};
 use crate::dashboard::session::{Official, urlencode};
 use crate::dashboard::{Chrome, DashError, render};
 use askama::Template;
@@ -142,6 +142,7 @@ pub fn row(state: &AppState, w: &Worker, lang: Lang) -> Row {
     let place = [p.village.as_deref(), p.block.as_deref()]
         .into_iter()
         .flatten()
+        .map(|n| place(lang, n))
         .collect::<Vec<_>>()
         .join(", ");
     Row {
@@ -260,7 +261,7 @@ pub async fn list(
     let blocks = overview
         .by_block
         .iter()
-        .map(|b| (b.name.clone(), b.name.clone()));
+        .map(|b| (b.name.clone(), place(lang, &b.name)));
     let page = ListPage {
         chrome: Chrome::new(&o, "workers", &uri),
         rows: rows.iter().map(|w| row(&state, w, lang)).collect(),
@@ -276,7 +277,7 @@ pub async fn list(
             overview
                 .sources
                 .iter()
-                .map(|(s, n)| (s.clone(), format!("{s} ({})", num(*n)))),
+                .map(|(s, n)| (s.clone(), format!("{} ({})", source(lang, s), num(*n)))),
             q.source.as_deref(),
         ),
         verified: choices(
