@@ -189,9 +189,24 @@ pub async fn run(args: DashboardBenchArgs) -> Result<String> {
             "requests, one status",
             "/requests?status=accepted".to_string(),
         ),
+        (
+            "requests, block + trade + days",
+            format!(
+                "/requests?block={}&trade=plumber&from=01/01/2020&to=31/12/2099",
+                enc(&block)
+            ),
+        ),
+        (
+            "requests, waiting over an hour",
+            "/requests?outcome=stale".to_string(),
+        ),
         ("request", format!("/requests/{request}")),
         ("uploads", "/uploads".to_string()),
         ("audit log", "/audit".to_string()),
+        (
+            "audit log, one person's sign-ins",
+            "/audit?who=bench&action=signin".to_string(),
+        ),
     ];
     let mut out = String::new();
     writeln!(

@@ -99,6 +99,7 @@ pub async fn fill_requests(app: &App, per_day: u64, now: i64) -> Result<u64> {
         .collect();
     let today = (now + IST).div_euclid(86_400);
     let mut made = 0;
+    let mut pools = Pools::new();
     for day in (today - 13)..=today {
         let month: u32 = kaamgar_app::export::date(day * 86_400)[5..7]
             .parse()
@@ -107,6 +108,8 @@ pub async fn fill_requests(app: &App, per_day: u64, now: i64) -> Result<u64> {
         let n = per_day * BY_WEEKDAY[weekday] * BY_MONTH[month as usize - 1] / 10_000
             * (85 + rng.below(31))
             / 100;
+        // A day's requests are written in one transaction.
+        let mut tx = app.store.begin().await?;
         for _ in 0..n {
             let hour = crate::demo::weighted(&mut rng, &hours) as i64;
             let created = day * 86_400 - IST + hour * 3600 + rng.below(3600) as i64;
@@ -115,16 +118,26 @@ pub async fn fill_requests(app: &App, per_day: u64, now: i64) -> Result<u64> {
             }
             let b = &blocks[crate::demo::weighted(&mut rng, &sums)];
             let trade = asked_trade(&mut rng, month);
-            one_request(app, &mut rng, b, trade, created, now, made).await?;
+            one_request(
+                app, &mut tx, &mut pools, &mut rng, b, trade, created, now, made,
+            )
+            .await?;
             made += 1;
         }
+        tx.commit().await?;
     }
     Ok(made)
 }
 
+/// Workers of a (district, block, trade), read once.
+type Pools = std::collections::HashMap<(String, String, String), Vec<WorkerId>>;
+
 /// One request with its offers and how it ended.
+#[allow(clippy::too_many_arguments)]
 async fn one_request(
     app: &App,
+    tx: &mut Box<dyn kaamgar_store::Tx>,
+    pools: &mut Pools,
     rng: &mut Rng,
     b: &crate::demo::BlockSize,
     trade: &str,
@@ -132,23 +145,36 @@ async fn one_request(
     now: i64,
     i: u64,
 ) -> Result<()> {
-    let filter = WorkerFilter {
-        trade: Some(trade.into()),
-        district: Some(b.district.clone()),
-        block: Some(b.block.clone()),
-        ..WorkerFilter::default()
-    };
-    let after = rng.below(40) as i64 * 100;
-    let mut workers = app
-        .store
-        .list_workers(&filter, Page { after, limit: 3 })
-        .await?;
-    if workers.is_empty() {
-        workers = app
+    // Three workers of the trade in the block, from a pool read once per block and trade.
+    let key = (b.district.clone(), b.block.clone(), trade.to_string());
+    if !pools.contains_key(&key) {
+        let filter = WorkerFilter {
+            trade: Some(trade.into()),
+            district: Some(b.district.clone()),
+            block: Some(b.block.clone()),
+            ..WorkerFilter::default()
+        };
+        let found = app
             .store
-            .list_workers(&filter, Page { after: 0, limit: 3 })
+            .list_workers(
+                &filter,
+                Page {
+                    after: 0,
+                    limit: 300,
+                },
+            )
             .await?;
+        pools.insert(key.clone(), found.iter().map(|w| WorkerId(w.id)).collect());
     }
+    let pool = &pools[&key];
+    let start = rng.below(pool.len().max(1) as u64) as usize;
+    let workers: Vec<WorkerId> = pool
+        .iter()
+        .cycle()
+        .skip(start)
+        .take(pool.len().min(3))
+        .copied()
+        .collect();
     let phone = format!("+9197{:08}", rng.below(100_000_000));
     let req = NewRequest {
         citizen: format!("demo:{i}"),
@@ -162,26 +188,22 @@ async fn one_request(
         lon: b.lon,
         message: format!("{trade} chahiye"),
     };
-    let mut tx = app.store.begin().await?;
     let id = tx.create_request(&req, created).await?;
     let mut row = tx.request(id).await?.ok_or(StoreError::NotFound)?;
-    row.candidates = workers.iter().map(|w| WorkerId(w.id)).collect();
+    row.candidates = workers.clone();
     // A request of the last three hours may still be waiting: nobody picked yet, or a worker being asked.
     if now - created < 3 * 3600 && rng.chance(35) {
         if let Some(w) = workers.first().filter(|_| rng.chance(50)) {
-            tx.create_offer(id, WorkerId(w.id), 1, created + 60).await?;
+            tx.create_offer(id, *w, 1, created + 60).await?;
             row.status = RequestStatus::Offered;
         }
         tx.save_request(&row, created + 60).await?;
-        tx.commit().await?;
         return Ok(());
     }
     let roll = rng.below(100);
     let mut t = created + 60;
     for (rank, w) in workers.iter().enumerate() {
-        let offer = tx
-            .create_offer(id, WorkerId(w.id), rank as i64 + 1, t)
-            .await?;
+        let offer = tx.create_offer(id, *w, rank as i64 + 1, t).await?;
         let answer = t + 120 + rng.below(1_800) as i64;
         let (status, last) = match roll {
             0..=64 if rank == 0 || rng.chance(50) => (OfferStatus::Accepted, true),
@@ -192,9 +214,9 @@ async fn one_request(
         tx.set_offer(offer, status, answer.min(now)).await?;
         t = answer;
         if status == OfferStatus::Accepted {
-            row.worker_id = Some(WorkerId(w.id));
+            row.worker_id = Some(*w);
             row.accepted_at = Some(answer.min(now));
-            tx.record_exchange(id, WorkerId(w.id), &req.citizen, answer.min(now))
+            tx.record_exchange(id, *w, &req.citizen, answer.min(now))
                 .await?;
         }
         if last {
@@ -222,7 +244,6 @@ async fn one_request(
         row.closed_at = Some(t.min(now));
     }
     tx.save_request(&row, t.min(now)).await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -3,7 +3,8 @@
 //! name. Labels are placed so that none overlaps another label or a circle: each tries below, above, right and
 //! left of its place, the largest places first, and a label with no free spot is left out (the circle keeps its
 //! tooltip and the table under the map lists every block). The same map is drawn twice, for a desktop's width
-//! (900 units, shown from 900 px) and for a phone's or a tablet's (330 units), each with labels of at least 12 px.
+//! (900 units, shown from 900 px) and for a phone's or a tablet's (330 units), each with labels of at least 12 px
+//! (13 units, the stylesheet's size for chart text).
 
 use super::stats::BlockStat;
 use crate::dashboard::i18n::{Lang, num, place};
@@ -14,7 +15,6 @@ use kaamgar_domain::places::PlaceDirectory;
 pub struct MapView {
     pub width: u32,
     pub height: u32,
-    pub font: u32,
     /// District outlines, as SVG polygon points.
     pub outlines: Vec<String>,
     pub dots: Vec<(u32, u32)>,
@@ -262,7 +262,6 @@ pub fn map(m: &MapInput<'_>, width: f64, font: f64) -> MapView {
         return MapView {
             width: width as u32,
             height: 200,
-            font: font as u32,
             ..MapView::default()
         };
     }
@@ -338,7 +337,6 @@ pub fn map(m: &MapInput<'_>, width: f64, font: f64) -> MapView {
     MapView {
         width: width.round() as u32,
         height: height.round() as u32,
-        font: font.round() as u32,
         outlines,
         dots,
         blocks: circles
