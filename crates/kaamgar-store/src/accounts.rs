@@ -383,24 +383,48 @@ impl AccountStore for SqlStore {
         before: i64,
         limit: i64,
     ) -> Result<Vec<(i64, AuditEntry)>> {
-        // Every condition is written once and switched off by a NULL, so the statement stays one text.
-        let rows = sqlx::query(
+        // Only the conditions asked for are written, so each can use its index (actor, action, target, at).
+        let mut sql =
             "SELECT id, at, user_id, actor, action, target, outcome, detail, ip FROM audit_log \
-             WHERE id < $1 AND ($3 IS NULL OR user_id IN (SELECT id FROM users WHERE district = $3)) \
-             AND ($4 IS NULL OR actor = $4) AND ($5 IS NULL OR action = $5) AND ($6 IS NULL OR target = $6) \
-             AND ($7 IS NULL OR at >= $7) AND ($8 IS NULL OR at < $8) \
-             ORDER BY id DESC LIMIT $2",
-        )
-        .bind(before)
-        .bind(limit)
-        .bind(&f.district)
-        .bind(&f.actor)
-        .bind(&f.action)
-        .bind(&f.target)
-        .bind(f.from)
-        .bind(f.to)
-        .fetch_all(&self.read)
-        .await?;
+                       WHERE id < $1"
+                .to_string();
+        let mut texts: Vec<&str> = Vec::new();
+        let mut times: Vec<i64> = Vec::new();
+        if f.district.is_some() {
+            texts.push(f.district.as_deref().unwrap_or_default());
+            sql.push_str(&format!(
+                " AND user_id IN (SELECT id FROM users WHERE district = ${})",
+                texts.len() + 1
+            ));
+        }
+        for (col, v) in [
+            ("actor", &f.actor),
+            ("action", &f.action),
+            ("target", &f.target),
+        ] {
+            if let Some(v) = v {
+                texts.push(v);
+                sql.push_str(&format!(" AND {col} = ${}", texts.len() + 1));
+            }
+        }
+        for (cond, v) in [("at >=", f.from), ("at <", f.to)] {
+            if let Some(v) = v {
+                times.push(v);
+                sql.push_str(&format!(" AND {cond} ${}", texts.len() + times.len() + 1));
+            }
+        }
+        sql.push_str(&format!(
+            " ORDER BY id DESC LIMIT ${}",
+            texts.len() + times.len() + 2
+        ));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(before);
+        for t in texts {
+            q = q.bind(t.to_string());
+        }
+        for t in times {
+            q = q.bind(t);
+        }
+        let rows = q.bind(limit).fetch_all(&self.read).await?;
         rows.iter()
             .map(|r| {
                 Ok((

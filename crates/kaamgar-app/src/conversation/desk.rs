@@ -1,5 +1,5 @@
 //! What an official does to a service request from the dashboard: ask another worker (the bot's job runner offers
-//! it to the next free worker, as it would after a decline), or close it with a reason. Each change is written
+//! it to the next free worker), or close it with a reason. Each change is written
 //! in one transaction with its audit row; a change the request's lifecycle refuses writes nothing.
 
 use kaamgar_domain::ids::RequestId;
@@ -16,10 +16,11 @@ pub enum DeskError {
     Refused(#[from] Refused),
 }
 
-/// Whether an official may ask another worker for a request in `status`: while it is searching, or after it
-/// ended with nobody taking it.
+/// Whether an official may ask another worker for a request in `status`: while it is still searching. A request
+/// that ended is not reopened from the office (its citizen may have asked again since, and may no longer be
+/// written to); the office calls the citizen instead.
 pub fn may_ask_another(status: RequestStatus) -> bool {
-    status.can_become(RequestStatus::Offered)
+    status.is_searching()
 }
 
 /// Whether an official may close a request in `status`.
@@ -28,7 +29,8 @@ pub fn may_close(status: RequestStatus) -> bool {
 }
 
 /// Asks for the request to be offered to the next free worker: a job the bot runs at once (the lead being asked
-/// gives way). Refused for a request that is taken or finished.
+/// gives way once another worker is asked; nothing changes when nobody else is free). Refused for a request that
+/// is taken or finished.
 pub async fn ask_another(
     store: &dyn Store,
     id: RequestId,

@@ -472,11 +472,11 @@ impl BotService {
         Ok(())
     }
 
-    /// An official asked for another worker: the lead being asked gives way (the worker told, if they can be
-    /// written to) and the next free worker is asked. A request that ended unserved is searched again; when
-    /// nobody is free it stays as it ended.
+    /// An official asked for another worker: the next free worker not yet asked is offered the request, and only
+    /// then does the lead being asked give way (its worker told, if they can be written to) and the citizen hear who
+    /// is asked now. When nobody else is free, nothing changes.
     async fn reoffer(&self, turn: &mut Turn, request: RequestId) -> Result<(), BotError> {
-        let Some(r) = turn
+        let Some(mut r) = turn
             .tx
             .request(request)
             .await?
@@ -484,11 +484,34 @@ impl BotService {
         else {
             return Ok(());
         };
-        let mut before = None;
-        for o in turn.tx.offers_of(r.id).await? {
-            if o.status != OfferStatus::Offered {
-                continue;
+        let offers = turn.tx.offers_of(r.id).await?;
+        let asked: Vec<WorkerId> = offers.iter().map(|o| o.worker_id).collect();
+        let mut queue: Vec<WorkerId> = r
+            .candidates
+            .iter()
+            .copied()
+            .filter(|c| !asked.contains(c))
+            .collect();
+        if queue.is_empty() {
+            let near = Some(self.cfg.near_km);
+            let more = self
+                .candidates(turn, &r.new.clone(), &asked, 3, near)
+                .await?;
+            queue = more.iter().map(|c| c.worker_id).collect();
+            // Kept only if one of them is offered it (the offer saves the request).
+            r.candidates.extend(queue.iter().copied());
+        }
+        let mut now_asked = None;
+        for next in queue {
+            if let Some(name) = self.offer_to(turn, &r, next, Actor::Official).await? {
+                now_asked = Some(name);
+                break;
             }
+        }
+        let Some(name) = now_asked else {
+            return Ok(());
+        };
+        for o in offers.iter().filter(|o| o.status == OfferStatus::Offered) {
             turn.tx
                 .set_offer(o.id, OfferStatus::Withdrawn, turn.now)
                 .await?;
@@ -497,10 +520,15 @@ impl BotService {
                 if wc.channel.may_send_freely(wc.last_inbound_at, turn.now) {
                     self.send_to(turn, &wc, &plain(lang_of(&wc), Msg::LeadClosed, &[]), None)?;
                 }
-                before = Some((w.data.name, true));
             }
         }
-        self.offer_next(turn, r, before).await
+        if let Some(c) = self.citizen_to_write(turn, &r).await?
+            && c.channel.may_send_freely(c.last_inbound_at, turn.now)
+        {
+            let msg = notices::asked(lang_of(&c), &name, self.lead_minutes());
+            self.send_to(turn, &c, &msg, None)?;
+        }
+        Ok(())
     }
 
     async fn follow_up(&self, turn: &mut Turn, request: RequestId) -> Result<(), BotError> {

@@ -200,8 +200,6 @@ async fn an_official_asks_another_worker_and_closes_a_request_the_bot_follows() 
         only(&out, &first).text.contains("no longer open"),
         "the first worker is told the lead is gone: {out:#?}"
     );
-    let told = only(&out, CITIZEN);
-    assert!(told.text.contains(&first_name), "{}", told.text);
     let (_, r) = call(&b.router, get("/api/v1/requests/1")).await;
     assert_eq!(r["status"], "offered");
     let offers = r["offers"].as_array().unwrap();
@@ -209,6 +207,48 @@ async fn an_official_asks_another_worker_and_closes_a_request_the_bot_follows() 
     assert_eq!(offers[0]["status"], "withdrawn");
     assert_eq!(offers[1]["status"], "offered");
     assert_ne!(offers[0]["worker_id"], offers[1]["worker_id"]);
+    let second = b
+        .store
+        .get_worker(offers[1]["worker_id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    let told = only(&out, CITIZEN);
+    assert!(
+        told.text.contains(&second.data.name) && !told.text.contains(&first_name),
+        "the citizen hears who is asked now: {}",
+        told.text
+    );
+    // With nobody else free, asking again changes nothing: the second worker keeps the lead.
+    for w in b
+        .store
+        .list_workers(
+            &Default::default(),
+            kaamgar_store::Page {
+                after: 0,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap()
+    {
+        if w.id != second.id {
+            b.store
+                .set_availability(w.id, kaamgar_domain::worker::Availability::Busy, T0 + 70)
+                .await
+                .unwrap();
+        }
+    }
+    desk::ask_another(
+        b.store.as_ref(),
+        RequestId(1),
+        &desk_entry("request.reoffer", T0 + 80),
+    )
+    .await
+    .unwrap();
+    assert!(b.run(T0 + 81).await.is_empty(), "nobody told anything");
+    let (_, r) = call(&b.router, get("/api/v1/requests/1")).await;
+    assert_eq!(r["offers"].as_array().unwrap().len(), 2);
+    assert_eq!(r["offers"][1]["status"], "offered");
     let log = b.store.audit_log(i64::MAX, 10, None).await.unwrap();
     assert!(
         log.iter().any(|(_, a)| a.action == "request.reoffer"),

@@ -156,10 +156,9 @@ fn filter_of(state: &AppState, o: &Official, q: &ListParams) -> Result<RequestFi
             f.created_to = nothing;
         }
         if outcome == Outcome::Stale {
-            f.created_to = Some(
-                f.created_to
-                    .map_or(now - STALE_AFTER_SECS, |t| t.min(now - STALE_AFTER_SECS)),
-            );
+            // Made at least an hour ago, as `is_stale` says.
+            let cut = now - STALE_AFTER_SECS + 1;
+            f.created_to = Some(f.created_to.map_or(cut, |t| t.min(cut)));
         }
     }
     if let Some(d) = ListParams::given(&q.from) {
@@ -188,7 +187,7 @@ pub async fn list(
         district: o.scope.district().map(str::to_string),
         block: o.scope.block().map(str::to_string),
         statuses: Outcome::Stale.statuses().to_vec(),
-        created_to: Some(state.clock.now() - STALE_AFTER_SECS),
+        created_to: Some(state.clock.now() - STALE_AFTER_SECS + 1),
         ..Default::default()
     };
     let (rows, stale_count) = tokio::join!(
