@@ -15,6 +15,7 @@ pub mod places;
 pub mod request;
 pub mod text;
 pub mod trade;
+pub mod training;
 pub mod understand;
 pub mod whatsapp;
 pub mod worker;

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_bot;
 pub mod bench_dashboard;
 pub mod bench_match;
+pub mod certificate;
 pub mod chat;
 pub mod cli;
 pub mod config;

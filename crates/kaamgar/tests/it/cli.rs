@@ -414,3 +414,91 @@ fn export_into_a_closed_pipe_ends_quietly() {
         "{err}"
     );
 }
+
+/// A certificate is checked offline by the binary: a valid one passes, a changed name, an expired one and a
+/// revoked one (with the issuer's status list) fail with a non-zero exit, and junk is refused with a message.
+#[test]
+fn certificate_verify_passes_a_valid_certificate_and_fails_a_changed_expired_or_revoked_one() {
+    use kaamgar_domain::training::credential::{CONTEXT_V2, SigningKey, StatusList, did_key, sign};
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let key = SigningKey::from_seed(&[9; 32]);
+    let (did, _) = did_key(&key.public());
+    let cert = |until: &str| {
+        let doc = json!({
+            "@context": [CONTEXT_V2],
+            "id": "urn:uuid:7",
+            "type": ["VerifiableCredential", "KaamgarTrainingCertificate"],
+            "issuer": did,
+            "validFrom": "2026-01-01T00:00:00Z",
+            "validUntil": until,
+            "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+                "statusListIndex": "5", "statusListCredential": "https://kaamgar.example/status/1"},
+            "credentialSubject": {"name": "सुनीता देवी", "programme": "Leather goods stitching"}
+        });
+        sign(&doc, &key, "2026-01-01T00:00:00Z").unwrap()
+    };
+    let list = |revoked: bool| {
+        let mut bits = StatusList::new(0);
+        bits.set(5, revoked);
+        let doc = json!({
+            "@context": [CONTEXT_V2], "id": "https://kaamgar.example/status/1",
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"], "issuer": did,
+            "credentialSubject": {"type": "BitstringStatusList", "statusPurpose": "revocation",
+                "encodedList": bits.encode()}
+        });
+        sign(&doc, &key, "2026-01-01T00:00:00Z").unwrap()
+    };
+    let write = |name: &str, v: &serde_json::Value| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+        p
+    };
+    let good = write("good.json", &cert("2099-01-01T00:00:00Z"));
+    let mut changed = cert("2099-01-01T00:00:00Z");
+    changed["credentialSubject"]["name"] = "सुनीता कुमारी".into();
+    let changed = write("changed.json", &changed);
+    let expired = write("expired.json", &cert("2026-02-01T00:00:00Z"));
+    let clear = write("clear.json", &list(false));
+    let revoked = write("revoked.json", &list(true));
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, b"\x00\xffnot json").unwrap();
+    let verify = |args: &[&Path], extra: &[&str]| {
+        let mut c = kaamgar(dir.path());
+        c.args(["certificate", "verify"]).arg(args[0]);
+        if let Some(list) = args.get(1) {
+            c.arg("--status-list").arg(list);
+        }
+        c.args(extra);
+        let out = c.output().unwrap();
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let (ok, text) = verify(&[&good, &clear], &["--issuer", &did]);
+    assert!(
+        ok && text.contains("valid") && text.contains("checked"),
+        "{text}"
+    );
+    let (ok, text) = verify(&[&good, &revoked], &[]);
+    assert!(!ok && text.contains("REVOKED"), "{text}");
+    let (ok, text) = verify(&[&changed], &[]);
+    assert!(!ok && text.contains("NOT VALID"), "{text}");
+    let (ok, text) = verify(&[&expired], &[]);
+    assert!(!ok && text.contains("EXPIRED"), "{text}");
+    let (ok, text) = verify(
+        &[&good],
+        &[
+            "--issuer",
+            "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+        ],
+    );
+    assert!(!ok && text.contains("issued by"), "{text}");
+    let (ok, text) = verify(&[&junk], &[]);
+    assert!(!ok && text.contains("not a JSON certificate"), "{text}");
+}

@@ -1,0 +1,631 @@
+//! Verifiable certificates: W3C Verifiable Credentials 2.0 secured with a Data Integrity proof of the
+//! `eddsa-jcs-2022` cryptosuite (Ed25519 over the SHA-256 of the JCS form of the proof configuration and of the
+//! document), issued by a `did:key` Ed25519 key, revocable through a Bitstring Status List. Everything here is pure:
+//! no clock, no store, no file; the caller brings the key, the time and the status list. The official test vector of
+//! the cryptosuite is a unit test.
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// The multicodec header of an Ed25519 public key (`0xed 0x01`), and of its secret key (`0x80 0x26`).
+const ED25519_PUB: [u8; 2] = [0xed, 0x01];
+const ED25519_PRIV: [u8; 2] = [0x80, 0x26];
+
+pub const CONTEXT_V2: &str = "https://www.w3.org/ns/credentials/v2";
+pub const CRYPTOSUITE: &str = "eddsa-jcs-2022";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialError {
+    #[error("not a credential: {0}")]
+    Malformed(String),
+    #[error("the proof is not an eddsa-jcs-2022 Data Integrity proof")]
+    UnsupportedProof,
+    #[error("the verification method is not an Ed25519 did:key: {0}")]
+    UnknownKey(String),
+    #[error("the signature does not match the certificate's contents")]
+    BadSignature,
+    #[error("the credential was not issued by the key that signed it")]
+    WrongIssuer,
+}
+
+// ---- JSON Canonicalization Scheme (RFC 8785) ----
+
+/// The JCS form of a JSON value: members sorted by their names' UTF-16 code units, no whitespace, strings and
+/// numbers written as ECMAScript's `JSON.stringify` writes them.
+pub fn jcs(v: &Value) -> String {
+    let mut out = String::new();
+    write_jcs(v, &mut out);
+    out
+}
+
+fn write_jcs(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&es_number(n)),
+        Value::String(s) => write_string(s, out),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_jcs(x, out);
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(k, out);
+                out.push(':');
+                write_jcs(&m[k], out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A number as ECMAScript's `Number.prototype.toString` writes it (RFC 8785 §3.2.2.3).
+fn es_number(n: &serde_json::Number) -> String {
+    if let Some(i) = n.as_i64().filter(|i| i.unsigned_abs() < (1 << 53)) {
+        return i.to_string();
+    }
+    let x = n.as_f64().unwrap_or(0.0);
+    if x == 0.0 || !x.is_finite() {
+        return "0".into();
+    }
+    // Rust's `{:e}` gives the shortest digits that read back as the same double, like ECMAScript.
+    let sci = format!("{:e}", x.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let k = digits.len() as i32;
+    let n_exp = exp.parse::<i32>().unwrap_or(0) + 1;
+    let sign = if x < 0.0 { "-" } else { "" };
+    let body = if k <= n_exp && n_exp <= 21 {
+        format!("{digits}{}", "0".repeat((n_exp - k) as usize))
+    } else if 0 < n_exp && n_exp <= 21 {
+        format!(
+            "{}.{}",
+            &digits[..n_exp as usize],
+            &digits[n_exp as usize..]
+        )
+    } else if -6 < n_exp && n_exp <= 0 {
+        format!("0.{}{digits}", "0".repeat((-n_exp) as usize))
+    } else {
+        let e = n_exp - 1;
+        let e = if e >= 0 {
+            format!("+{e}")
+        } else {
+            e.to_string()
+        };
+        if k == 1 {
+            format!("{digits}e{e}")
+        } else {
+            format!("{}.{}e{e}", &digits[..1], &digits[1..])
+        }
+    };
+    format!("{sign}{body}")
+}
+
+// ---- base58btc and base64url multibase ----
+
+const B58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+pub fn base58_encode(bytes: &[u8]) -> String {
+    let zeros = bytes.iter().take_while(|b| **b == 0).count();
+    let mut digits: Vec<u8> = Vec::with_capacity(bytes.len() * 138 / 100 + 1);
+    for &b in &bytes[zeros..] {
+        let mut carry = u32::from(b);
+        for d in digits.iter_mut() {
+            carry += u32::from(*d) << 8;
+            *d = (carry % 58) as u8;
+            carry /= 58;
+        }
+        while carry > 0 {
+            digits.push((carry % 58) as u8);
+            carry /= 58;
+        }
+    }
+    let mut out = "1".repeat(zeros);
+    out.extend(digits.iter().rev().map(|d| B58[*d as usize] as char));
+    out
+}
+
+pub fn base58_decode(s: &str) -> Option<Vec<u8>> {
+    let zeros = s.bytes().take_while(|b| *b == b'1').count();
+    let mut bytes: Vec<u8> = Vec::with_capacity(s.len());
+    for c in s.bytes().skip(zeros) {
+        let mut carry = B58.iter().position(|x| *x == c)? as u32;
+        for b in bytes.iter_mut() {
+            carry += u32::from(*b) * 58;
+            *b = (carry & 0xff) as u8;
+            carry >>= 8;
+        }
+        while carry > 0 {
+            bytes.push((carry & 0xff) as u8);
+            carry >>= 8;
+        }
+    }
+    let mut out = vec![0u8; zeros];
+    out.extend(bytes.iter().rev());
+    Some(out)
+}
+
+const B64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// base64url without padding.
+pub fn base64url_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
+    for chunk in bytes.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(B64URL[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// base64url with or without padding (standard base64's `+` and `/` are accepted too).
+pub fn base64url_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim_end_matches('=');
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+// ---- keys ----
+
+/// An Ed25519 public key as a Multikey (`z6Mk…`).
+pub fn public_multibase(public: &[u8; 32]) -> String {
+    let mut b = ED25519_PUB.to_vec();
+    b.extend_from_slice(public);
+    format!("z{}", base58_encode(&b))
+}
+
+/// The `did:key` of an Ed25519 public key, and its verification method (`did:key:z…#z…`).
+pub fn did_key(public: &[u8; 32]) -> (String, String) {
+    let mb = public_multibase(public);
+    (format!("did:key:{mb}"), format!("did:key:{mb}#{mb}"))
+}
+
+/// The public key a `did:key` (or its verification method) names, when it is an Ed25519 key.
+pub fn key_of_did(did: &str) -> Result<[u8; 32], CredentialError> {
+    let unknown = || CredentialError::UnknownKey(did.chars().take(120).collect());
+    let mb = did
+        .strip_prefix("did:key:")
+        .and_then(|r| r.split('#').next())
+        .and_then(|m| m.strip_prefix('z'))
+        .ok_or_else(unknown)?;
+    let bytes = base58_decode(mb).ok_or_else(unknown)?;
+    match bytes.split_at_checked(2) {
+        Some((h, k)) if h == ED25519_PUB && k.len() == 32 => k.try_into().map_err(|_| unknown()),
+        _ => Err(unknown()),
+    }
+}
+
+/// A secret key from its Multikey form (`z3u2…`: the `0x8026` header and the 32-byte seed).
+pub fn seed_of_multibase(s: &str) -> Option<[u8; 32]> {
+    let bytes = base58_decode(s.strip_prefix('z')?)?;
+    let (h, k) = bytes.split_at_checked(2)?;
+    (h == ED25519_PRIV).then(|| k.try_into().ok()).flatten()
+}
+
+/// An Ed25519 signing key.
+pub struct SigningKey {
+    pair: ring::signature::Ed25519KeyPair,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("public", &public_multibase(&self.public()))
+            .finish()
+    }
+}
+
+impl SigningKey {
+    pub fn from_seed(seed: &[u8; 32]) -> Self {
+        SigningKey {
+            // A 32-byte seed is always a valid Ed25519 secret key.
+            pair: ring::signature::Ed25519KeyPair::from_seed_unchecked(seed)
+                .unwrap_or_else(|_| unreachable!("a 32-byte seed is a valid Ed25519 key")),
+        }
+    }
+
+    pub fn public(&self) -> [u8; 32] {
+        let mut p = [0u8; 32];
+        p.copy_from_slice(ring::signature::KeyPair::public_key(&self.pair).as_ref());
+        p
+    }
+
+    fn sign(&self, data: &[u8]) -> [u8; 64] {
+        let mut s = [0u8; 64];
+        s.copy_from_slice(self.pair.sign(data).as_ref());
+        s
+    }
+}
+
+// ---- the eddsa-jcs-2022 proof ----
+
+/// The 64 bytes an `eddsa-jcs-2022` proof signs: SHA-256 of the canonical proof configuration, then SHA-256 of the
+/// canonical document (without its proof).
+fn hash_data(document: &Map<String, Value>, config: &Map<String, Value>) -> Vec<u8> {
+    let mut doc = document.clone();
+    doc.remove("proof");
+    let mut out = Sha256::digest(jcs(&Value::Object(config.clone())).as_bytes()).to_vec();
+    out.extend_from_slice(&Sha256::digest(jcs(&Value::Object(doc)).as_bytes()));
+    out
+}
+
+/// Adds an `eddsa-jcs-2022` `DataIntegrityProof` made with `key` at `created` (an XML Schema date-time) to an
+/// unsecured credential, for the purpose of assertion. The proof carries the document's `@context`.
+pub fn sign(document: &Value, key: &SigningKey, created: &str) -> Result<Value, CredentialError> {
+    let doc = document
+        .as_object()
+        .ok_or_else(|| CredentialError::Malformed("not a JSON object".into()))?;
+    let (_, method) = did_key(&key.public());
+    let mut proof = Map::new();
+    proof.insert("type".into(), "DataIntegrityProof".into());
+    proof.insert("cryptosuite".into(), CRYPTOSUITE.into());
+    proof.insert("created".into(), created.into());
+    proof.insert("verificationMethod".into(), method.into());
+    proof.insert("proofPurpose".into(), "assertionMethod".into());
+    if let Some(c) = doc.get("@context") {
+        proof.insert("@context".into(), c.clone());
+    }
+    let signature = key.sign(&hash_data(doc, &proof));
+    proof.insert(
+        "proofValue".into(),
+        format!("z{}", base58_encode(&signature)).into(),
+    );
+    let mut signed = doc.clone();
+    signed.insert("proof".into(), Value::Object(proof));
+    Ok(Value::Object(signed))
+}
+
+/// Who signed a credential whose proof holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signer {
+    pub did: String,
+    pub public: [u8; 32],
+}
+
+/// Checks a secured credential's `eddsa-jcs-2022` proof against the key its verification method names, and that
+/// the credential's issuer is that key's `did:key`. Anything changed after signing — a name, a date, the proof's own
+/// fields — fails.
+pub fn verify(document: &Value) -> Result<Signer, CredentialError> {
+    let doc = document
+        .as_object()
+        .ok_or_else(|| CredentialError::Malformed("not a JSON object".into()))?;
+    let proof = doc
+        .get("proof")
+        .and_then(Value::as_object)
+        .ok_or_else(|| CredentialError::Malformed("no proof".into()))?;
+    let text = |k: &str| proof.get(k).and_then(Value::as_str);
+    if text("type") != Some("DataIntegrityProof") || text("cryptosuite") != Some(CRYPTOSUITE) {
+        return Err(CredentialError::UnsupportedProof);
+    }
+    let method = text("verificationMethod").ok_or(CredentialError::UnsupportedProof)?;
+    let public = key_of_did(method)?;
+    let signature = text("proofValue")
+        .and_then(|v| v.strip_prefix('z'))
+        .and_then(base58_decode)
+        .filter(|s| s.len() == 64)
+        .ok_or(CredentialError::BadSignature)?;
+    let mut config = proof.clone();
+    config.remove("proofValue");
+    let mut unsecured = doc.clone();
+    // The proof's context, when it has one, must be where the document's starts (and is what was signed).
+    if let Some(ctx) = config.get("@context") {
+        let starts = match (ctx, doc.get("@context")) {
+            (Value::Array(p), Some(Value::Array(d))) => d.starts_with(p),
+            (p, Some(d)) => p == d,
+            _ => false,
+        };
+        if !starts {
+            return Err(CredentialError::BadSignature);
+        }
+        unsecured.insert("@context".into(), ctx.clone());
+    }
+    let data = hash_data(&unsecured, &config);
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, public)
+        .verify(&data, &signature)
+        .map_err(|_| CredentialError::BadSignature)?;
+    let did = method.split('#').next().unwrap_or(method).to_string();
+    let issuer = match doc.get("issuer") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(Value::Object(o)) => o.get("id").and_then(Value::as_str),
+        _ => None,
+    };
+    if issuer != Some(did.as_str()) {
+        return Err(CredentialError::WrongIssuer);
+    }
+    Ok(Signer { did, public })
+}
+
+// ---- Bitstring Status List ----
+
+/// The smallest status list (16 KB of bits): one index in it tells nothing about how many certificates exist.
+pub const STATUS_LIST_BITS: usize = 131_072;
+
+/// A revocation list: bit `i` set means the credential at index `i` is revoked. Index 0 is the most significant bit
+/// of the first byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusList {
+    bytes: Vec<u8>,
+}
+
+impl StatusList {
+    pub fn new(bits: usize) -> Self {
+        StatusList {
+            bytes: vec![0; bits.max(STATUS_LIST_BITS).div_ceil(8)],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.bytes.len() * 8
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    pub fn set(&mut self, index: usize, on: bool) {
+        if let Some(b) = self.bytes.get_mut(index / 8) {
+            let mask = 0x80u8 >> (index % 8);
+            if on {
+                *b |= mask;
+            } else {
+                *b &= !mask;
+            }
+        }
+    }
+
+    /// `None` for an index beyond the list.
+    pub fn get(&self, index: usize) -> Option<bool> {
+        self.bytes
+            .get(index / 8)
+            .map(|b| b & (0x80u8 >> (index % 8)) != 0)
+    }
+
+    /// The `encodedList`: GZIP, then multibase base64url without padding (`u…`).
+    pub fn encode(&self) -> String {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        // Writing to a Vec cannot fail.
+        let _ = gz.write_all(&self.bytes);
+        let zipped = gz.finish().unwrap_or_default();
+        format!("u{}", base64url_encode(&zipped))
+    }
+
+    /// Reads an `encodedList`, refusing one that is not GZIP'd base64url, shorter than the minimum, or that would
+    /// inflate beyond a few megabytes.
+    pub fn decode(encoded: &str) -> Option<Self> {
+        use std::io::Read;
+        let zipped = base64url_decode(encoded.strip_prefix('u')?)?;
+        let mut bytes = Vec::new();
+        let limit = 8 * 1024 * 1024;
+        flate2::read::GzDecoder::new(&zipped[..])
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+            .ok()?;
+        (bytes.len() <= limit as usize && bytes.len() * 8 >= STATUS_LIST_BITS)
+            .then_some(StatusList { bytes })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    /// The cryptosuite's own test vector (Data Integrity EdDSA Cryptosuites v1.0, W3C Recommendation, B.3).
+    #[test]
+    fn the_official_eddsa_jcs_2022_vector_is_reproduced_byte_for_byte() {
+        let seed = seed_of_multibase("z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq").unwrap();
+        let key = SigningKey::from_seed(&seed);
+        assert_eq!(
+            public_multibase(&key.public()),
+            "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
+        );
+        let doc = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+            "id": "urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33",
+            "type": ["VerifiableCredential", "AlumniCredential"],
+            "name": "Alumni Credential",
+            "description": "A minimum viable example of an Alumni Credential.",
+            "issuer": "https://vc.example/issuers/5678",
+            "validFrom": "2023-01-01T00:00:00Z",
+            "credentialSubject": {"id": "did:example:abcdefgh", "alumniOf": "The School of Examples"}
+        });
+        assert_eq!(
+            jcs(&doc),
+            r#"{"@context":["https://www.w3.org/ns/credentials/v2","https://www.w3.org/ns/credentials/examples/v2"],"credentialSubject":{"alumniOf":"The School of Examples","id":"did:example:abcdefgh"},"description":"A minimum viable example of an Alumni Credential.","id":"urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33","issuer":"https://vc.example/issuers/5678","name":"Alumni Credential","type":["VerifiableCredential","AlumniCredential"],"validFrom":"2023-01-01T00:00:00Z"}"#
+        );
+        let signed = sign(&doc, &key, "2023-02-24T23:36:38Z").unwrap();
+        let proof = signed["proof"].as_object().unwrap();
+        let mut config = proof.clone();
+        config.remove("proofValue");
+        let data = hash_data(doc.as_object().unwrap(), &config);
+        assert_eq!(
+            hex(&data),
+            "66ab154f5c2890a140cb8388a22a160454f80575f6eae09e5a097cabe539a1db59b7cb6251b8991add1ce0bc83107e3db9dbbab5bd2c28f687db1a03abc92f19"
+        );
+        assert_eq!(
+            proof["proofValue"],
+            "z2HnFSSPPBzR36zdDgK8PbEHeXbR56YF24jwMpt3R1eHXQzJDMWS93FCzpvJpwTWd3GAVFuUfjoJdcnTMuVor51aX"
+        );
+        // Its issuer is a web address, not the signing key: the signature holds, the issuer check does not.
+        assert_eq!(verify(&signed), Err(CredentialError::WrongIssuer));
+    }
+
+    fn ours() -> (SigningKey, Value) {
+        let key = SigningKey::from_seed(&[7u8; 32]);
+        let (did, _) = did_key(&key.public());
+        let doc = json!({
+            "@context": [CONTEXT_V2],
+            "type": ["VerifiableCredential", "KaamgarTrainingCertificate"],
+            "issuer": did,
+            "validFrom": "2026-12-01T00:00:00Z",
+            "credentialSubject": {"name": "सुनीता देवी", "programme": "Leather goods stitching", "hours": 120}
+        });
+        let signed = sign(&doc, &key, "2026-12-01T10:00:00Z").unwrap();
+        (key, signed)
+    }
+
+    #[test]
+    fn a_changed_name_date_or_signature_fails_and_the_original_holds() {
+        let (key, signed) = ours();
+        assert_eq!(verify(&signed).unwrap().public, key.public());
+        let mut name = signed.clone();
+        name["credentialSubject"]["name"] = "सुनीता कुमारी".into();
+        let mut date = signed.clone();
+        date["validFrom"] = "2025-12-01T00:00:00Z".into();
+        let mut sig = signed.clone();
+        let pv = sig["proof"]["proofValue"].as_str().unwrap().to_string();
+        sig["proof"]["proofValue"] = format!("{}{}", &pv[..pv.len() - 2], "11").into();
+        let mut created = signed.clone();
+        created["proof"]["created"] = "2027-01-01T00:00:00Z".into();
+        for bad in [name, date, sig, created] {
+            assert_eq!(verify(&bad), Err(CredentialError::BadSignature), "{bad}");
+        }
+        // Another key signing it claims our issuer in vain.
+        let other = SigningKey::from_seed(&[8u8; 32]);
+        let mut unsigned = signed.clone();
+        unsigned.as_object_mut().unwrap().remove("proof");
+        let forged = sign(&unsigned, &other, "2026-12-01T10:00:00Z").unwrap();
+        assert_eq!(verify(&forged), Err(CredentialError::WrongIssuer));
+        for junk in [json!([1, 2]), json!({"proof": 3}), json!({})] {
+            assert!(verify(&junk).is_err());
+        }
+    }
+
+    #[test]
+    fn jcs_follows_rfc_8785() {
+        // RFC 8785 §3.2.3's sorting example (UTF-16 order) and its number examples.
+        let v: Value = serde_json::from_str(
+            r#"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}"#,
+        )
+        .unwrap();
+        let keys: Vec<String> = jcs(&v)
+            .split("\":\"")
+            .map(|s| s.rsplit('"').next().unwrap().to_string())
+            .collect();
+        assert_eq!(keys[0], "\\r");
+        assert_eq!(keys[1], "1");
+        assert!(
+            jcs(&v).find("😀").unwrap() < jcs(&v).find('\u{fb33}').unwrap(),
+            "UTF-16 order"
+        );
+        for (n, s) in [
+            ("333333333.33333329", "333333333.3333333"),
+            ("1E30", "1e+30"),
+            ("4.50", "4.5"),
+            ("2e-3", "0.002"),
+            ("0.000001", "0.000001"),
+            ("1e-7", "1e-7"),
+            ("-1.5e21", "-1.5e+21"),
+            ("100", "100"),
+            ("-0", "0"),
+            ("-0.0", "0"),
+        ] {
+            // Rust's own parser rounds correctly (serde_json's default one may miss by an ulp).
+            let v = Value::from(n.parse::<f64>().unwrap());
+            assert_eq!(jcs(&v), s, "{n}");
+        }
+        assert_eq!(jcs(&json!("a\u{1}\"\\\n")), r#""a\u0001\"\\\n""#);
+    }
+
+    #[test]
+    fn base58_and_base64url_round_trip() {
+        for b in [
+            vec![],
+            vec![0, 0, 1],
+            vec![255; 40],
+            (0..=255).collect::<Vec<u8>>(),
+        ] {
+            assert_eq!(base58_decode(&base58_encode(&b)).unwrap(), b);
+            assert_eq!(base64url_decode(&base64url_encode(&b)).unwrap(), b);
+        }
+        assert_eq!(base58_encode(b"hello world"), "StV1DL6CwTryKyV");
+        assert_eq!(base64url_encode(b"\xfb\xff"), "-_8");
+        assert!(base58_decode("0OIl").is_none());
+        assert!(
+            key_of_did("did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme").is_err(),
+            "not Ed25519"
+        );
+    }
+
+    #[test]
+    fn the_status_list_sets_reads_and_travels() {
+        let mut l = StatusList::new(0);
+        assert_eq!(l.len(), STATUS_LIST_BITS);
+        l.set(0, true);
+        l.set(94_567, true);
+        let back = StatusList::decode(&l.encode()).unwrap();
+        assert_eq!(back.get(0), Some(true));
+        assert_eq!(back.get(1), Some(false));
+        assert_eq!(back.get(94_567), Some(true));
+        assert_eq!(back.get(STATUS_LIST_BITS), None);
+        assert_eq!(
+            back.bytes[0], 0x80,
+            "index 0 is the first byte's left-most bit"
+        );
+        // The specification's example: an empty list of the minimum size.
+        let spec = StatusList::decode(
+            "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA",
+        )
+        .unwrap();
+        assert_eq!(spec.len(), STATUS_LIST_BITS);
+        assert!(spec.bytes.iter().all(|b| *b == 0));
+        for bad in ["", "u", "xH4sI", "u!!!!", "uAAAA"] {
+            assert!(StatusList::decode(bad).is_none(), "{bad}");
+        }
+    }
+}
