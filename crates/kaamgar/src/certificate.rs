@@ -20,7 +20,14 @@ fn read_json(path: &Path, what: &str) -> Result<serde_json::Value> {
             meta.len()
         );
     }
-    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    // A pipe or a device has no length to check: at most the limit is read.
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_BYTES + 1), &mut text)
+        .with_context(|| format!("reading {}", path.display()))?;
+    if text.len() as u64 > MAX_BYTES {
+        bail!("{} is too large for a {what}", path.display());
+    }
     serde_json::from_slice(&text)
         .with_context(|| format!("{} is not a JSON {what}", path.display()))
 }
@@ -57,6 +64,7 @@ pub fn verify(
         ),
         Verdict::Expired => ("EXPIRED (validUntil has passed)".to_string(), "समाप्त"),
         Verdict::Revoked => ("REVOKED by its issuer".to_string(), "रद्द किया गया"),
+        Verdict::Suspended => ("SUSPENDED by its issuer".to_string(), "निलंबित"),
         Verdict::StatusUnreadable(why) => {
             (format!("status unknown: {why}"), "स्थिति पता नहीं चल सकी")
         }

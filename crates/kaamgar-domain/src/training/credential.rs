@@ -237,6 +237,8 @@ pub fn key_of_did(did: &str) -> Result<[u8; 32], CredentialError> {
         .strip_prefix("did:key:")
         .and_then(|r| r.split('#').next())
         .and_then(|m| m.strip_prefix('z'))
+        // An Ed25519 Multikey is 48 characters; decoding is quadratic, so nothing long is tried.
+        .filter(|m| m.len() <= 64)
         .ok_or_else(unknown)?;
     let bytes = base58_decode(mb).ok_or_else(unknown)?;
     match bytes.split_at_checked(2) {
@@ -344,13 +346,29 @@ pub fn verify(document: &Value) -> Result<Signer, CredentialError> {
         .and_then(Value::as_object)
         .ok_or_else(|| CredentialError::Malformed("no proof".into()))?;
     let text = |k: &str| proof.get(k).and_then(Value::as_str);
-    if text("type") != Some("DataIntegrityProof") || text("cryptosuite") != Some(CRYPTOSUITE) {
+    if text("type") != Some("DataIntegrityProof")
+        || text("cryptosuite") != Some(CRYPTOSUITE)
+        || text("proofPurpose") != Some("assertionMethod")
+    {
         return Err(CredentialError::UnsupportedProof);
+    }
+    if text("created").is_some_and(|c| super::check::parse_datetime(c).is_none()) {
+        return Err(CredentialError::Malformed(
+            "the proof's created is not a date-time".into(),
+        ));
     }
     let method = text("verificationMethod").ok_or(CredentialError::UnsupportedProof)?;
     let public = key_of_did(method)?;
+    // A did:key names its key with the key itself as the fragment, and nothing else.
+    if method != did_key(&public).1 {
+        return Err(CredentialError::UnknownKey(
+            method.chars().take(120).collect(),
+        ));
+    }
     let signature = text("proofValue")
         .and_then(|v| v.strip_prefix('z'))
+        // 64 bytes are at most 88 characters of base58.
+        .filter(|v| v.len() <= 90)
         .and_then(base58_decode)
         .filter(|s| s.len() == 64)
         .ok_or(CredentialError::BadSignature)?;
