@@ -2,9 +2,7 @@
 
 use crate::app::{self, App};
 use crate::config::{self, Config};
-use crate::{
-    bench, bench_match, demo, export, lgd, reference, serve, telemetry, understand, xlsx_write,
-};
+use crate::{demo, export, lgd, reference, serve, telemetry, understand, xlsx_write};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use kaamgar_store::Store;
@@ -115,7 +113,7 @@ enum Command {
     Certificate(CertificateCommand),
     /// Measure the performance targets.
     #[command(subcommand)]
-    Bench(BenchCommand),
+    Bench(crate::bench_cli::BenchCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -187,58 +185,6 @@ enum ConfigCommand {
     Example,
     /// Load and check the configuration and print it with secrets hidden.
     Check,
-}
-
-#[derive(Subcommand, Debug)]
-enum BenchCommand {
-    /// Message-to-reply latency through the whole bot at a rate of new conversations.
-    Bot(crate::bench_bot::BotBenchArgs),
-    /// Server time and weight of every dashboard page on the demo registry.
-    Dashboard(crate::bench_dashboard::DashboardBenchArgs),
-    /// Certificates signed and verified per second on one core (eddsa-jcs-2022).
-    Certificates {
-        #[arg(long, default_value_t = 20_000)]
-        count: usize,
-    },
-    /// Import a generated list into a fresh database, then import it again unchanged.
-    Import {
-        #[arg(long, default_value_t = 80_000)]
-        rows: usize,
-        /// A postgres:// URL to bench PostgreSQL (a scratch database is created beside it); SQLite otherwise.
-        #[arg(long)]
-        database_url: Option<String>,
-        #[arg(long)]
-        xlsx: bool,
-    },
-    /// Time until `serve --demo` is ready on a fresh database.
-    Demo {
-        #[arg(long)]
-        database_url: Option<String>,
-    },
-    /// The matching index on a synthetic clustered registry: build time, memory and query latency; with
-    /// --postgis, the same queries against PostgreSQL + PostGIS for the ratio.
-    Match {
-        #[arg(long, default_value_t = 1_000_000)]
-        workers: usize,
-        #[arg(long, default_value_t = 20_000)]
-        queries: usize,
-        /// A postgres:// URL of a server with PostGIS (a scratch database is created beside it).
-        #[arg(long)]
-        postgis: Option<String>,
-    },
-    /// Lexicon start-up time and messages per second on one core, over an evaluation set's messages.
-    Understand {
-        #[arg(long, default_value = "data/eval/understand.tsv")]
-        messages: PathBuf,
-        #[arg(long, default_value_t = 200)]
-        rounds: usize,
-        /// Service area (default: Saran and the Kanpur division).
-        #[arg(
-            long,
-            default_value = "Saran,Kanpur Nagar,Kanpur Dehat,Etawah,Auraiya,Farrukhabad,Kannauj"
-        )]
-        area: String,
-    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -493,44 +439,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Chat { phone, name } => crate::chat::command(cfg, phone, name).await,
         Command::Config(ConfigCommand::Example) => Ok(()),
-        Command::Bench(BenchCommand::Import {
-            rows,
-            database_url,
-            xlsx,
-        }) => bench::import(rows, database_url.as_deref(), xlsx).await,
-        Command::Bench(BenchCommand::Demo { database_url }) => {
-            bench::demo(database_url.as_deref()).await
-        }
-        Command::Bench(BenchCommand::Match {
-            workers,
-            queries,
-            postgis,
-        }) => {
-            let report = bench_match::run(workers, queries, postgis.as_deref()).await?;
-            println!("{report}");
-            Ok(())
-        }
-        Command::Bench(BenchCommand::Dashboard(args)) => {
-            println!("{}", crate::bench_dashboard::run(args).await?);
-            Ok(())
-        }
-        Command::Bench(BenchCommand::Bot(args)) => {
-            println!("{}", crate::bench_bot::run(args).await?);
-            Ok(())
-        }
-        Command::Bench(BenchCommand::Certificates { count }) => {
-            println!("{}", crate::certificate::bench(count)?);
-            Ok(())
-        }
-        Command::Bench(BenchCommand::Understand {
-            messages,
-            rounds,
-            area,
-        }) => {
-            let report = understand::bench(&understand::parse_area(&area), &messages, rounds)?;
-            println!("{report}");
-            Ok(())
-        }
+        Command::Bench(cmd) => crate::bench_cli::run(cmd).await,
     }
 }
 

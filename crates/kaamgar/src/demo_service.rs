@@ -118,10 +118,14 @@ pub async fn fill_requests(app: &App, per_day: u64, now: i64) -> Result<u64> {
             }
             let b = &blocks[crate::demo::weighted(&mut rng, &sums)];
             let trade = asked_trade(&mut rng, month);
-            one_request(
-                app, &mut tx, &mut pools, &mut rng, b, trade, created, now, made,
-            )
-            .await?;
+            let workers = three_workers(app, &mut pools, &mut rng, b, trade).await?;
+            let asked = Asked {
+                block: b,
+                trade,
+                created,
+                citizen: made,
+            };
+            one_request(&mut tx, &mut rng, &asked, &workers, now).await?;
             made += 1;
         }
         tx.commit().await?;
@@ -132,20 +136,14 @@ pub async fn fill_requests(app: &App, per_day: u64, now: i64) -> Result<u64> {
 /// Workers of a (district, block, trade), read once.
 type Pools = std::collections::HashMap<(String, String, String), Vec<WorkerId>>;
 
-/// One request with its offers and how it ended.
-#[allow(clippy::too_many_arguments)]
-async fn one_request(
+/// Up to three workers of the trade in the block, from a pool read once per block and trade.
+async fn three_workers(
     app: &App,
-    tx: &mut Box<dyn kaamgar_store::Tx>,
     pools: &mut Pools,
     rng: &mut Rng,
     b: &crate::demo::BlockSize,
     trade: &str,
-    created: i64,
-    now: i64,
-    i: u64,
-) -> Result<()> {
-    // Three workers of the trade in the block, from a pool read once per block and trade.
+) -> Result<Vec<WorkerId>> {
     let key = (b.district.clone(), b.block.clone(), trade.to_string());
     if !pools.contains_key(&key) {
         let filter = WorkerFilter {
@@ -168,13 +166,38 @@ async fn one_request(
     }
     let pool = &pools[&key];
     let start = rng.below(pool.len().max(1) as u64) as usize;
-    let workers: Vec<WorkerId> = pool
+    Ok(pool
         .iter()
         .cycle()
         .skip(start)
         .take(pool.len().min(3))
         .copied()
-        .collect();
+        .collect())
+}
+
+/// What a demo citizen asked for, where and when.
+struct Asked<'a> {
+    block: &'a crate::demo::BlockSize,
+    trade: &'a str,
+    created: i64,
+    /// The citizen's number in the demo (`demo:{n}`).
+    citizen: u64,
+}
+
+/// One request with its offers to `workers` and how it ended.
+async fn one_request(
+    tx: &mut Box<dyn kaamgar_store::Tx>,
+    rng: &mut Rng,
+    asked: &Asked<'_>,
+    workers: &[WorkerId],
+    now: i64,
+) -> Result<()> {
+    let Asked {
+        block: b,
+        trade,
+        created,
+        citizen: i,
+    } = *asked;
     let phone = format!("+9197{:08}", rng.below(100_000_000));
     let req = NewRequest {
         citizen: format!("demo:{i}"),
@@ -190,7 +213,7 @@ async fn one_request(
     };
     let id = tx.create_request(&req, created).await?;
     let mut row = tx.request(id).await?.ok_or(StoreError::NotFound)?;
-    row.candidates = workers.clone();
+    row.candidates = workers.to_vec();
     // A request of the last three hours may still be waiting: nobody picked yet, or a worker being asked.
     if now - created < 3 * 3600 && rng.chance(35) {
         if let Some(w) = workers.first().filter(|_| rng.chance(50)) {

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod bench;
 pub mod bench_bot;
+pub mod bench_cli;
 pub mod bench_dashboard;
 pub mod bench_match;
 pub mod certificate;

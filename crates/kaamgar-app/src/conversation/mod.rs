@@ -8,6 +8,7 @@ pub mod desk;
 mod effects;
 mod leads;
 mod send;
+mod timed;
 mod transcript;
 
 pub use transcript::shown;

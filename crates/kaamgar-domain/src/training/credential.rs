@@ -4,6 +4,9 @@
 //! no clock, no store, no file; the caller brings the key, the time and the status list. The official test vector of
 //! the cryptosuite is a unit test.
 
+pub use super::jcs::jcs;
+pub use super::multibase::{base58_decode, base58_encode, base64url_decode, base64url_encode};
+pub use super::status_list::{STATUS_LIST_BITS, StatusList};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -26,193 +29,6 @@ pub enum CredentialError {
     BadSignature,
     #[error("the credential was not issued by the key that signed it")]
     WrongIssuer,
-}
-
-// ---- JSON Canonicalization Scheme (RFC 8785) ----
-
-/// The JCS form of a JSON value: members sorted by their names' UTF-16 code units, no whitespace, strings and
-/// numbers written as ECMAScript's `JSON.stringify` writes them.
-pub fn jcs(v: &Value) -> String {
-    let mut out = String::new();
-    write_jcs(v, &mut out);
-    out
-}
-
-fn write_jcs(v: &Value, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&es_number(n)),
-        Value::String(s) => write_string(s, out),
-        Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_jcs(x, out);
-            }
-            out.push(']');
-        }
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(k, out);
-                out.push(':');
-                write_jcs(&m[k], out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-fn write_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// A number as ECMAScript's `Number.prototype.toString` writes it (RFC 8785 §3.2.2.3).
-fn es_number(n: &serde_json::Number) -> String {
-    if let Some(i) = n.as_i64().filter(|i| i.unsigned_abs() < (1 << 53)) {
-        return i.to_string();
-    }
-    let x = n.as_f64().unwrap_or(0.0);
-    if x == 0.0 || !x.is_finite() {
-        return "0".into();
-    }
-    // Rust's `{:e}` gives the shortest digits that read back as the same double, like ECMAScript.
-    let sci = format!("{:e}", x.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let k = digits.len() as i32;
-    let n_exp = exp.parse::<i32>().unwrap_or(0) + 1;
-    let sign = if x < 0.0 { "-" } else { "" };
-    let body = if k <= n_exp && n_exp <= 21 {
-        format!("{digits}{}", "0".repeat((n_exp - k) as usize))
-    } else if 0 < n_exp && n_exp <= 21 {
-        format!(
-            "{}.{}",
-            &digits[..n_exp as usize],
-            &digits[n_exp as usize..]
-        )
-    } else if -6 < n_exp && n_exp <= 0 {
-        format!("0.{}{digits}", "0".repeat((-n_exp) as usize))
-    } else {
-        let e = n_exp - 1;
-        let e = if e >= 0 {
-            format!("+{e}")
-        } else {
-            e.to_string()
-        };
-        if k == 1 {
-            format!("{digits}e{e}")
-        } else {
-            format!("{}.{}e{e}", &digits[..1], &digits[1..])
-        }
-    };
-    format!("{sign}{body}")
-}
-
-// ---- base58btc and base64url multibase ----
-
-const B58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
-pub fn base58_encode(bytes: &[u8]) -> String {
-    let zeros = bytes.iter().take_while(|b| **b == 0).count();
-    let mut digits: Vec<u8> = Vec::with_capacity(bytes.len() * 138 / 100 + 1);
-    for &b in &bytes[zeros..] {
-        let mut carry = u32::from(b);
-        for d in digits.iter_mut() {
-            carry += u32::from(*d) << 8;
-            *d = (carry % 58) as u8;
-            carry /= 58;
-        }
-        while carry > 0 {
-            digits.push((carry % 58) as u8);
-            carry /= 58;
-        }
-    }
-    let mut out = "1".repeat(zeros);
-    out.extend(digits.iter().rev().map(|d| B58[*d as usize] as char));
-    out
-}
-
-pub fn base58_decode(s: &str) -> Option<Vec<u8>> {
-    let zeros = s.bytes().take_while(|b| *b == b'1').count();
-    let mut bytes: Vec<u8> = Vec::with_capacity(s.len());
-    for c in s.bytes().skip(zeros) {
-        let mut carry = B58.iter().position(|x| *x == c)? as u32;
-        for b in bytes.iter_mut() {
-            carry += u32::from(*b) * 58;
-            *b = (carry & 0xff) as u8;
-            carry >>= 8;
-        }
-        while carry > 0 {
-            bytes.push((carry & 0xff) as u8);
-            carry >>= 8;
-        }
-    }
-    let mut out = vec![0u8; zeros];
-    out.extend(bytes.iter().rev());
-    Some(out)
-}
-
-const B64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// base64url without padding.
-pub fn base64url_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
-    for chunk in bytes.chunks(3) {
-        let n =
-            chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
-        for i in 0..=chunk.len() {
-            out.push(B64URL[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
-/// base64url with or without padding (standard base64's `+` and `/` are accepted too).
-pub fn base64url_decode(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 // ---- keys ----
@@ -403,77 +219,6 @@ pub fn verify(document: &Value) -> Result<Signer, CredentialError> {
     Ok(Signer { did, public })
 }
 
-// ---- Bitstring Status List ----
-
-/// The smallest status list (16 KB of bits): one index in it tells nothing about how many certificates exist.
-pub const STATUS_LIST_BITS: usize = 131_072;
-
-/// A revocation list: bit `i` set means the credential at index `i` is revoked. Index 0 is the most significant bit
-/// of the first byte.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusList {
-    bytes: Vec<u8>,
-}
-
-impl StatusList {
-    pub fn new(bits: usize) -> Self {
-        StatusList {
-            bytes: vec![0; bits.max(STATUS_LIST_BITS).div_ceil(8)],
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.bytes.len() * 8
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
-    }
-
-    pub fn set(&mut self, index: usize, on: bool) {
-        if let Some(b) = self.bytes.get_mut(index / 8) {
-            let mask = 0x80u8 >> (index % 8);
-            if on {
-                *b |= mask;
-            } else {
-                *b &= !mask;
-            }
-        }
-    }
-
-    /// `None` for an index beyond the list.
-    pub fn get(&self, index: usize) -> Option<bool> {
-        self.bytes
-            .get(index / 8)
-            .map(|b| b & (0x80u8 >> (index % 8)) != 0)
-    }
-
-    /// The `encodedList`: GZIP, then multibase base64url without padding (`u…`).
-    pub fn encode(&self) -> String {
-        use std::io::Write;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        // Writing to a Vec cannot fail.
-        let _ = gz.write_all(&self.bytes);
-        let zipped = gz.finish().unwrap_or_default();
-        format!("u{}", base64url_encode(&zipped))
-    }
-
-    /// Reads an `encodedList`, refusing one that is not GZIP'd base64url, shorter than the minimum, or that would
-    /// inflate beyond a few megabytes.
-    pub fn decode(encoded: &str) -> Option<Self> {
-        use std::io::Read;
-        let zipped = base64url_decode(encoded.strip_prefix('u')?)?;
-        let mut bytes = Vec::new();
-        let limit = 8 * 1024 * 1024;
-        flate2::read::GzDecoder::new(&zipped[..])
-            .take(limit + 1)
-            .read_to_end(&mut bytes)
-            .ok()?;
-        (bytes.len() <= limit as usize && bytes.len() * 8 >= STATUS_LIST_BITS)
-            .then_some(StatusList { bytes })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,6 +283,14 @@ mod tests {
     }
 
     #[test]
+    fn a_key_that_is_not_ed25519_is_refused() {
+        assert!(
+            key_of_did("did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme").is_err(),
+            "not Ed25519"
+        );
+    }
+
+    #[test]
     fn a_changed_name_date_or_signature_fails_and_the_original_holds() {
         let (key, signed) = ours();
         assert_eq!(verify(&signed).unwrap().public, key.public());
@@ -561,89 +314,6 @@ mod tests {
         assert_eq!(verify(&forged), Err(CredentialError::WrongIssuer));
         for junk in [json!([1, 2]), json!({"proof": 3}), json!({})] {
             assert!(verify(&junk).is_err());
-        }
-    }
-
-    #[test]
-    fn jcs_follows_rfc_8785() {
-        // RFC 8785 §3.2.3's sorting example (UTF-16 order) and its number examples.
-        let v: Value = serde_json::from_str(
-            r#"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}"#,
-        )
-        .unwrap();
-        let keys: Vec<String> = jcs(&v)
-            .split("\":\"")
-            .map(|s| s.rsplit('"').next().unwrap().to_string())
-            .collect();
-        assert_eq!(keys[0], "\\r");
-        assert_eq!(keys[1], "1");
-        assert!(
-            jcs(&v).find("😀").unwrap() < jcs(&v).find('\u{fb33}').unwrap(),
-            "UTF-16 order"
-        );
-        for (n, s) in [
-            ("333333333.33333329", "333333333.3333333"),
-            ("1E30", "1e+30"),
-            ("4.50", "4.5"),
-            ("2e-3", "0.002"),
-            ("0.000001", "0.000001"),
-            ("1e-7", "1e-7"),
-            ("-1.5e21", "-1.5e+21"),
-            ("100", "100"),
-            ("-0", "0"),
-            ("-0.0", "0"),
-        ] {
-            // Rust's own parser rounds correctly (serde_json's default one may miss by an ulp).
-            let v = Value::from(n.parse::<f64>().unwrap());
-            assert_eq!(jcs(&v), s, "{n}");
-        }
-        assert_eq!(jcs(&json!("a\u{1}\"\\\n")), r#""a\u0001\"\\\n""#);
-    }
-
-    #[test]
-    fn base58_and_base64url_round_trip() {
-        for b in [
-            vec![],
-            vec![0, 0, 1],
-            vec![255; 40],
-            (0..=255).collect::<Vec<u8>>(),
-        ] {
-            assert_eq!(base58_decode(&base58_encode(&b)).unwrap(), b);
-            assert_eq!(base64url_decode(&base64url_encode(&b)).unwrap(), b);
-        }
-        assert_eq!(base58_encode(b"hello world"), "StV1DL6CwTryKyV");
-        assert_eq!(base64url_encode(b"\xfb\xff"), "-_8");
-        assert!(base58_decode("0OIl").is_none());
-        assert!(
-            key_of_did("did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme").is_err(),
-            "not Ed25519"
-        );
-    }
-
-    #[test]
-    fn the_status_list_sets_reads_and_travels() {
-        let mut l = StatusList::new(0);
-        assert_eq!(l.len(), STATUS_LIST_BITS);
-        l.set(0, true);
-        l.set(94_567, true);
-        let back = StatusList::decode(&l.encode()).unwrap();
-        assert_eq!(back.get(0), Some(true));
-        assert_eq!(back.get(1), Some(false));
-        assert_eq!(back.get(94_567), Some(true));
-        assert_eq!(back.get(STATUS_LIST_BITS), None);
-        assert_eq!(
-            back.bytes[0], 0x80,
-            "index 0 is the first byte's left-most bit"
-        );
-        // The specification's example: an empty list of the minimum size.
-        let spec = StatusList::decode(
-            "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA",
-        )
-        .unwrap();
-        assert_eq!(spec.len(), STATUS_LIST_BITS);
-        assert!(spec.bytes.iter().all(|b| *b == 0));
-        for bad in ["", "u", "xH4sI", "u!!!!", "uAAAA"] {
-            assert!(StatusList::decode(bad).is_none(), "{bad}");
         }
     }
 }

@@ -16,6 +16,7 @@ mod bot_paths;
 mod browser;
 mod cli;
 mod dashboard;
+mod dashboard_office;
 mod dashboard_pages;
 mod import;
 mod matching;

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::dashboard::i18n::{day_start, mask_numbers, num, place, when};
-use crate::dashboard::registry::{Choice, trade_name};
+use crate::dashboard::registry::{Choice, choices, trade_name, trade_options};
 use crate::dashboard::session::{Official, urlencode};
 use crate::dashboard::{Chrome, DashError, render};
 use askama::Template;
@@ -203,53 +203,34 @@ pub async fn list(
     let next =
         (rows.len() as i64 == PAGE_SIZE).then(|| q.next_href(rows.last().map_or(0, |r| r.id.0)));
     let lang = o.lang;
-    let pick = |items: Vec<(String, String)>, current: Option<&str>| -> Vec<Choice> {
-        items
-            .into_iter()
-            .map(|(value, label)| Choice {
-                selected: current.is_some_and(|c| c.eq_ignore_ascii_case(&value)),
-                value,
-                label,
-            })
-            .collect()
-    };
     let overview = state.dashboard.stats.get(&state, &o.scope).await?;
     let blocks = overview
         .by_block
         .iter()
-        .map(|b| (b.name.clone(), place(lang, &b.name)))
-        .collect();
-    let mut trades: Vec<(String, String)> = state
-        .trades
-        .all()
-        .iter()
-        .map(|t| (t.slug.clone(), trade_name(&state, &t.slug, lang)))
-        .collect();
-    trades.sort_by(|a, b| a.1.cmp(&b.1));
+        .map(|b| (b.name.clone(), place(lang, &b.name)));
+    let trades = trade_options(&state, lang);
     let page = ListPage {
         chrome: Chrome::new(&o, "requests", &uri),
         rows: rows.iter().map(|r| row(&state, r, &o)).collect(),
-        statuses: pick(
+        statuses: choices(
             RequestStatus::ALL
                 .iter()
-                .map(|s| (s.as_str().to_string(), lang.s(s.as_str()).to_string()))
-                .collect(),
+                .map(|s| (s.as_str().to_string(), lang.s(s.as_str()).to_string())),
             ListParams::given(&q.status),
         ),
-        outcomes: pick(
+        outcomes: choices(
             Outcome::ALL
                 .iter()
-                .map(|s| (s.as_str().to_string(), lang.s(s.label_key()).to_string()))
-                .collect(),
+                .map(|s| (s.as_str().to_string(), lang.s(s.label_key()).to_string())),
             ListParams::given(&q.outcome),
         ),
-        blocks: pick(
+        blocks: choices(
             blocks,
             f.as_ref()
                 .and_then(|f| f.block.as_deref())
                 .filter(|_| o.scope.block().is_none()),
         ),
-        trades: pick(trades, f.as_ref().and_then(|f| f.trade.as_deref())),
+        trades: choices(trades, f.as_ref().and_then(|f| f.trade.as_deref())),
         error,
         from: ListParams::given(&q.from).unwrap_or_default().to_string(),
         to: ListParams::given(&q.to).unwrap_or_default().to_string(),

@@ -244,6 +244,22 @@ fn spots(m: &MapInput<'_>) -> Vec<Spot> {
     out
 }
 
+/// Each district's outline (the hull of its post offices) as SVG polygon points, through the map's projection.
+fn outlines(m: &MapInput<'_>, at: &dyn Fn(f64, f64) -> (f64, f64)) -> Vec<String> {
+    let gaz = m.places.gazetteer();
+    m.districts
+        .iter()
+        .map(|&d| {
+            hull(gaz.offices_in(d).map(|o| at(o.lat, o.lon)).collect())
+                .iter()
+                .map(|(x, y)| format!("{:.0},{:.0}", x, y))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
 /// The map at `width` units wide with labels of `font` units.
 pub fn map(m: &MapInput<'_>, width: f64, font: f64) -> MapView {
     let gaz = m.places.gazetteer();
@@ -314,18 +330,7 @@ pub fn map(m: &MapInput<'_>, width: f64, font: f64) -> MapView {
         height,
         font,
     );
-    let outlines = m
-        .districts
-        .iter()
-        .map(|&d| {
-            hull(gaz.offices_in(d).map(|o| at(o.lat, o.lon)).collect())
-                .iter()
-                .map(|(x, y)| format!("{:.0},{:.0}", x, y))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .filter(|p| !p.is_empty())
-        .collect();
+    let outlines = outlines(m, &at);
     let mut dots: Vec<(u32, u32)> = extent
         .iter()
         .map(|&(la, lo)| at(la, lo))

@@ -7,7 +7,7 @@ mod worker_edit;
 mod worker_new;
 mod workers;
 
-pub(crate) use workers::{Choice, trade_name};
+pub(crate) use workers::{Choice, choices, trade_name, trade_options};
 
 use crate::AppState;
 use axum::Router;

@@ -2,7 +2,7 @@
 //! inside the official's jurisdiction), verifying a self-registered worker, and recording an erasure request.
 //! Every form carries the session's CSRF token; every change and every refusal is audited.
 
-use super::workers::{Choice, in_scope, trade_name};
+use super::workers::{Choice, choices, in_scope, trade_options};
 use crate::dashboard::audit::{self, Outcome};
 use crate::dashboard::session::Official;
 use crate::dashboard::{Chrome, DashError, render};
@@ -99,17 +99,7 @@ pub(super) fn edit_page(
     f: EditForm,
     errors: Vec<FieldError>,
 ) -> Response {
-    let mut trades: Vec<Choice> = state
-        .trades
-        .all()
-        .iter()
-        .map(|t| Choice {
-            selected: t.slug == f.trade,
-            value: t.slug.clone(),
-            label: trade_name(state, &t.slug, o.lang),
-        })
-        .collect();
-    trades.sort_by(|a, b| a.label.cmp(&b.label));
+    let trades = choices(trade_options(state, o.lang), Some(&f.trade));
     // A new worker of a state-wide account may be placed in any district of the area: its blocks are all listed.
     let districts: Vec<String> = match (id, o.scope.district()) {
         (Some(_), _) => vec![district.to_string()],

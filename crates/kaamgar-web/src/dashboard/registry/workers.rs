@@ -123,7 +123,20 @@ pub fn trade_name(state: &AppState, slug: &str, lang: Lang) -> String {
     )
 }
 
-fn choices(
+/// Every trade as (slug, name in the interface's language), by name.
+pub fn trade_options(state: &AppState, lang: Lang) -> Vec<(String, String)> {
+    let mut trades: Vec<(String, String)> = state
+        .trades
+        .all()
+        .iter()
+        .map(|t| (t.slug.clone(), trade_name(state, &t.slug, lang)))
+        .collect();
+    trades.sort_by(|a, b| a.1.cmp(&b.1));
+    trades
+}
+
+/// Choices of a filter's select, the current one (matched without case) selected.
+pub fn choices(
     items: impl IntoIterator<Item = (String, String)>,
     current: Option<&str>,
 ) -> Vec<Choice> {
@@ -250,13 +263,7 @@ pub async fn list(
     };
     let next =
         (rows.len() as i64 == PAGE_SIZE).then(|| next_href(&q, rows.last().map_or(0, |w| w.id)));
-    let mut trades: Vec<(String, String)> = state
-        .trades
-        .all()
-        .iter()
-        .map(|t| (t.slug.clone(), trade_name(&state, &t.slug, lang)))
-        .collect();
-    trades.sort_by(|a, b| a.1.cmp(&b.1));
+    let trades = trade_options(&state, lang);
     let current_trade = filter.as_ref().and_then(|f| f.trade.clone());
     let blocks = overview
         .by_block
