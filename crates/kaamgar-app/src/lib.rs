@@ -9,5 +9,6 @@ pub mod conversation;
 pub mod export;
 pub mod imports;
 pub mod matching;
+pub mod training;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -32,6 +32,13 @@ pub enum Permission {
     /// Downloading the registry (names and numbers) as a file.
     DownloadWorkers,
     ViewAudit,
+    /// Seeing centres, programmes, batches, trainees and certificates.
+    ViewTraining,
+    /// Defining centres, programmes and batches; enrolling, attendance, assessments (a training partner: in its
+    /// own centres only).
+    ManageTraining,
+    /// Revoking a certificate, or re-issuing it after a correction.
+    RevokeCertificates,
 }
 
 impl Role {
@@ -65,10 +72,24 @@ impl Role {
         use Permission as P;
         match self {
             Role::StateAdmin | Role::DistrictAdmin => true,
-            Role::BlockOfficer => !matches!(p, P::ViewAudit),
-            Role::Viewer => matches!(p, P::ViewOverview | P::ViewWorkers | P::ViewRequests),
-            // Later modules widen these; until then they see the overview of their area only.
-            Role::TrainingPartner | Role::Employer => matches!(p, P::ViewOverview),
+            Role::BlockOfficer => {
+                !matches!(p, P::ViewAudit | P::ManageTraining | P::RevokeCertificates)
+            }
+            Role::Viewer => matches!(
+                p,
+                P::ViewOverview | P::ViewWorkers | P::ViewRequests | P::ViewTraining
+            ),
+            // A partner finds trainees in the registry (without their numbers) and runs its own centres.
+            Role::TrainingPartner => matches!(
+                p,
+                P::ViewOverview
+                    | P::ViewWorkers
+                    | P::ViewTraining
+                    | P::ManageTraining
+                    | P::RevokeCertificates
+            ),
+            // Later modules widen this; until then an employer sees the overview of its area only.
+            Role::Employer => matches!(p, P::ViewOverview),
             Role::ChildProtection => matches!(p, P::ViewOverview | P::ViewRequests),
         }
     }

@@ -39,6 +39,27 @@ record_id!(
     OfferId
 );
 
+record_id!(
+    /// A training centre.
+    CentreId
+);
+record_id!(
+    /// A training programme (its modules and completion rule).
+    ProgrammeId
+);
+record_id!(
+    /// A batch of a programme: its phase, dates, capacity and sessions.
+    BatchId
+);
+record_id!(
+    /// One session of a batch.
+    SessionId
+);
+record_id!(
+    /// One trainee's place in a batch (enrolled or waiting).
+    EnrolmentId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,13 +15,14 @@ mod outbox;
 mod rows;
 pub mod scratch;
 mod search_index;
+mod training;
 
 /// Every store trait, for code that calls the store through the concrete `SqlStore` (tests, benchmarks).
 pub mod prelude {
     pub use crate::{
         AccountStore, AuditWrites, ConversationStore, ConversationWrites, DashboardStore,
         ImportStore, InboxStore, JobStore, JobWrites, MessagingWrites, OutboxStore, PlacesStore,
-        RegistryStore, RegistryWrites, Store, Tx,
+        RegistryStore, RegistryWrites, Store, TrainingStore, TrainingWrites, Tx,
     };
 }
 mod sql;
@@ -51,6 +52,11 @@ pub use jobs::{JobRow, JobStore};
 pub use outbox::MessagingWrites;
 pub use outbox::{Delivery, NewOutbound, OutMessage, OutboundJob, OutboundRecord};
 pub use sql::{Backend, SqlStore, redact};
+pub use training::{
+    AssessmentRow, AttendanceRow, BatchSummary, CentreRow, CertificateRow, EnrolmentRow,
+    NewEnrolment, ProgrammeRow, StatusListRow, TrainingBatch, TrainingFilter, TrainingSession,
+    TrainingStore, TrainingWrites,
+};
 pub use tx::{SqlTx, Tx};
 pub use workers_tx::{Mark, RegistryWrites};
 
@@ -62,6 +68,8 @@ pub enum StoreError {
     NameTaken,
     #[error("not found")]
     NotFound,
+    #[error("this person is already in the batch")]
+    AlreadyEnrolled,
     #[error("this person asked for their data to be erased; they must register again themselves")]
     Erased,
     #[error("database error: {0}")]
@@ -86,6 +94,7 @@ impl StoreError {
             StoreError::PhoneTaken => "worker_phone_taken",
             StoreError::NameTaken => "name_taken",
             StoreError::NotFound => "not_found",
+            StoreError::AlreadyEnrolled => "already_enrolled",
             StoreError::Erased => "worker_erased",
             StoreError::Database(_)
             | StoreError::Migrate(_)
@@ -204,6 +213,7 @@ pub trait Store:
     + AccountStore
     + DashboardStore
     + JobStore
+    + TrainingStore
     + Send
     + Sync
     + std::fmt::Debug

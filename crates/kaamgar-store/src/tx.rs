@@ -3,14 +3,23 @@
 //! programme modules add theirs as supertraits here) and commits them together; dropping it rolls back. Each
 //! capability implements its trait for [`SqlTx`] in its own module, beside its pool-side SQL, so no write exists twice.
 
-use crate::{AuditWrites, ConversationWrites, JobWrites, MessagingWrites, RegistryWrites, Result};
+use crate::{
+    AuditWrites, ConversationWrites, JobWrites, MessagingWrites, RegistryWrites, Result,
+    TrainingWrites,
+};
 use async_trait::async_trait;
 use sqlx::{Any, Transaction};
 
 /// Writes of several capabilities that commit together.
 #[async_trait]
 pub trait Tx:
-    RegistryWrites + ConversationWrites + JobWrites + MessagingWrites + AuditWrites + Send
+    RegistryWrites
+    + ConversationWrites
+    + JobWrites
+    + MessagingWrites
+    + AuditWrites
+    + TrainingWrites
+    + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
 }

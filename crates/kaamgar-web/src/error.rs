@@ -59,7 +59,7 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     pub code: String,
     pub message: String,
@@ -127,11 +127,44 @@ impl From<StoreError> for ApiError {
                 message: e.to_string(),
             },
             StoreError::NotFound => ApiError::NotFound,
+            StoreError::AlreadyEnrolled => ApiError::Conflict {
+                code: "already_enrolled",
+                message: e.to_string(),
+            },
             StoreError::Erased => ApiError::Gone {
                 code: "worker_erased",
                 message: e.to_string(),
             },
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<kaamgar_app::training::TrainingError> for ApiError {
+    fn from(e: kaamgar_app::training::TrainingError) -> Self {
+        use kaamgar_app::training::TrainingError as T;
+        match e {
+            T::Store(s) => s.into(),
+            T::Invalid(fields) => ApiError::Validation(
+                fields
+                    .into_iter()
+                    .map(|f| FieldError {
+                        field: f.field,
+                        code: f.code.into(),
+                        message: f.message,
+                    })
+                    .collect(),
+            ),
+            T::Denied(d) => d.into(),
+            T::Enrol(r) => ApiError::Conflict {
+                code: r.code(),
+                message: r.to_string(),
+            },
+            T::Attendance(r) => ApiError::Unprocessable {
+                code: r.code(),
+                message: r.to_string(),
+            },
+            T::Refused { code, message } => ApiError::Conflict { code, message },
         }
     }
 }

@@ -116,6 +116,83 @@ pub const API_RULES: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/places/pin/{pin}", None),
     ("GET", "/places/blocks", None),
     ("GET", "/places/nearest", None),
+    ("GET", "/centres", Some(Permission::ViewTraining)),
+    ("POST", "/centres", Some(Permission::ManageTraining)),
+    ("GET", "/centres/{id}", Some(Permission::ViewTraining)),
+    ("GET", "/programmes", Some(Permission::ViewTraining)),
+    ("POST", "/programmes", Some(Permission::ManageTraining)),
+    ("GET", "/programmes/{id}", Some(Permission::ViewTraining)),
+    ("GET", "/batches", Some(Permission::ViewTraining)),
+    ("POST", "/batches", Some(Permission::ManageTraining)),
+    ("GET", "/batches/{id}", Some(Permission::ViewTraining)),
+    (
+        "GET",
+        "/batches/{id}/enrolments",
+        Some(Permission::ViewTraining),
+    ),
+    (
+        "POST",
+        "/batches/{id}/enrolments",
+        Some(Permission::ManageTraining),
+    ),
+    (
+        "POST",
+        "/batches/{id}/enrolments/{enrolment}/withdrawal",
+        Some(Permission::ManageTraining),
+    ),
+    (
+        "GET",
+        "/batches/{id}/attendance",
+        Some(Permission::ViewTraining),
+    ),
+    (
+        "POST",
+        "/batches/{id}/attendance",
+        Some(Permission::ManageTraining),
+    ),
+    (
+        "GET",
+        "/batches/{id}/assessments",
+        Some(Permission::ViewTraining),
+    ),
+    (
+        "POST",
+        "/batches/{id}/assessments",
+        Some(Permission::ManageTraining),
+    ),
+    (
+        "POST",
+        "/batches/{id}/completion",
+        Some(Permission::ManageTraining),
+    ),
+    ("GET", "/certificates", Some(Permission::ViewTraining)),
+    ("GET", "/certificates/{id}", Some(Permission::ViewTraining)),
+    (
+        "POST",
+        "/certificates/{id}/revocation",
+        Some(Permission::RevokeCertificates),
+    ),
+    (
+        "POST",
+        "/certificates/{id}/reissue",
+        Some(Permission::RevokeCertificates),
+    ),
+];
+
+/// Routes whose writes accounts below the state level may make through the API: training is run from a partner's
+/// or a district's own tools (an attendance app, a list sync), and every such write is checked against the record's
+/// centre — its jurisdiction and, for a partner, that it runs the centre — in the use case.
+pub const SCOPED_WRITES: &[&str] = &[
+    "/centres",
+    "/programmes",
+    "/batches",
+    "/batches/{id}/enrolments",
+    "/batches/{id}/enrolments/{enrolment}/withdrawal",
+    "/batches/{id}/attendance",
+    "/batches/{id}/assessments",
+    "/batches/{id}/completion",
+    "/certificates/{id}/revocation",
+    "/certificates/{id}/reissue",
 ];
 
 /// The rule of a request, `Err(())` when the route has none.
@@ -212,7 +289,8 @@ pub async fn require_token(
         *req.method(),
         axum::http::Method::GET | axum::http::Method::HEAD
     );
-    if caller.scope != Scope::All && !reads {
+    let scoped_write = SCOPED_WRITES.contains(&route.strip_prefix("/api/v1").unwrap_or(&route));
+    if caller.scope != Scope::All && !reads && !scoped_write {
         return ApiError::Forbidden {
             code: "token_read_only",
             message:

@@ -52,6 +52,8 @@ pub struct AppState {
     pub inbox: inbox_writer::InboxWriter,
     /// The bot, when this process runs it (woken when the webhook stores messages; the web chat talks to it).
     pub bot: Option<Arc<kaamgar_app::conversation::BotService>>,
+    /// Training: centres, batches, attendance and certificates (signed with keys derived from the secret).
+    pub training: Arc<kaamgar_app::training::Training>,
     /// The officials' dashboard: overview cache, sign-in guard, uploads in progress.
     pub dashboard: Arc<dashboard::Dashboard>,
 }

@@ -29,7 +29,19 @@ pub fn state(app: &App) -> Result<AppState> {
     let understander = app.understander()?;
     let matcher = Arc::new(Matcher::new(&app.trades));
     let bot = Arc::new(bot_service(app, understander.clone(), matcher.clone()));
+    let secret = crate::secret_key::load(&app.config)?;
+    let public_url = app
+        .config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", app.config.addr));
+    let training = Arc::new(kaamgar_app::training::Training::new(
+        store.clone(),
+        app.places.clone(),
+        kaamgar_app::training::Issuer::new(&secret, &public_url),
+    ));
     Ok(AppState {
+        training,
         inbox: kaamgar_web::inbox_writer::InboxWriter::new(store),
         store: app.store.clone(),
         trades: app.trades.clone(),

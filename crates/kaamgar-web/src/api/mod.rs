@@ -1,11 +1,14 @@
 //! The JSON API under `/api/v1`, one module per capability, each with its `routes()`; every route needs an API
 //! token and answers `no-store`. The OpenAPI document is generated from the handlers' annotations.
 
+mod certificates;
 pub(crate) mod imports;
 mod matching;
 pub(crate) mod openapi;
 mod places;
 mod requests;
+mod training;
+mod training_acts;
 pub(crate) mod workers;
 
 use crate::{AppState, extract};
@@ -23,6 +26,8 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .merge(matching::routes()) // /match
         .merge(requests::routes()) // /requests, /requests/{id}
         .merge(places::routes()) // /trades, /places/pin/{pin}, /places/blocks, /places/nearest
+        .merge(training::routes()) // /centres, /programmes, /batches[/{id}/enrolments|attendance|assessments|completion]
+        .merge(certificates::routes()) // /certificates[/{id}[/revocation|/reissue]]
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .merge(imports::routes(state)) // /imports (its own body limit)
         .route_layer(axum::middleware::from_fn_with_state(

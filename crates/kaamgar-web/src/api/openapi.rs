@@ -1,6 +1,6 @@
 //! The OpenAPI document for `/api/v1`, generated from the handlers' annotations so it cannot drift from them.
 
-use super::{imports, matching, places, requests, workers};
+use super::{certificates, imports, matching, places, requests, training, training_acts, workers};
 use crate::{error, health};
 use axum::Json;
 use utoipa::OpenApi;
@@ -16,6 +16,13 @@ use utoipa::OpenApi;
         matching::find,
         requests::list, requests::get,
         places::trades, places::by_pin, places::blocks, places::nearest,
+        training::create_centre, training::list_centres, training::get_centre,
+        training::create_programme, training::list_programmes, training::get_programme,
+        training::create_batch, training::list_batches, training::get_batch,
+        training_acts::enrol, training_acts::list_enrolments, training_acts::withdraw,
+        training_acts::mark_attendance, training_acts::get_attendance,
+        training_acts::list_assessments, training_acts::record_assessment, training_acts::complete,
+        certificates::list, certificates::get, certificates::revoke, certificates::reissue,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail, error::FieldError)),
     modifiers(&BearerAuth, &CommonResponses),

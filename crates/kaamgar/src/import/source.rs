@@ -4,6 +4,7 @@
 use anyhow::{Context, Result, bail};
 use calamine::{DataRef, Reader, Xlsx};
 use encoding_rs::{Decoder, Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
+use kaamgar_domain::worker::civil_from_days;
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 
 /// Columns beyond this are ignored: a real list has a few dozen; a stray far cell must not cost memory.
@@ -288,19 +289,6 @@ fn cell_text(v: &DataRef<'_>) -> String {
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
         DataRef::Error(_) | DataRef::Empty => String::new(),
     }
-}
-
-/// (year, month, day) for days since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Reads up to `n` bytes from the start of a seekable source and rewinds it.

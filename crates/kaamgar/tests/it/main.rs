@@ -22,5 +22,6 @@ mod import;
 mod matching;
 mod sender;
 mod snapshots;
+mod training;
 mod understand;
 mod webhook;

@@ -16,7 +16,7 @@ use kaamgar_store::{AuditEntry, AuditFilter};
 use serde::Deserialize;
 
 /// Every action kaamgar writes to the log, in the order the filter offers them.
-pub const ACTIONS: [&str; 19] = [
+const OWN_ACTIONS: [&str; 19] = [
     "signin",
     "signout",
     "worker.view",
@@ -37,6 +37,14 @@ pub const ACTIONS: [&str; 19] = [
     "request.reoffer",
     "request.close",
 ];
+
+/// Every action kaamgar writes to the audit log: the registry's, requests' and accounts' own, then each
+/// programme module's.
+pub fn actions() -> impl Iterator<Item = &'static str> {
+    OWN_ACTIONS
+        .into_iter()
+        .chain(kaamgar_app::training::AUDIT_ACTIONS)
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AuditParams {
@@ -165,7 +173,7 @@ fn filter_of(o: &Official, q: &AuditParams) -> Result<AuditFilter, String> {
     };
     let action = AuditParams::given(&q.action);
     if let Some(a) = action
-        && !ACTIONS.contains(&a)
+        && !actions().any(|x| x == a)
     {
         return Err(format!("{} '{a}'", lang.s("err_unknown_action")));
     }
@@ -218,12 +226,11 @@ pub async fn audit_log(
         })
         .collect();
     let chosen = AuditParams::given(&q.action);
-    let actions = ACTIONS
-        .iter()
+    let actions = actions()
         .map(|a| Choice {
             value: a.to_string(),
             label: lang.get(&format!("act:{a}")).unwrap_or(a).to_string(),
-            selected: chosen == Some(*a),
+            selected: chosen == Some(a),
         })
         .collect();
     Ok(render(&AuditPage {
@@ -246,7 +253,7 @@ mod tests {
     #[test]
     fn every_action_and_outcome_has_words_in_both_languages() {
         for lang in [Lang::Hi, Lang::En] {
-            for a in ACTIONS {
+            for a in actions() {
                 assert!(lang.get(&format!("act:{a}")).is_some(), "{a}");
             }
             for o in ["ok", "denied", "invalid"] {

@@ -5,6 +5,7 @@
 
 use super::stats::Overview;
 use crate::dashboard::i18n::{Lang, num};
+pub use kaamgar_domain::worker::civil_from_days;
 
 /// Which layout a chart is drawn in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,20 +171,6 @@ fn day_label(day_start: i64) -> String {
     let days = (day_start + 19_800).div_euclid(86_400);
     let (_, m, d) = civil_from_days(days);
     format!("{d}/{m}")
-}
-
-/// Gregorian date from days since 1970-01-01 (H. Hinnant's algorithm).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]
