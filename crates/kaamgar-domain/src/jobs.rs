@@ -15,14 +15,17 @@ pub enum JobKind {
     /// An official asked for the request to be offered to another worker: the pending lead gives way and the next
     /// free worker is asked.
     Reoffer,
+    /// A training batch's last session has ended: completion is decided and certificates issued.
+    BatchEnd,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [
+    pub const ALL: [JobKind; 5] = [
         JobKind::LeadExpiry,
         JobKind::FollowUp,
         JobKind::Watch,
         JobKind::Reoffer,
+        JobKind::BatchEnd,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -31,6 +34,7 @@ impl JobKind {
             JobKind::FollowUp => "follow_up",
             JobKind::Watch => "watch_request",
             JobKind::Reoffer => "reoffer",
+            JobKind::BatchEnd => "batch_end",
         }
     }
 
@@ -44,6 +48,7 @@ impl JobKind {
         match self {
             JobKind::LeadExpiry => "offer",
             JobKind::FollowUp | JobKind::Watch | JobKind::Reoffer => "request",
+            JobKind::BatchEnd => "batch",
         }
     }
 }
@@ -73,6 +78,11 @@ impl Job {
     /// The next search for a request kept open.
     pub fn watch(request: crate::ids::RequestId) -> Self {
         Job::new(JobKind::Watch, request.0)
+    }
+
+    /// A training batch's end.
+    pub fn batch_end(batch: crate::ids::BatchId) -> Self {
+        Job::new(JobKind::BatchEnd, batch.0)
     }
 
     /// An official's "offer it to another worker".

@@ -46,7 +46,8 @@ pub async fn command(cfg: Config, phone: Option<String>, name: Option<String>) -
     let app = App::open(cfg).await?;
     let matcher = Arc::new(Matcher::new(&app.trades));
     matcher.refresh(app.store.as_ref()).await?;
-    let bot = crate::serve::bot_service(&app, app.understander()?, matcher);
+    let bot = crate::serve::bot_service(&app, app.understander()?, matcher)
+        .with_training(crate::serve::training(&app)?);
     let mut me = who(phone.as_deref(), name)?;
     let mut offset = 0i64;
     let mut seq = 0u64;

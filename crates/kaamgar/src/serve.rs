@@ -28,18 +28,10 @@ pub fn state(app: &App) -> Result<AppState> {
     let store: Arc<dyn kaamgar_store::Store> = app.store.clone();
     let understander = app.understander()?;
     let matcher = Arc::new(Matcher::new(&app.trades));
-    let bot = Arc::new(bot_service(app, understander.clone(), matcher.clone()));
-    let secret = crate::secret_key::load(&app.config)?;
-    let public_url = app
-        .config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", app.config.addr));
-    let training = Arc::new(kaamgar_app::training::Training::new(
-        store.clone(),
-        app.places.clone(),
-        kaamgar_app::training::Issuer::new(&secret, &public_url),
-    ));
+    let training = training(app)?;
+    let bot = Arc::new(
+        bot_service(app, understander.clone(), matcher.clone()).with_training(training.clone()),
+    );
     Ok(AppState {
         training,
         inbox: kaamgar_web::inbox_writer::InboxWriter::new(store),
@@ -66,6 +58,22 @@ pub fn state(app: &App) -> Result<AppState> {
             app_secret: app.config.whatsapp_app_secret.as_deref().map(Arc::from),
         },
     })
+}
+
+/// Training, signing with the districts' keys derived from the secret key; certificates point at
+/// `KAAMGAR_PUBLIC_URL` (or this server's address).
+pub fn training(app: &App) -> Result<Arc<kaamgar_app::training::Training>> {
+    let secret = crate::secret_key::load(&app.config)?;
+    let public_url = app
+        .config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", app.config.addr));
+    Ok(Arc::new(kaamgar_app::training::Training::new(
+        app.store.clone(),
+        app.places.clone(),
+        kaamgar_app::training::Issuer::new(&secret, &public_url),
+    )))
 }
 
 /// The bot, configured from the application's settings.

@@ -4,6 +4,7 @@
 //! Timed jobs (a lead not answered in time, the next day's follow-up) run the same way. WhatsApp, the web chat and
 //! the terminal all come through here.
 
+mod attendance;
 pub mod desk;
 mod effects;
 mod leads;
@@ -89,6 +90,9 @@ pub enum BotError {
     /// rolled back and retried, then set aside.
     #[error(transparent)]
     Lifecycle(#[from] kaamgar_domain::request::Refused),
+    /// A training step the bot runs (a trainee's mark, a batch's end) failed.
+    #[error("training: {0}")]
+    Training(String),
 }
 
 /// The inbox row for an event of `contact` (the webhook's contact key, or a web chat or terminal key).
@@ -117,6 +121,8 @@ pub struct BotService {
     pub inbound: Arc<Notify>,
     /// Rung after a commit that queued WhatsApp messages.
     pub outbound: Arc<Notify>,
+    /// Training, for the jobs it schedules (a batch's end); without it those jobs wait and are retried.
+    pub(crate) training: Option<Arc<crate::training::Training>>,
 }
 
 impl std::fmt::Debug for BotService {
@@ -163,7 +169,14 @@ impl BotService {
             warned: Mutex::new(HashSet::new()),
             inbound: Arc::new(Notify::new()),
             outbound: Arc::new(Notify::new()),
+            training: None,
         }
+    }
+
+    /// The bot with training's jobs to run.
+    pub fn with_training(mut self, training: Arc<crate::training::Training>) -> Self {
+        self.training = Some(training);
+        self
     }
 
     pub(crate) fn engine(&self) -> Bot<'_> {
@@ -297,6 +310,12 @@ impl BotService {
                 let reply = notices::plain(conv.lang, Msg::SlowDown, &[]);
                 self.send_to(&mut turn, &contact, &reply, None)?;
             }
+        } else if let MessageBody::Text { body } = &m.body
+            && self
+                .attendance(&mut turn, &contact, conv.lang, body)
+                .await?
+        {
+            // A trainee's attendance: answered, nothing else to do.
         } else {
             let input = input_of(&m.body);
             let step = self.engine().step(&conv, &me, &input);

@@ -56,6 +56,9 @@ impl BotService {
         job: Job,
         now: i64,
     ) -> Result<Vec<kaamgar_store::NewOutbound>, BotError> {
+        if job.kind == JobKind::BatchEnd {
+            return self.batch_end(claimed, job, now).await;
+        }
         let mut turn = Turn {
             tx: self.store.begin().await?,
             now,
@@ -66,9 +69,41 @@ impl BotService {
             JobKind::FollowUp => self.follow_up(&mut turn, RequestId(job.subject)).await?,
             JobKind::Watch => self.watch(&mut turn, RequestId(job.subject)).await?,
             JobKind::Reoffer => self.reoffer(&mut turn, RequestId(job.subject)).await?,
+            JobKind::BatchEnd => {}
         }
         turn.tx.finish_job(claimed, now).await?;
         Ok(self.commit(turn, None).await?.messages)
+    }
+
+    /// A batch ended: completion is decided and the certificates earned are issued (in training's own
+    /// transaction; running it again changes nothing), then the job is finished.
+    async fn batch_end(
+        &self,
+        claimed: &kaamgar_store::JobRow,
+        job: Job,
+        now: i64,
+    ) -> Result<Vec<kaamgar_store::NewOutbound>, BotError> {
+        let training = self
+            .training
+            .as_ref()
+            .ok_or_else(|| BotError::Training("this process does not run training".into()))?;
+        let system = crate::training::Training::system();
+        let by = crate::training::By {
+            caller: &system,
+            ip: None,
+        };
+        match training
+            .complete_batch(by, kaamgar_domain::ids::BatchId(job.subject), now)
+            .await
+        {
+            Ok(_)
+            | Err(crate::training::TrainingError::Store(kaamgar_store::StoreError::NotFound)) => {}
+            Err(e) => return Err(BotError::Training(e.to_string())),
+        }
+        let mut tx = self.store.begin().await?;
+        tx.finish_job(claimed, now).await?;
+        tx.commit().await?;
+        Ok(Vec::new())
     }
 
     async fn expire(&self, turn: &mut Turn, offer: OfferId) -> Result<(), BotError> {

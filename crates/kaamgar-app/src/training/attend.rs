@@ -120,47 +120,11 @@ impl Training {
         method: Method,
         now: i64,
     ) -> Result<MarkOutcome> {
-        let running = self
-            .store
-            .sessions_for_phone(phone, now, SELF_MARK_MARGIN)
-            .await?;
-        let found = match code {
-            Some(c) => running.into_iter().find(|(s, _)| s.qr_token == c),
-            None => running.into_iter().next(),
-        };
-        let Some((session, enrolment)) = found else {
-            return Err(match code {
-                Some(_) => TrainingError::refused(
-                    "qr_other_session",
-                    "this code is not for a session of yours running now",
-                ),
-                None => AttendanceRefused::OutsideWindow.into(),
-            });
-        };
-        may_mark(method, session.starts_at, session.ends_at, now)?;
+        let found = running_session(self.store.as_ref(), phone, code, method, now).await?;
         let mut tx = self.store.begin().await?;
-        tx.mark(&AttendanceRow {
-            session_id: session.id,
-            enrolment_id: enrolment.id,
-            present: true,
-            method,
-            marked_by: "trainee".into(),
-            marked_at: now,
-        })
-        .await?;
-        tx.audit(&kaamgar_store::AuditEntry {
-            at: now,
-            user_id: None,
-            actor: "trainee".into(),
-            action: "training.attendance".into(),
-            target: Some(format!("session:{}", session.id)),
-            outcome: "ok".into(),
-            detail: Some(format!("enrolment:{} {}", enrolment.id, method.as_str())),
-            ip: None,
-        })
-        .await?;
+        write_self_mark(tx.as_mut(), &found, method, now).await?;
         tx.commit().await?;
-        Ok(MarkOutcome { session, enrolment })
+        Ok(found)
     }
 
     /// Records a module's or the final assessment of a trainee holding a seat in the batch; once every session
@@ -214,4 +178,67 @@ impl Training {
         }
         Ok(())
     }
+}
+
+/// The session a trainee's own mark is for: the one running now (within [`SELF_MARK_MARGIN`]) in a batch where
+/// `phone` holds a seat — with a QR's `code`, exactly that session, refused when it is not theirs or not running.
+pub async fn running_session(
+    store: &dyn kaamgar_store::Store,
+    phone: &str,
+    code: Option<&str>,
+    method: Method,
+    now: i64,
+) -> Result<MarkOutcome> {
+    let running = store
+        .sessions_for_phone(phone, now, SELF_MARK_MARGIN)
+        .await?;
+    let found = match code {
+        Some(c) => running.into_iter().find(|(s, _)| s.qr_token == c),
+        None => running.into_iter().next(),
+    };
+    let Some((session, enrolment)) = found else {
+        return Err(match code {
+            Some(_) => TrainingError::refused(
+                "qr_other_session",
+                "this code is not for a session of yours running now",
+            ),
+            None => AttendanceRefused::OutsideWindow.into(),
+        });
+    };
+    may_mark(method, session.starts_at, session.ends_at, now)?;
+    Ok(MarkOutcome { session, enrolment })
+}
+
+/// Writes a trainee's own mark and its audit row inside the caller's transaction (the bot's turn, or its own).
+pub async fn write_self_mark(
+    tx: &mut dyn kaamgar_store::Tx,
+    found: &MarkOutcome,
+    method: Method,
+    now: i64,
+) -> Result<()> {
+    tx.mark(&AttendanceRow {
+        session_id: found.session.id,
+        enrolment_id: found.enrolment.id,
+        present: true,
+        method,
+        marked_by: "trainee".into(),
+        marked_at: now,
+    })
+    .await?;
+    tx.audit(&kaamgar_store::AuditEntry {
+        at: now,
+        user_id: None,
+        actor: "trainee".into(),
+        action: "training.attendance".into(),
+        target: Some(format!("session:{}", found.session.id)),
+        outcome: "ok".into(),
+        detail: Some(format!(
+            "enrolment:{} {}",
+            found.enrolment.id,
+            method.as_str()
+        )),
+        ip: None,
+    })
+    .await?;
+    Ok(())
 }

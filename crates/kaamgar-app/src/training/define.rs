@@ -49,7 +49,7 @@ impl Training {
             c.block = Some(self.block_of(&c.district, b)?);
         }
         let caller = by.caller;
-        caller.authorize_at(Permission::ManageTraining, &c.district, c.block.as_deref())?;
+        outside(caller.authorize_at(Permission::ManageTraining, &c.district, c.block.as_deref()))?;
         if caller.role == Role::TrainingPartner {
             if c.partner_user_id.is_some_and(|p| Some(p) != caller.user_id) {
                 return Err(TrainingError::field(
@@ -164,6 +164,9 @@ impl Training {
             .map_err(|e| TrainingError::refused("no_randomness", e.to_string()))?;
         let mut tx = self.store.begin().await?;
         let id = tx.insert_batch(&b, &tokens, now).await?;
+        // Completion is decided by itself a minute after the last session ends.
+        tx.schedule(kaamgar_domain::jobs::Job::batch_end(id), b.ends_at() + 60)
+            .await?;
         tx.audit(&by.audit("training.batch", format!("batch:{id}"), None, now))
             .await?;
         tx.commit().await?;

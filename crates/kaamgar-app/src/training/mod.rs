@@ -10,7 +10,7 @@ mod define;
 mod enrol;
 mod record;
 
-pub use attend::{Mark, MarkOutcome};
+pub use attend::{Mark, MarkOutcome, running_session, write_self_mark};
 pub use certify::{Issued, VerifyAnswer};
 pub use enrol::EnrolOutcome;
 pub use record::{BatchRecord, TraineeLine};

@@ -126,10 +126,13 @@ pub enum Msg {
     ExperienceYears,
     ExperienceNew,
     ExperienceNotSaid,
+    AttendanceMarked,
+    AttendanceWrongCode,
+    AttendanceNoSession,
 }
 
 impl Msg {
-    pub const ALL: [Msg; 89] = [
+    pub const ALL: [Msg; 92] = [
         Msg::Welcome,
         Msg::BtnNeed,
         Msg::BtnOffer,
@@ -219,6 +222,9 @@ impl Msg {
         Msg::ExperienceYears,
         Msg::ExperienceNew,
         Msg::ExperienceNotSaid,
+        Msg::AttendanceMarked,
+        Msg::AttendanceWrongCode,
+        Msg::AttendanceNoSession,
     ];
 }
 

@@ -9,38 +9,13 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use kaamgar_domain::training::check::{Verdict, check};
 use kaamgar_domain::training::dates::utc_datetime;
-use kaamgar_store::{NewUser, Store};
+use kaamgar_store::{AccountStore, NewUser, Store};
 use serde_json::{Value, json};
 
 const DAY: i64 = 86_400;
 
 async fn partner(store: &dyn Store, name: &str) -> String {
-    store
-        .create_user(
-            &NewUser {
-                name: name.into(),
-                password_hash: "x".into(),
-                role: "training_partner".into(),
-                district: Some("Saran".into()),
-                block: None,
-                lang: "en".into(),
-            },
-            T0,
-        )
-        .await
-        .unwrap();
-    let user = store.user_by_name(name).await.unwrap();
-    let token = kaamgar_app::accounts::new_token("kg_").unwrap();
-    store
-        .create_api_token(
-            &kaamgar_app::accounts::token_digest(&token),
-            user.id,
-            "t",
-            T0,
-        )
-        .await
-        .unwrap();
-    format!("Bearer {token}")
+    account(store, name, "training_partner", "Saran", None).await
 }
 
 async fn api(
@@ -79,7 +54,11 @@ async fn page(d: &Dash, uri: &str) -> (StatusCode, String) {
 }
 
 fn session(day: i64) -> Value {
-    let start = T0 + day * DAY;
+    at(T0, day)
+}
+
+fn at(base: i64, day: i64) -> Value {
+    let start = base + day * DAY;
     json!({"starts_at": utc_datetime(start), "ends_at": utc_datetime(start + 7_200), "topic": format!("day {day}")})
 }
 
@@ -467,6 +446,234 @@ async fn trainees_mark_themselves_only_in_their_session_window() {
             "{sheet}"
         );
         assert_eq!(sheet["trainees"][0]["attendance_pct"], 100.0);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_trainee_says_hazir_on_whatsapp_and_the_batch_ends_by_itself() {
+    for t in common::apps().await {
+        let b = crate::bot_support::setup(&t).await;
+        // The bot's router keeps the real clock; the bot itself is run at the times given.
+        let base = kaamgar::app::now();
+        let op = common::BEARER;
+        let d = Dash {
+            router: b.router.clone(),
+            store: b.store.clone(),
+            clock: std::sync::Arc::new(kaamgar_app::ManualClock::new(base)),
+        };
+        let (_, c) = api(
+            &d,
+            op,
+            "POST",
+            "/api/v1/centres",
+            Some(json!({
+            "name": "Bithoor Centre", "district": "Saran", "address": "Main road", "capacity": 30,
+            "contact_name": "Asha", "contact_phone": "9811100099"})),
+        )
+        .await;
+        let (_, p) = api(
+            &d,
+            op,
+            "POST",
+            "/api/v1/programmes",
+            Some(json!({
+            "title_en": "Panchayat leadership", "title_hi": "पंचायत नेतृत्व", "district": "Saran",
+            "modules": [{"title": "Leadership", "hours": 6}],
+            "completion": {"min_attendance_pct": 30, "min_score_pct": 0},
+            "certificate_en": "Leadership course", "certificate_hi": "नेतृत्व पाठ्यक्रम"})),
+        )
+        .await;
+        let (s, batch) = api(&d, op, "POST", "/api/v1/batches", Some(json!({"programme_id": p["id"],
+            "centre_id": c["id"], "phase": 2, "name": "PRI phase 2", "enrol_from": utc_datetime(base - 60),
+            "enrol_until": utc_datetime(base + DAY), "capacity": 30, "trainers": [],
+            "sessions": [at(base, 2), at(base, 3), at(base, 4)]}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{batch}");
+        let batch = batch["id"].as_i64().unwrap();
+        let (_, r) = api(
+            &d,
+            op,
+            "POST",
+            &format!("/api/v1/batches/{batch}/enrolments"),
+            Some(json!({
+            "trainee": {"name": "Sunita Devi", "phone": "9811199901", "office": "ग्राम प्रधान"}})),
+        )
+        .await;
+        assert_eq!(r["enrolled"], 1, "{r}");
+        let me = "919811199901";
+        let out = b.text(me, base, "hazir").await;
+        assert!(
+            crate::bot_support::only(&out, me)
+                .text
+                .contains("कोई प्रशिक्षण सत्र नहीं"),
+            "{out:?}"
+        );
+        let start = base + 2 * DAY;
+        let out = b.text(me, start + 300, "हाज़िर").await;
+        let said = &crate::bot_support::only(&out, me).text;
+        assert!(
+            said.contains("Sunita Devi") && said.contains("हाज़िरी लग गई"),
+            "{said}"
+        );
+        // A worker's ordinary message is not taken for attendance.
+        let out = b
+            .text(
+                crate::bot_support::CITIZEN,
+                start + 400,
+                "plumber chahiye marhaura me",
+            )
+            .await;
+        assert!(
+            !crate::bot_support::only(&out, crate::bot_support::CITIZEN)
+                .text
+                .contains("हाज़िरी")
+        );
+        // After the last session the batch ends by itself: one of three sessions is 33 %, enough here.
+        b.run(base + 4 * DAY + 7_200 + 120).await;
+        let (_, detail) = api(&d, op, "GET", &format!("/api/v1/batches/{batch}"), None).await;
+        let line = &detail["trainees"][0];
+        assert_eq!(line["status"], "completed", "{detail}");
+        assert!(line["certificate_id"].is_string(), "{detail}");
+        assert_eq!(line["marks"], json!([true, null, null]));
+        t.cleanup().await;
+    }
+}
+
+/// An account of `role` in `district` (and `block`) with an API token.
+async fn account(
+    store: &dyn Store,
+    name: &str,
+    role: &str,
+    district: &str,
+    block: Option<&str>,
+) -> String {
+    store
+        .create_user(
+            &NewUser {
+                name: name.into(),
+                password_hash: "x".into(),
+                role: role.into(),
+                district: Some(district.into()),
+                block: block.map(str::to_string),
+                lang: "en".into(),
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    let user = store.user_by_name(name).await.unwrap();
+    let token = kaamgar_app::accounts::new_token("kg_").unwrap();
+    store
+        .create_api_token(
+            &kaamgar_app::accounts::token_digest(&token),
+            user.id,
+            "t",
+            T0,
+        )
+        .await
+        .unwrap();
+    format!("Bearer {token}")
+}
+
+#[tokio::test]
+async fn every_role_sees_and_runs_training_only_where_it_may() {
+    use kaamgar_domain::access::{Permission as P, Role, Scope};
+    for t in common::apps().await {
+        let d = setup(&t).await;
+        let store = t.app.store.as_ref();
+        let owner = partner(store, "tp").await;
+        let batch = batch_of(&d, &owner).await;
+        let mut callers = vec![(
+            "tp",
+            Role::TrainingPartner,
+            Scope::District("Saran".into()),
+            owner.clone(),
+            true,
+        )];
+        for (name, role, district, block) in [
+            ("st", "state_admin", "Saran", None),
+            ("da", "district_admin", "Saran", None),
+            ("bo", "block_officer", "Saran", Some("Marhaura")),
+            ("bo2", "block_officer", "Saran", Some("Sonepur")),
+            ("vw", "viewer", "Saran", None),
+            ("tp2", "training_partner", "Saran", None),
+            ("em", "employer", "Saran", None),
+            ("cp", "child_protection", "Saran", None),
+            ("kn", "district_admin", "Kanpur Nagar", None),
+        ] {
+            let auth = account(store, name, role, district, block).await;
+            let user = store.user_by_name(name).await.unwrap();
+            let (role, scope) = kaamgar_app::accounts::access_of(&user).unwrap();
+            callers.push((name, role, scope, auth, false));
+        }
+        callers.push((
+            "service",
+            Role::StateAdmin,
+            Scope::All,
+            common::BEARER.to_string(),
+            false,
+        ));
+        for (i, (name, role, scope, auth, owns)) in callers.iter().enumerate() {
+            let reach = scope.covers("Saran", Some("Marhaura"))
+                && (*role != Role::TrainingPartner || *owns);
+            let (s, _) = api(&d, auth, "GET", &format!("/api/v1/batches/{batch}"), None).await;
+            let want = if !role.can(P::ViewTraining) {
+                StatusCode::FORBIDDEN
+            } else if reach {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(s, want, "{name} reads the batch");
+            let (s, list) = api(&d, auth, "GET", "/api/v1/batches", None).await;
+            if role.can(P::ViewTraining) {
+                assert_eq!(
+                    (s, list.as_array().map(Vec::len)),
+                    (StatusCode::OK, Some(usize::from(reach))),
+                    "{name} lists batches"
+                );
+            }
+            let (s, r) = api(&d, auth, "POST", &format!("/api/v1/batches/{batch}/enrolments"), Some(json!({
+                "trainee": {"name": format!("Trainee {i}"), "phone": format!("98222000{i:02}")}, "wait_if_full": true}))).await;
+            let want = if !role.can(P::ManageTraining) {
+                StatusCode::FORBIDDEN
+            } else if reach {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(s, want, "{name} enrols: {r}");
+            let (s, _) = api(
+                &d,
+                auth,
+                "POST",
+                "/api/v1/centres",
+                Some(json!({
+                "name": format!("Centre {i}"), "district": "Saran", "address": "x", "capacity": 10,
+                "contact_name": "A", "contact_phone": "9811100099"})),
+            )
+            .await;
+            let may_create = role.can(P::ManageTraining) && scope.covers("Saran", None);
+            let want = if !role.can(P::ManageTraining) {
+                StatusCode::FORBIDDEN
+            } else if may_create {
+                StatusCode::CREATED
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            assert_eq!(s, want, "{name} registers a centre");
+        }
+        // The public check needs no token; the API needs one.
+        assert_eq!(
+            page(&d, "/verify/00000000-0000-4000-8000-000000000000")
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            page(&d, "/api/v1/batches").await.0,
+            StatusCode::UNAUTHORIZED
+        );
         t.cleanup().await;
     }
 }
