@@ -195,6 +195,25 @@ impl SqlStore {
         .bind(id)
         .execute(&mut **tx)
         .await?;
+        // Their training records keep the counts, not the person: the copied name and number go, and a
+        // certificate's stored copy (it names them) is withdrawn.
+        sqlx::query(
+            "UPDATE certificates SET credential = '{}', revoked_at = COALESCE(revoked_at, $2), \
+             revoke_reason = COALESCE(revoke_reason, 'erased') \
+             WHERE enrolment_id IN (SELECT id FROM training_enrolments WHERE worker_id = $1)",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "UPDATE training_enrolments SET name = '', phone = 'erased:' || CAST(id AS TEXT), office = NULL, \
+             panchayat = NULL, updated_at = $2 WHERE worker_id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 

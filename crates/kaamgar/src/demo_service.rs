@@ -328,8 +328,8 @@ pub enum DemoAccounts {
     Existing(Vec<String>),
 }
 
-/// Creates a district administrator and a block officer for the first district of the service area, when there
-/// are no accounts yet.
+/// Creates a district administrator, a training partner and a block officer for the first district of the service
+/// area, when there are no accounts yet.
 pub async fn accounts(app: &App, now: i64) -> Result<DemoAccounts> {
     let existing = app.store.list_users().await?;
     if !existing.is_empty() {
@@ -347,7 +347,14 @@ pub async fn accounts(app: &App, now: i64) -> Result<DemoAccounts> {
         .unwrap_or_default();
     let block = app.places.blocks_of(d).map(|b| b.name.clone()).min();
     let mut out = Vec::new();
-    let mut plan = vec![("admin", "district_admin", Scope::District(district.clone()))];
+    let mut plan = vec![
+        ("admin", "district_admin", Scope::District(district.clone())),
+        (
+            "partner",
+            "training_partner",
+            Scope::District(district.clone()),
+        ),
+    ];
     if let Some(b) = block {
         plan.push((
             "block",

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod demo_service;
+pub mod demo_training;
 pub mod export;
 pub mod import;
 pub mod importer;

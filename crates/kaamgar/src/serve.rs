@@ -326,6 +326,17 @@ async fn prepare_demo(app: &App) -> Result<()> {
             names.join(", ")
         ),
     }
+    let started = Instant::now();
+    let (batches, issued) = crate::demo_training::fill(app, &*training(app)?, now())
+        .await
+        .context("creating the demo training programmes")?;
+    if batches > 0 {
+        tracing::info!(
+            duration_ms = started.elapsed().as_millis() as u64,
+            "demo training created"
+        );
+        eprintln!("demo training ready: {batches} batches, {issued} certificates issued");
+    }
     Ok(())
 }
 

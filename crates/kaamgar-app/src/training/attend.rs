@@ -5,7 +5,7 @@
 
 use super::{By, Result, Training, TrainingError};
 use kaamgar_domain::ids::{BatchId, EnrolmentId, SessionId};
-use kaamgar_domain::training::model::AssessmentForm;
+use kaamgar_domain::training::model::{AssessmentForm, clean};
 use kaamgar_domain::training::rules::{AttendanceRefused, Method, SELF_MARK_MARGIN, may_mark};
 #[allow(unused_imports)]
 use kaamgar_store::prelude::*;
@@ -50,7 +50,7 @@ impl Training {
                 format!("1 to {MAX_MARKS} marks at a time"),
             ));
         }
-        let reason = correction.map(str::trim).filter(|r| !r.is_empty());
+        let reason = correction.map(clean).filter(|r| !r.is_empty());
         if correction.is_some() && reason.is_none() {
             return Err(AttendanceRefused::NoReason.into());
         }
@@ -90,7 +90,7 @@ impl Training {
         }
         let present = marks.iter().filter(|m| m.present).count();
         let mut detail = format!("present {present} absent {}", marks.len() - present);
-        if let Some(r) = reason {
+        if let Some(r) = &reason {
             detail.push_str(&format!(
                 "; reason: {}",
                 r.chars().take(200).collect::<String>()
@@ -104,9 +104,7 @@ impl Training {
         tx.audit(&by.audit(action, format!("session:{session}"), Some(detail), now))
             .await?;
         tx.commit().await?;
-        if now >= b.ends_at {
-            self.complete_batch(by, batch, now).await?;
-        }
+        self.decide_again(by, &b, now).await;
         Ok(marks.len())
     }
 
@@ -173,10 +171,21 @@ impl Training {
         ))
         .await?;
         tx.commit().await?;
-        if now >= b.ends_at {
-            self.complete_batch(by, batch, now).await?;
-        }
+        self.decide_again(by, &b, now).await;
         Ok(())
+    }
+}
+
+impl Training {
+    /// After a change to a batch that has ended, completion is decided again. The change itself is saved either
+    /// way; a failure here is logged, and the batch-end job or the next change decides it.
+    async fn decide_again(&self, by: By<'_>, b: &kaamgar_store::TrainingBatch, now: i64) {
+        if now < b.ends_at {
+            return;
+        }
+        if let Err(e) = self.complete_batch(by, b.id, now).await {
+            tracing::warn!(batch.id = b.id.0, error = %e, "deciding completion again failed");
+        }
     }
 }
 

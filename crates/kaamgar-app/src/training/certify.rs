@@ -17,6 +17,10 @@ use kaamgar_store::prelude::*;
 use kaamgar_store::{CentreRow, CertificateRow, EnrolmentRow, ProgrammeRow, TrainingBatch, Tx};
 use serde_json::Value;
 
+/// Why completion withdraws a certificate by itself; only such a certificate is issued again when the trainee
+/// completes once more (one an official revoked stays revoked).
+pub const NO_LONGER_COMPLETES: &str = "no longer meets the completion rule";
+
 /// How long a signed revocation list is in force: a checker holding an older copy fetches it again.
 pub const STATUS_LIST_TTL: i64 = 86_400;
 
@@ -69,8 +73,10 @@ impl Training {
             programme,
         };
         let mut tx = self.store.begin().await?;
+        // One completion of a batch at a time (the batch-end job and a late mark may meet).
+        tx.lock_batch(batch).await?;
         let sessions = tx.batch_sessions(batch).await?;
-        if sessions.iter().any(|s| s.starts_at > now) {
+        if sessions.iter().any(|s| s.ends_at > now) {
             return Err(TrainingError::refused(
                 "sessions_ahead",
                 "the batch still has sessions ahead",
@@ -117,11 +123,17 @@ impl Training {
         let progress = Progress {
             sessions: n,
             held: n,
+            modules: u32::try_from(f.programme.programme.modules.len()).unwrap_or(1),
             attended: u32::try_from(marks.iter().filter(|m| m.present).count()).unwrap_or(0),
             scores,
         };
         let completes = progress.completes(f.programme.programme.completion).is_ok();
-        let live = tx.live_certificate(e.id).await?;
+        let latest = tx.latest_certificate(e.id).await?;
+        let live = latest.clone().filter(|c| c.revoked_at.is_none());
+        // Issued again only after completion itself withdrew it; an official's revocation stands.
+        let may_issue = latest.as_ref().is_none_or(|c| {
+            c.revoked_at.is_some() && c.revoke_reason.as_deref() == Some(NO_LONGER_COMPLETES)
+        });
         match (completes, e.status) {
             (true, EnrolmentStatus::Enrolled | EnrolmentStatus::NotCompleted) => {
                 tx.set_enrolment_status(e.id, EnrolmentStatus::Completed, now)
@@ -134,9 +146,9 @@ impl Training {
             _ => {}
         }
         match (completes, live) {
-            (true, None) => Ok(Some(self.issue(tx, by, f, e, now, None).await?)),
+            (true, None) if may_issue => Ok(Some(self.issue(tx, by, f, e, now, None, None).await?)),
             (false, Some(c)) => {
-                let reason = "no longer meets the completion rule";
+                let reason = NO_LONGER_COMPLETES;
                 tx.revoke_certificate(&c.id, reason, None, now).await?;
                 tx.audit(&by.audit(
                     "certificate.revoke",
@@ -152,7 +164,8 @@ impl Training {
     }
 
     /// Signs and stores a certificate for a trainee who completed (`name` overrides the enrolment's, for a
-    /// correction in the same transaction).
+    /// correction in the same transaction; `id` is the new certificate's when the old one already names it).
+    #[allow(clippy::too_many_arguments)]
     async fn issue(
         &self,
         tx: &mut Box<dyn Tx>,
@@ -161,6 +174,7 @@ impl Training {
         e: &EnrolmentRow,
         now: i64,
         name: Option<&str>,
+        id: Option<String>,
     ) -> Result<Issued> {
         let district = f.centre.centre.district.clone();
         let key = self.issuer.key(&district);
@@ -168,7 +182,10 @@ impl Training {
         let (list, index) = tx
             .take_status_index(&district, STATUS_LIST_BITS as i64, &mut pick, now)
             .await?;
-        let id = uuid_v4()?;
+        let id = match id {
+            Some(id) => id,
+            None => uuid_v4()?,
+        };
         let p = &f.programme.programme;
         let base = &self.issuer.public_url;
         let facts = CertificateFacts {
@@ -226,6 +243,9 @@ impl Training {
         caller: &Caller,
         id: &str,
     ) -> Result<(CertificateRow, EnrolmentRow)> {
+        if !is_certificate_id(id) {
+            return Err(kaamgar_store::StoreError::NotFound.into());
+        }
         let c = self.store.certificate(id).await?;
         let e = self.store.enrolment(c.enrolment_id).await?;
         self.visible_batch(caller, e.batch_id).await?;
@@ -271,14 +291,28 @@ impl Training {
         if c.revoked_at.is_some() {
             return Err(EnrolRefused::Illegal.into());
         }
-        let name = name.map(clean).filter(|n| !n.is_empty());
-        if name.as_ref().is_some_and(|n| n.chars().count() > 120) {
-            return Err(TrainingError::field(
-                "name",
-                "too_long",
-                "name is longer than 120 characters",
-            ));
-        }
+        let name = match (
+            name.map(clean).filter(|n| !n.is_empty()),
+            e.trainee.worker_id,
+        ) {
+            // A registered worker's name is corrected in the registry (audited there); the certificate follows it.
+            (Some(_), Some(_)) => {
+                return Err(TrainingError::field(
+                    "name",
+                    "correct_in_registry",
+                    "correct a registered worker's name in the registry; the new certificate takes it from there",
+                ));
+            }
+            (None, Some(w)) => Some(self.store.get_worker(w).await?.data.name),
+            (Some(n), None) if n.chars().count() > 120 => {
+                return Err(TrainingError::field(
+                    "name",
+                    "too_long",
+                    "name is longer than 120 characters",
+                ));
+            }
+            (n, None) => n,
+        };
         let programme = self.store.programme(batch.programme_id).await?;
         let facts = BatchFacts {
             batch,
@@ -289,10 +323,12 @@ impl Training {
         if let Some(n) = &name {
             tx.rename_enrolment(e.id, n, now).await?;
         }
-        let issued = self
-            .issue(&mut tx, by, &facts, &e, now, name.as_deref())
+        // The old one is withdrawn first (one certificate in force per trainee), naming its successor.
+        let new_id = uuid_v4()?;
+        tx.revoke_certificate(&c.id, &reason, Some(&new_id), now)
             .await?;
-        tx.revoke_certificate(&c.id, &reason, Some(&issued.certificate), now)
+        let issued = self
+            .issue(&mut tx, by, &facts, &e, now, name.as_deref(), Some(new_id))
             .await?;
         tx.audit(&by.audit(
             "certificate.reissue",
@@ -329,10 +365,18 @@ impl Training {
     /// The public check of a certificate by its id: the stored credential checked as a third party would, with
     /// the district's current revocation list.
     pub async fn verify(&self, id: &str, now: i64) -> Result<VerifyAnswer> {
-        if id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        if !is_certificate_id(id) {
             return Err(kaamgar_store::StoreError::NotFound.into());
         }
         let c = self.store.certificate(id).await?;
+        if c.credential == "{}" {
+            // Withdrawn when its holder's data was erased: nothing of it is shown.
+            return Ok(VerifyAnswer {
+                certificate: c,
+                credential: Value::Null,
+                verdict: Verdict::Revoked,
+            });
+        }
         let credential: Value = serde_json::from_str(&c.credential)
             .map_err(|e| kaamgar_store::StoreError::Corrupt(format!("certificate {id}: {e}")))?;
         let list = self.status_list(c.list_id, now).await?;
@@ -344,6 +388,11 @@ impl Training {
             verdict,
         })
     }
+}
+
+/// A certificate's id as kaamgar writes them (a UUID); anything else is not looked up.
+pub fn is_certificate_id(id: &str) -> bool {
+    id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
 fn checked_reason(reason: &str) -> Result<String> {

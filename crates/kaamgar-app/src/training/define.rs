@@ -60,17 +60,19 @@ impl Training {
             }
             c.partner_user_id = caller.user_id;
         } else if let Some(p) = c.partner_user_id {
-            let partner = self
-                .store
-                .list_users()
-                .await?
-                .into_iter()
-                .find(|u| u.id == p && u.role == Role::TrainingPartner.as_str() && !u.disabled);
+            let partner = self.store.list_users().await?.into_iter().find(|u| {
+                u.id == p
+                    && u.role == Role::TrainingPartner.as_str()
+                    && !u.disabled
+                    && u.district
+                        .as_deref()
+                        .is_some_and(|d| d.eq_ignore_ascii_case(&c.district))
+            });
             if partner.is_none() {
                 return Err(TrainingError::field(
                     "partner_user_id",
                     "not_a_partner",
-                    "no active training partner account has this id",
+                    "no active training partner account of this district has this id",
                 ));
             }
         }

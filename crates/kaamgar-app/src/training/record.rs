@@ -86,6 +86,7 @@ impl Training {
                 let progress = Progress {
                     sessions: sessions.len() as u32,
                     held,
+                    modules: programme.programme.modules.len() as u32,
                     attended,
                     scores: a
                         .iter()

@@ -224,6 +224,8 @@ pub struct Progress {
     pub sessions: u32,
     /// Sessions already started.
     pub held: u32,
+    /// The programme's modules: without a final assessment, an unassessed module counts as 0.
+    pub modules: u32,
     pub attended: u32,
     pub scores: Vec<Score>,
 }
@@ -243,13 +245,15 @@ impl Progress {
         pct(self.attended, self.held)
     }
 
-    /// The score completion reads: the final assessment's, else the mean of the modules'.
+    /// The score completion reads: the final assessment's, else the mean over all the programme's modules (one
+    /// not assessed counts as 0).
     pub fn score_pct(&self) -> Option<f64> {
         if let Some(f) = self.scores.iter().find(|s| s.module.is_none()) {
             return Some(f.pct);
         }
+        let over = self.modules.max(self.scores.len() as u32).max(1);
         (!self.scores.is_empty())
-            .then(|| self.scores.iter().map(|s| s.pct).sum::<f64>() / self.scores.len() as f64)
+            .then(|| self.scores.iter().map(|s| s.pct).sum::<f64>() / f64::from(over))
     }
 
     /// Whether the rule is met, over all the batch's sessions; otherwise what is missing.
@@ -257,7 +261,10 @@ impl Progress {
         if self.held < self.sessions {
             return Err(Shortfall::SessionsAhead);
         }
-        if pct(self.attended, self.sessions) < f64::from(rule.min_attendance_pct) {
+        // Exact: 74.95 % is not 75 %.
+        if u64::from(self.attended) * 100
+            < u64::from(rule.min_attendance_pct) * u64::from(self.sessions)
+        {
             return Err(Shortfall::Attendance);
         }
         if rule.min_score_pct > 0 {
@@ -397,6 +404,7 @@ mod tests {
         let mut p = Progress {
             sessions: 4,
             held: 4,
+            modules: 2,
             attended: 3,
             scores: vec![],
         };

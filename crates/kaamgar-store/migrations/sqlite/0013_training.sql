@@ -132,4 +132,6 @@ CREATE TABLE certificates (
     CONSTRAINT certificates_list_index_key UNIQUE (list_id, status_index)
 );
 CREATE INDEX certificates_enrolment ON certificates (enrolment_id);
+-- One certificate in force per trainee, whatever runs completion at the same time.
+CREATE UNIQUE INDEX certificates_live ON certificates (enrolment_id) WHERE revoked_at IS NULL;
 CREATE INDEX certificates_district ON certificates (district, issued_at);

@@ -133,7 +133,9 @@ impl TrainingStore for SqlStore {
              (SELECT COUNT(*) FROM training_sessions s WHERE s.batch_id = b.id) AS sessions, \
              (SELECT COUNT(*) FROM training_sessions s WHERE s.batch_id = b.id AND s.starts_at <= $1) AS held, \
              (SELECT COUNT(*) FROM training_attendance a JOIN training_sessions s ON s.id = a.session_id \
-                WHERE s.batch_id = b.id AND s.starts_at <= $1 AND a.present = 1) AS present \
+                JOIN training_enrolments e ON e.id = a.enrolment_id \
+                WHERE s.batch_id = b.id AND s.starts_at <= $1 AND a.present = 1 \
+                AND e.status IN ('enrolled', 'completed', 'not_completed')) AS present \
              FROM training_batches b JOIN training_programmes p ON p.id = b.programme_id \
              JOIN training_centres c ON c.id = b.centre_id WHERE {cond} \
              ORDER BY b.programme_id, b.phase, b.id LIMIT 1000"
@@ -310,7 +312,7 @@ impl TrainingStore for SqlStore {
         let sql = format!(
             "SELECT {SESSION_COLUMNS}, e.id AS enrolment_id FROM training_enrolments e \
              JOIN training_sessions s ON s.batch_id = e.batch_id \
-             WHERE e.phone = $1 AND e.status = 'enrolled' AND s.starts_at - $3 <= $2 AND s.ends_at + $3 >= $2 \
+             WHERE e.phone = $1 AND e.status IN ('enrolled', 'completed', 'not_completed') AND s.starts_at - $3 <= $2 AND s.ends_at + $3 >= $2 \
              ORDER BY s.starts_at LIMIT 10"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))

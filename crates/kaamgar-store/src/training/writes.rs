@@ -68,8 +68,11 @@ pub trait TrainingWrites: Send {
         now: i64,
     ) -> Result<(i64, i64)>;
     async fn insert_certificate(&mut self, c: &CertificateRow) -> Result<()>;
-    /// The enrolment's certificate in force, if any.
-    async fn live_certificate(&mut self, enrolment: EnrolmentId) -> Result<Option<CertificateRow>>;
+    /// The enrolment's newest certificate, in force or not.
+    async fn latest_certificate(
+        &mut self,
+        enrolment: EnrolmentId,
+    ) -> Result<Option<CertificateRow>>;
     /// Revokes a certificate (its list's bit is set from now on); `replaced_by` names its correction.
     async fn revoke_certificate(
         &mut self,
@@ -404,7 +407,7 @@ impl TrainingWrites for SqlTx {
                 (id, size)
             }
         };
-        loop {
+        for _ in 0..1_000 {
             let index = pick(size).rem_euclid(size);
             let taken: Option<i64> = sqlx::query_scalar(
                 "SELECT 1 FROM certificates WHERE list_id = $1 AND status_index = $2",
@@ -424,6 +427,9 @@ impl TrainingWrites for SqlTx {
                 return Ok((list, index));
             }
         }
+        Err(StoreError::Corrupt(
+            "no free index found on the revocation list (is randomness missing?)".into(),
+        ))
     }
 
     async fn insert_certificate(&mut self, c: &CertificateRow) -> Result<()> {
@@ -444,10 +450,13 @@ impl TrainingWrites for SqlTx {
         Ok(())
     }
 
-    async fn live_certificate(&mut self, enrolment: EnrolmentId) -> Result<Option<CertificateRow>> {
+    async fn latest_certificate(
+        &mut self,
+        enrolment: EnrolmentId,
+    ) -> Result<Option<CertificateRow>> {
         let sql = format!(
             "SELECT {CERTIFICATE_COLUMNS} FROM certificates k \
-             WHERE k.enrolment_id = $1 AND k.revoked_at IS NULL ORDER BY k.issued_at DESC LIMIT 1"
+             WHERE k.enrolment_id = $1 ORDER BY k.revoked_at IS NULL DESC, k.issued_at DESC LIMIT 1"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(enrolment.0)

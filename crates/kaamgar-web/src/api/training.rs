@@ -35,12 +35,13 @@ pub struct Centre {
     pub address: String,
     pub capacity: u32,
     pub contact_name: String,
-    /// The centre's contact number (a public office number).
+    /// The centre's contact number; masked for roles that do not read personal data.
     pub contact_phone: String,
     pub partner_user_id: Option<i64>,
 }
 
-fn centre(c: CentreRow) -> Centre {
+fn centre(c: CentreRow, personal: bool) -> Centre {
+    let phone = c.centre.contact_phone;
     Centre {
         id: c.id.0,
         name: c.centre.name,
@@ -49,7 +50,11 @@ fn centre(c: CentreRow) -> Centre {
         address: c.centre.address,
         capacity: c.centre.capacity,
         contact_name: c.centre.contact_name,
-        contact_phone: c.centre.contact_phone.e164(),
+        contact_phone: if personal {
+            phone.e164()
+        } else {
+            phone.masked()
+        },
         partner_user_id: c.centre.partner_user_id,
     }
 }
@@ -269,7 +274,7 @@ pub async fn create_centre(
         .training
         .create_centre(by(&caller), &form, state.clock.now())
         .await?;
-    Ok((axum::http::StatusCode::CREATED, Json(centre(c))))
+    Ok((axum::http::StatusCode::CREATED, Json(centre(c, true))))
 }
 
 /// `GET /api/v1/centres`: the centres the caller may see (a training partner: its own).
@@ -282,7 +287,10 @@ pub async fn list_centres(
         .training
         .filter_for(&caller.caller, TrainingFilter::default());
     let rows = state.store.centres(&f).await?;
-    Ok(Json(rows.into_iter().map(centre).collect()))
+    let personal = caller.can(kaamgar_domain::access::Permission::ViewPersonal);
+    Ok(Json(
+        rows.into_iter().map(|c| centre(c, personal)).collect(),
+    ))
 }
 
 /// `GET /api/v1/centres/{id}`.
@@ -297,7 +305,8 @@ pub async fn get_centre(
         .training
         .visible_centre(&caller.caller, CentreId(id))
         .await?;
-    Ok(Json(centre(c)))
+    let personal = caller.can(kaamgar_domain::access::Permission::ViewPersonal);
+    Ok(Json(centre(c, personal)))
 }
 
 /// `POST /api/v1/programmes`: a programme of a district, with its modules and completion rule.

@@ -105,23 +105,16 @@ pub async fn enrol(
                 .await?
         }
         (None, None, Some(pick)) => {
-            let availability = match pick.availability.as_deref() {
-                None | Some("") => None,
-                Some(a) => Some(kaamgar_domain::worker::Availability::parse(a).ok_or_else(
-                    || {
-                        ApiError::bad_request(
-                            "bad_availability",
-                            format!("unknown availability '{a}'"),
-                        )
-                    },
-                )?),
-            };
-            let f = WorkerFilter {
-                trade: pick.trade,
-                block: pick.block,
-                availability,
+            // Read as the worker list reads them: a trade or block in either script, a bad one named.
+            let input = kaamgar_domain::filter::FilterInput {
+                trade: pick.trade.as_deref(),
+                district: caller.scope.district(),
+                block: pick.block.as_deref(),
+                availability: pick.availability.as_deref(),
                 ..Default::default()
             };
+            let f = WorkerFilter::resolve(&state.trades, &state.places, &input)
+                .map_err(|e| ApiError::bad_request(e.code, e.message))?;
             t.enrol_from_registry(by(&caller), batch, f, pick.limit.unwrap_or(u32::MAX), now)
                 .await?
                 .into_iter()

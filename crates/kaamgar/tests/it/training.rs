@@ -314,13 +314,29 @@ async fn a_partner_runs_a_batch_to_verifiable_certificates() {
             html.contains("VALID") && html.contains("Plumbing assistant"),
             "{html}"
         );
-        // A corrected name: a new certificate, the old one revoked as replaced.
+        // A worker's name is corrected in the registry, not on the certificate; the re-issue takes it from there.
         let (s, r) = api(
             &d,
             &tp,
             "POST",
             &format!("/api/v1/certificates/{cert}/reissue"),
-            Some(json!({"name": "Ramesh Kumar Yadav", "reason": "name misspelt"})),
+            Some(json!({"name": "Somebody Else", "reason": "name misspelt"})),
+        )
+        .await;
+        assert_eq!(
+            (s, r["error"]["fields"][0]["code"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("correct_in_registry")
+            ),
+            "{r}"
+        );
+        let (s, r) = api(
+            &d,
+            &tp,
+            "POST",
+            &format!("/api/v1/certificates/{cert}/reissue"),
+            Some(json!({"reason": "name corrected in the registry"})),
         )
         .await;
         assert_eq!(s, StatusCode::CREATED, "{r}");
@@ -328,7 +344,7 @@ async fn a_partner_runs_a_batch_to_verifiable_certificates() {
         let (_, html) = page(&d, &format!("/verify/{cert}?lang=en")).await;
         assert!(html.contains("REVOKED"), "{html}");
         let (_, vc2) = api(&d, &tp, "GET", &format!("/api/v1/certificates/{new}"), None).await;
-        assert_eq!(vc2["credentialSubject"]["name"], "Ramesh Kumar Yadav");
+        assert_eq!(vc2["credentialSubject"]["name"], "कामगार 1");
         let (s, r) = api(
             &d,
             &tp,
@@ -347,6 +363,38 @@ async fn a_partner_runs_a_batch_to_verifiable_certificates() {
         let (s, j) = page(&d, &format!("/verify/{new}?format=json")).await;
         assert_eq!(s, StatusCode::OK);
         assert!(j.contains("\"status\":\"revoked\""), "{j}");
+        // Deciding completion again does not undo an official's revocation.
+        let (s, r) = api(
+            &d,
+            &tp,
+            "POST",
+            &format!("/api/v1/batches/{batch}/completion"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (s, r["issued"].as_array().map(Vec::len)),
+            (StatusCode::OK, Some(0)),
+            "{r}"
+        );
+        // Erasing the worker withdraws what their records say about them.
+        let (s, _) = common::call(
+            &d.router,
+            common::send(
+                "POST",
+                &format!("/api/v1/workers/{worker}/erasure"),
+                &json!({"reason": "asked"}),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (_, html) = page(&d, &format!("/verify/{new}?lang=en")).await;
+        assert!(
+            html.contains("REVOKED") && !html.contains("कामगार 1"),
+            "{html}"
+        );
+        let (_, detail) = api(&d, &tp, "GET", &format!("/api/v1/batches/{batch}"), None).await;
+        assert!(!detail.to_string().contains("कामगार 1"), "{detail}");
         assert_eq!(
             page(&d, "/verify/00000000-0000-4000-8000-000000000000")
                 .await
