@@ -223,6 +223,7 @@ pub struct Chrome {
     pub nav: &'static str,
     pub can_upload: bool,
     pub can_audit: bool,
+    pub can_train: bool,
 }
 
 impl Chrome {
@@ -248,6 +249,7 @@ impl Chrome {
             nav,
             can_upload: o.can(Permission::UploadLists),
             can_audit: o.can(Permission::ViewAudit),
+            can_train: o.can(Permission::ViewTraining),
         }
     }
 

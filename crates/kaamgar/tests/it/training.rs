@@ -587,6 +587,13 @@ async fn a_trainee_says_hazir_on_whatsapp_and_the_batch_ends_by_itself() {
     }
 }
 
+/// The harness's password, hashed once.
+fn hashed() -> String {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| kaamgar_app::accounts::hash_password(crate::dash_support::PASSWORD).unwrap())
+        .clone()
+}
+
 /// An account of `role` in `district` (and `block`) with an API token.
 async fn account(
     store: &dyn Store,
@@ -599,7 +606,7 @@ async fn account(
         .create_user(
             &NewUser {
                 name: name.into(),
-                password_hash: "x".into(),
+                password_hash: hashed(),
                 role: role.into(),
                 district: Some(district.into()),
                 block: block.map(str::to_string),
@@ -710,6 +717,31 @@ async fn every_role_sees_and_runs_training_only_where_it_may() {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
             assert_eq!(s, want, "{name} registers a centre");
+            if *name == "service" {
+                continue;
+            }
+            // The same cells on the dashboard's pages.
+            let b = d.signed_in(name).await;
+            let want = if !role.can(P::ViewTraining) {
+                StatusCode::FORBIDDEN
+            } else if reach {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            let page = b.get(&format!("/training/batches/{batch}")).await;
+            assert_eq!(page.status, want, "{name} opens the batch page");
+            let list = b.get("/training").await;
+            assert_eq!(
+                list.status == StatusCode::OK,
+                role.can(P::ViewTraining),
+                "{name} opens /training"
+            );
+            assert_eq!(
+                list.body.contains("Plumbing for factories"),
+                reach && role.can(P::ViewTraining),
+                "{name} sees the programme"
+            );
         }
         // The public check needs no token; the API needs one.
         assert_eq!(
@@ -721,6 +753,145 @@ async fn every_role_sees_and_runs_training_only_where_it_may() {
         assert_eq!(
             page(&d, "/api/v1/batches").await.0,
             StatusCode::UNAUTHORIZED
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_office_pages_show_batches_and_take_attendance_on_a_phone() {
+    for t in common::apps().await {
+        let d = setup(&t).await;
+        let tp = partner(t.app.store.as_ref(), "tp").await;
+        account(
+            t.app.store.as_ref(),
+            "tp2",
+            "training_partner",
+            "Saran",
+            None,
+        )
+        .await;
+        let batch = batch_of(&d, &tp).await;
+        let (_, r) = api(
+            &d,
+            &tp,
+            "POST",
+            &format!("/api/v1/batches/{batch}/enrolments"),
+            Some(json!({
+            "trainees": [{"name": "Sunita Devi", "phone": "9811199901", "office": "ग्राम प्रधान"},
+                         {"name": "Rekha Kumari", "phone": "9811199902"}]})),
+        )
+        .await;
+        assert_eq!(r["enrolled"], 2, "{r}");
+        let (_, detail) = api(&d, &tp, "GET", &format!("/api/v1/batches/{batch}"), None).await;
+        let sunita = detail["trainees"][0]["enrolment_id"].as_i64().unwrap();
+        let first = detail["sessions"][0]["id"].as_i64().unwrap();
+        d.clock.advance(2 * DAY + 600);
+        let b = d.signed_in("tp").await;
+        let p = b.get("/training").await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(
+            p.body.contains("Plumbing for factories") && p.body.contains("All phases"),
+            "{}",
+            p.body
+        );
+        let p = b.get(&format!("/training/batches/{batch}")).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(
+            p.body.contains("id=\"mark-form\"") && p.body.contains("Sunita Devi"),
+            "{}",
+            p.body
+        );
+        assert!(!p.body.contains("9811199901"), "a number on the page");
+        // Today's list: Sunita present, Rekha absent.
+        let sid = first.to_string();
+        let field = format!("e{sunita}");
+        let p = b
+            .post(
+                &format!("/training/batches/{batch}/attendance"),
+                &[("session", &sid), (&field, "1")],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let (_, sheet) = api(
+            &d,
+            &tp,
+            "GET",
+            &format!("/api/v1/batches/{batch}/attendance"),
+            None,
+        )
+        .await;
+        assert_eq!(sheet["trainees"][0]["marks"][0], true, "{sheet}");
+        assert_eq!(sheet["trainees"][1]["marks"][0], false, "{sheet}");
+        // The next day the same list is a correction: refused without a reason.
+        d.clock.advance(DAY);
+        // (A day later the sign-in has lapsed.)
+        let b = d.signed_in("tp").await;
+        b.get(&format!("/training/batches/{batch}?session={first}"))
+            .await;
+        let p = b
+            .post(
+                &format!("/training/batches/{batch}/attendance"),
+                &[("session", &sid)],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("Give a reason"), "{}", p.body);
+        let p = b
+            .post(
+                &format!("/training/batches/{batch}/attendance"),
+                &[
+                    ("session", &sid),
+                    (&field, "1"),
+                    ("reason", "register found"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER);
+        assert!(d.audited("tp training.correction ok").await);
+        // A forged form, another partner, a viewer.
+        let p = b
+            .post(
+                &format!("/training/batches/{batch}/attendance"),
+                &[("session", &sid), ("csrf", "forged")],
+            )
+            .await;
+        assert_ne!(p.status, StatusCode::SEE_OTHER);
+        let other = d.signed_in("tp2").await;
+        assert_eq!(
+            other
+                .get(&format!("/training/batches/{batch}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let viewer = d.signed_in("vik").await;
+        let p = viewer.get(&format!("/training/batches/{batch}")).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(
+            !p.body.contains("mark-form"),
+            "a viewer gets no attendance form"
+        );
+        let p = viewer
+            .post(
+                &format!("/training/batches/{batch}/attendance"),
+                &[("session", &sid)],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        let p = b.get(&format!("/training/enrolments/{sunita}")).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(
+            p.body.contains("ग्राम प्रधान") && p.body.contains("✓ present"),
+            "{}",
+            p.body
+        );
+        assert_eq!(
+            other
+                .get(&format!("/training/enrolments/{sunita}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
         );
         t.cleanup().await;
     }

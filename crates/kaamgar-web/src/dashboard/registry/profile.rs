@@ -28,6 +28,8 @@ struct ProfilePage {
     /// `tel:` link to the full number, for roles that may read it.
     call: Option<String>,
     history: History,
+    /// Certificates the worker earned: (id, certificate, issued, in force).
+    certificates: Vec<(String, String, String, bool)>,
     facts: Vec<(&'static str, String)>,
     can_edit: bool,
     can_verify: bool,
@@ -127,7 +129,18 @@ pub async fn profile(
         _ => None,
     };
     let history = history(&state, &o, id, lang).await?;
+    let certificates = state
+        .store
+        .worker_certificates(id)
+        .await?
+        .into_iter()
+        .map(|(c, title)| {
+            let issued = kaamgar_domain::training::dates::india_date(c.issued_at);
+            (c.id, title, issued, c.revoked_at.is_none())
+        })
+        .collect();
     let page = ProfilePage {
+        certificates,
         chrome: Chrome::new(&o, "workers", &uri),
         call: personal.then(|| format!("tel:{}", data.phone.e164())),
         history,

@@ -1,14 +1,23 @@
-//! Training's pages. `verify`: the public check of a certificate (`/verify/{id}`) and the districts' signed
-//! revocation lists (`/status-lists/{id}`), both open to anyone holding a certificate.
+//! Training's pages: `batches` (`/training`, every batch by programme and phase with the programme's totals),
+//! `batch` (a batch's register and, for whoever runs it, the attendance list to tick), `trainee` (one trainee's
+//! record), and `verify` — the public check of a certificate (`/verify/{id}`) and the districts' signed
+//! revocation lists (`/status-lists/{id}`), open to anyone holding a certificate.
 
+mod batch;
+mod batches;
+mod trainee;
 mod verify;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/training", get(batches::list))
+        .route("/training/batches/{id}", get(batch::show))
+        .route("/training/batches/{id}/attendance", post(batch::mark))
+        .route("/training/enrolments/{id}", get(trainee::show))
         .route("/verify/{id}", get(verify::page))
         .route("/status-lists/{id}", get(verify::status_list))
 }

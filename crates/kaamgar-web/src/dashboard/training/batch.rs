@@ -1,0 +1,331 @@
+//! `/training/batches/{id}`: a batch on one page — its sessions, and per trainee the mark of each session,
+//! attendance so far, the score and the certificate — and, for whoever runs it, the attendance list of a session
+//! to tick on a phone (today's by default; an earlier one only with a reason, as a correction).
+
+use crate::AppState;
+use crate::dashboard::audit;
+use crate::dashboard::registry::Choice;
+use crate::dashboard::session::Official;
+use crate::dashboard::{Chrome, DashError, render};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Redirect, Response};
+use kaamgar_app::training::{BatchRecord, By, Mark, TrainingError, may};
+use kaamgar_domain::access::{Denied, Permission};
+use kaamgar_domain::ids::{BatchId, SessionId};
+use kaamgar_domain::training::dates::{india_day, india_time};
+use kaamgar_domain::training::rules::EnrolmentStatus;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+#[derive(Debug)]
+pub struct SessionView {
+    pub n: usize,
+    pub when: String,
+    pub topic: String,
+    pub today: bool,
+}
+
+#[derive(Debug)]
+pub struct TraineeRow {
+    pub id: i64,
+    pub name: String,
+    pub office: String,
+    /// The status's text key.
+    pub status: String,
+    /// "p", "a" or "u" per session (present, absent, unmarked).
+    pub marks: Vec<&'static str>,
+    pub attendance: String,
+    pub score: String,
+    pub certificate: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Tick {
+    pub id: i64,
+    pub name: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "training_batch.html")]
+struct BatchPage {
+    chrome: Chrome,
+    id: i64,
+    programme: String,
+    name: String,
+    phase: u16,
+    centre: String,
+    trainers: String,
+    seats: String,
+    sessions: Vec<SessionView>,
+    rows: Vec<TraineeRow>,
+    /// The attendance form, for those who run the batch and only when a session has started.
+    choices: Vec<Choice>,
+    ticks: Vec<Tick>,
+    done: bool,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BatchParams {
+    session: Option<i64>,
+    done: Option<String>,
+}
+
+/// The text of a training refusal in the page's language.
+pub fn refusal(o: &Official, e: &TrainingError) -> String {
+    let key = match e {
+        TrainingError::Attendance(a) => a.code(),
+        TrainingError::Invalid(f) => f.first().map_or("invalid", |f| f.code),
+        TrainingError::Enrol(r) => r.code(),
+        TrainingError::Refused { code, .. } => code,
+        _ => "invalid",
+    };
+    let text = o.lang.s(&format!("tr_err_{key}"));
+    if text == "?" {
+        e.to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// A training error as the dashboard answers it; refusals on one record are audited.
+pub async fn dash_error(
+    state: &AppState,
+    o: &Official,
+    action: &str,
+    target: String,
+    e: TrainingError,
+) -> DashError {
+    let err = match &e {
+        TrainingError::Store(_) => {
+            return match e {
+                TrainingError::Store(s) => s.into(),
+                _ => DashError::Internal(String::new()),
+            };
+        }
+        TrainingError::Denied(Denied::Jurisdiction) => DashError::NotFound,
+        TrainingError::Denied(Denied::Permission { .. }) => DashError::Forbidden,
+        _ => DashError::BadRequest(refusal(o, &e)),
+    };
+    audit::refuse(state, o, action, Some(target), err).await
+}
+
+fn page(o: &Official, uri: &Uri, r: BatchRecord, chosen: Option<i64>, now: i64) -> BatchPage {
+    let manages = may(&o.caller, Permission::ManageTraining, &r.centre).is_ok();
+    let today = india_day(now);
+    let sessions = r
+        .sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SessionView {
+            n: i + 1,
+            when: india_time(s.starts_at),
+            topic: s.topic.clone(),
+            today: india_day(s.starts_at) == today,
+        })
+        .collect();
+    let started: Vec<_> = r
+        .sessions
+        .iter()
+        .filter(|s| s.starts_at <= now + 1_800)
+        .collect();
+    let default = started
+        .iter()
+        .rev()
+        .find(|s| india_day(s.starts_at) == today)
+        .or(started.last())
+        .map(|s| s.id.0);
+    let chosen = chosen
+        .filter(|c| started.iter().any(|s| s.id.0 == *c))
+        .or(default);
+    let column = r.sessions.iter().position(|s| Some(s.id.0) == chosen);
+    let choices = if manages {
+        started
+            .iter()
+            .map(|s| Choice {
+                value: s.id.0.to_string(),
+                label: format!("{} · {}", india_time(s.starts_at), s.topic),
+                selected: Some(s.id.0) == chosen,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut ticks = Vec::new();
+    let rows = r
+        .trainees
+        .iter()
+        .map(|t| {
+            let e = &t.enrolment;
+            if manages && e.status.holds_seat() {
+                ticks.push(Tick {
+                    id: e.id.0,
+                    name: e.trainee.name.clone(),
+                    checked: column.and_then(|c| t.marks[c]).unwrap_or(false),
+                });
+            }
+            TraineeRow {
+                id: e.id.0,
+                name: e.trainee.name.clone(),
+                office: e.trainee.office.clone().unwrap_or_default(),
+                status: format!("tr_st_{}", e.status.as_str()),
+                marks: t
+                    .marks
+                    .iter()
+                    .map(|m| match m {
+                        Some(true) => "p",
+                        Some(false) => "a",
+                        None => "u",
+                    })
+                    .collect(),
+                attendance: format!("{:.0}%", t.attendance_pct),
+                score: t
+                    .score_pct
+                    .map_or_else(|| "–".into(), |s| format!("{s:.0}%")),
+                certificate: t.certificate.as_ref().map(|c| c.id.clone()),
+            }
+        })
+        .collect();
+    let seated = r
+        .trainees
+        .iter()
+        .filter(|t| t.enrolment.status.holds_seat())
+        .count();
+    let waiting = r
+        .trainees
+        .iter()
+        .filter(|t| t.enrolment.status == EnrolmentStatus::Waiting)
+        .count();
+    BatchPage {
+        chrome: Chrome::new(o, "training", uri),
+        id: r.batch.id.0,
+        programme: match o.lang {
+            crate::dashboard::i18n::Lang::Hi => r.programme.programme.title_hi.clone(),
+            crate::dashboard::i18n::Lang::En => r.programme.programme.title_en.clone(),
+        },
+        name: r.batch.name.clone(),
+        phase: r.batch.phase,
+        centre: r.centre.centre.name.clone(),
+        trainers: r.batch.trainers.join(", "),
+        seats: format!(
+            "{seated}/{} · {} {waiting}",
+            r.batch.capacity,
+            o.lang.s("tr_waiting")
+        ),
+        sessions,
+        rows,
+        choices,
+        ticks,
+        done: false,
+        error: None,
+    }
+}
+
+/// `GET /training/batches/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    o: Official,
+    uri: Uri,
+    Path(id): Path<i64>,
+    Query(q): Query<BatchParams>,
+) -> Result<Response, DashError> {
+    o.require(Permission::ViewTraining)?;
+    let now = state.clock.now();
+    let r = match state
+        .training
+        .batch_record(&o.caller, BatchId(id), now)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            return Err(dash_error(&state, &o, "training.batch", format!("batch:{id}"), e).await);
+        }
+    };
+    let mut p = page(&o, &uri, r, q.session, now);
+    p.done = q.done.is_some();
+    Ok(render(&p))
+}
+
+/// `POST /training/batches/{id}/attendance`: the ticked list of one session (`e{enrolment}` for each present).
+pub async fn mark(
+    State(state): State<AppState>,
+    o: Official,
+    uri: Uri,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, DashError> {
+    const ACTION: &str = "training.attendance";
+    let target = format!("batch:{id}");
+    if !o.csrf_ok(f.get("csrf").map_or("", String::as_str)) {
+        return Err(audit::refuse(&state, &o, ACTION, Some(target), DashError::Csrf).await);
+    }
+    o.require(Permission::ManageTraining)?;
+    let now = state.clock.now();
+    let r = match state
+        .training
+        .batch_record(&o.caller, BatchId(id), now)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return Err(dash_error(&state, &o, ACTION, target, e).await),
+    };
+    let session = f
+        .get("session")
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0);
+    let marks: Vec<Mark> = r
+        .trainees
+        .iter()
+        .filter(|t| t.enrolment.status.holds_seat())
+        .map(|t| Mark {
+            enrolment_id: t.enrolment.id.0,
+            present: f.contains_key(&format!("e{}", t.enrolment.id.0)),
+        })
+        .collect();
+    let reason = f
+        .get("reason")
+        .map(String::as_str)
+        .filter(|r| !r.trim().is_empty());
+    let today = r
+        .sessions
+        .iter()
+        .any(|s| s.id.0 == session && india_day(s.starts_at) == india_day(now));
+    // A session of another day is a correction: its reason is required.
+    let correction = if today {
+        None
+    } else {
+        Some(reason.unwrap_or(""))
+    };
+    let by = By {
+        caller: &o.caller,
+        ip: o.ip.as_deref(),
+    };
+    match state
+        .training
+        .mark_session(by, BatchId(id), SessionId(session), &marks, correction, now)
+        .await
+    {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/training/batches/{id}?session={session}&done=1"))
+                .into_response(),
+        ),
+        Err(e) => {
+            let message = refusal(&o, &e);
+            let err = dash_error(&state, &o, ACTION, target, e).await;
+            match err {
+                DashError::BadRequest(_) => {
+                    let mut p = page(&o, &uri, r, Some(session), now);
+                    p.error = Some(message);
+                    let mut res = render(&p);
+                    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+                    Ok(res)
+                }
+                other => Err(other),
+            }
+        }
+    }
+}
