@@ -11,6 +11,8 @@ pub enum BenchCommand {
     Bot(crate::bench_bot::BotBenchArgs),
     /// Server time and weight of every dashboard page on the demo registry.
     Dashboard(crate::bench_dashboard::DashboardBenchArgs),
+    /// Certificates issued (signed and stored) per second on SQLite, and a 60 × 30 batch page's server time.
+    Training(crate::bench_training::TrainingBenchArgs),
     /// Certificates signed and verified per second on one core (eddsa-jcs-2022).
     Certificates {
         #[arg(long, default_value_t = 20_000)]
@@ -80,6 +82,10 @@ pub async fn run(cmd: BenchCommand) -> Result<()> {
         }
         BenchCommand::Bot(args) => {
             println!("{}", crate::bench_bot::run(args).await?);
+            Ok(())
+        }
+        BenchCommand::Training(args) => {
+            println!("{}", crate::bench_training::run(args).await?);
             Ok(())
         }
         BenchCommand::Certificates { count } => {

@@ -25,13 +25,13 @@ pub struct DashboardBenchArgs {
 
 const PASSWORD: &str = "bench-password-1";
 
-struct Client {
-    router: axum::Router,
-    cookies: Vec<String>,
+pub(crate) struct Client {
+    pub(crate) router: axum::Router,
+    pub(crate) cookies: Vec<String>,
 }
 
 impl Client {
-    async fn send(&mut self, req: Request<Body>) -> Result<(u16, Vec<u8>, String)> {
+    pub(crate) async fn send(&mut self, req: Request<Body>) -> Result<(u16, Vec<u8>, String)> {
         let mut req = req;
         if !self.cookies.is_empty() {
             req.headers_mut()
@@ -55,19 +55,19 @@ impl Client {
         Ok((status, body, location))
     }
 
-    async fn get(&mut self, uri: &str) -> Result<(u16, Vec<u8>, String)> {
+    pub(crate) async fn get(&mut self, uri: &str) -> Result<(u16, Vec<u8>, String)> {
         self.send(Request::get(uri).body(Body::empty())?).await
     }
 }
 
-fn csrf_of(html: &[u8]) -> Option<String> {
+pub(crate) fn csrf_of(html: &[u8]) -> Option<String> {
     let html = String::from_utf8_lossy(html);
     let i = html.find("name=\"csrf\" value=\"")? + 19;
     let rest = &html[i..];
     Some(rest[..rest.find('"')?].to_string())
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

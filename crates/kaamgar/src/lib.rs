@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_bot;
 pub mod bench_cli;
 pub mod bench_dashboard;
+pub mod bench_training;
 pub mod bench_match;
 pub mod certificate;
 pub mod chat;
