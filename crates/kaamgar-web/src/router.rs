@@ -2,8 +2,9 @@
 //!
 //! | path | part |
 //! | --- | --- |
-//! | `/`, `/signin`, `/signout`, `/lang`, `/workers…`, `/uploads…`, `/requests…`, `/audit`, `/static/app.css` | the dashboard (`dashboard::routes`, a folder per capability) |
-//! | `/api/v1/workers…`, `/imports`, `/match`, `/requests…`, `/trades`, `/places/…` | the API (`api::routes`, a module per capability) |
+//! | `/`, `/signin`, `/signout`, `/lang`, `/workers…`, `/uploads…`, `/requests…`, `/training…`, `/audit`, `/static/app.css` | the dashboard (`dashboard::routes`, a folder per capability) |
+//! | `/verify/{id}`, `/status-lists/{id}` | public: a certificate's check and the districts' signed revocation lists (`dashboard::training`) |
+//! | `/api/v1/workers…`, `/imports`, `/match`, `/requests…`, `/trades`, `/places/…`, `/centres…`, `/programmes…`, `/batches…`, `/certificates…` | the API (`api::routes`, a module per capability) |
 //! | `/api/v1/openapi.json` | the API's document |
 //! | `/chat`, `/chat/messages`, `/webhooks/whatsapp` | the channels (`channels::routes`) |
 //! | `/healthz`, `/metrics` | operations |
