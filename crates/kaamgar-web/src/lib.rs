@@ -54,6 +54,8 @@ pub struct AppState {
     pub bot: Option<Arc<kaamgar_app::conversation::BotService>>,
     /// Training: centres, batches, attendance and certificates (signed with keys derived from the secret).
     pub training: Arc<kaamgar_app::training::Training>,
+    /// Certificates as PDF (none: the PDF link answers 404).
+    pub certificate_pdf: Option<Arc<dyn kaamgar_app::training::CertificatePdf>>,
     /// The officials' dashboard: overview cache, sign-in guard, uploads in progress.
     pub dashboard: Arc<dashboard::Dashboard>,
 }

@@ -73,9 +73,16 @@ async fn filled_batch(
         })
         .collect();
     for chunk in people.chunks(500) {
-        t.enrol_many(by, b, chunk, false, "list", start - DAY).await?;
+        t.enrol_many(by, b, chunk, false, "list", start - DAY)
+            .await?;
     }
-    let seated: Vec<i64> = t.store.enrolments(b).await?.iter().map(|e| e.id.0).collect();
+    let seated: Vec<i64> = t
+        .store
+        .enrolments(b)
+        .await?
+        .iter()
+        .map(|e| e.id.0)
+        .collect();
     for (i, s) in t.store.sessions(b).await?.iter().enumerate() {
         let marks: Vec<Mark> = seated
             .iter()

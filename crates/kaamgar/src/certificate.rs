@@ -1,7 +1,8 @@
 //! `kaamgar certificate verify FILE`: checks a certificate offline, as anyone holding the file can — the proof
 //! against the key that signed it, the issuer against the one given with `--issuer`, the validity dates, and with
 //! `--status-list` whether the issuer revoked it. Prints the verdict in English and Hindi; the command fails (exit
-//! status 1) for anything but a valid certificate.
+//! status 1) for anything but a valid certificate. FILE may also hold the text a certificate's QR code carries
+//! (its URL with the signed credential folded in): that is checked the same way, with no network.
 
 use anyhow::{Context, Result, bail};
 use kaamgar_domain::training::check::{Verdict, check};
@@ -28,8 +29,19 @@ fn read_json(path: &Path, what: &str) -> Result<serde_json::Value> {
     if text.len() as u64 > MAX_BYTES {
         bail!("{} is too large for a {what}", path.display());
     }
-    serde_json::from_slice(&text)
-        .with_context(|| format!("{} is not a JSON {what}", path.display()))
+    if let Ok(v) = serde_json::from_slice(&text) {
+        return Ok(v);
+    }
+    // What a certificate's QR code carries: its URL with the credential folded into the fragment.
+    std::str::from_utf8(&text)
+        .ok()
+        .and_then(kaamgar_domain::training::compact::unfold)
+        .with_context(|| {
+            format!(
+                "{} is neither a JSON {what} nor the text of a certificate's QR code",
+                path.display()
+            )
+        })
 }
 
 pub fn verify(

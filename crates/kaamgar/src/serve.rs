@@ -34,6 +34,7 @@ pub fn state(app: &App) -> Result<AppState> {
     );
     Ok(AppState {
         training,
+        certificate_pdf: Some(Arc::new(crate::certificate_pdf::PdfMaker::new()?)),
         inbox: kaamgar_web::inbox_writer::InboxWriter::new(store),
         store: app.store.clone(),
         trades: app.trades.clone(),

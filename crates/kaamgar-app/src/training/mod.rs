@@ -107,6 +107,11 @@ impl By<'_> {
     }
 }
 
+/// Draws a certificate as a PDF with its QR code (implemented where the fonts are, in the binary).
+pub trait CertificatePdf: Send + Sync + std::fmt::Debug {
+    fn render(&self, credential: &serde_json::Value, verify_url: &str) -> Result<Vec<u8>, String>;
+}
+
 /// Where certificates point: the public address of this service (their status list and the verification page).
 #[derive(Clone)]
 pub struct Issuer {

@@ -6,6 +6,7 @@
 //! `dates` reads and writes the times they carry.
 
 pub mod check;
+pub mod compact;
 pub mod credential;
 pub mod dates;
 pub mod issue;

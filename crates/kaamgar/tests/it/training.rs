@@ -308,6 +308,42 @@ async fn a_partner_runs_a_batch_to_verifiable_certificates() {
             !vc.to_string().contains("98111"),
             "no phone in a certificate"
         );
+        // The PDF to print, and its QR code's text checked offline by the command line.
+        let pdf = d.router.clone();
+        let res = tower::ServiceExt::oneshot(
+            pdf,
+            Request::get(format!("/verify/{cert}/certificate.pdf"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/pdf");
+        let bytes = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        assert!(
+            bytes.starts_with(b"%PDF-") && bytes.len() > 5_000,
+            "{} bytes",
+            bytes.len()
+        );
+        let qr = kaamgar_domain::training::compact::qr_text(
+            &format!("http://127.0.0.1:8080/verify/{cert}"),
+            &vc,
+        );
+        let file = t.dir.path().join("qr.txt");
+        std::fs::write(&file, &qr).unwrap();
+        assert!(kaamgar::certificate::verify(&file, None, None, now).is_ok());
+        let mut tampered = vc.clone();
+        tampered["validUntil"] = json!("2099-01-01T00:00:00Z");
+        std::fs::write(
+            &file,
+            kaamgar_domain::training::compact::qr_text("http://x/verify/1", &tampered),
+        )
+        .unwrap();
+        assert!(kaamgar::certificate::verify(&file, None, None, now).is_err());
         let (s, html) = page(&d, &format!("/verify/{cert}?lang=en")).await;
         assert_eq!(s, StatusCode::OK);
         assert!(

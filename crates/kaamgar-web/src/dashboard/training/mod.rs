@@ -19,5 +19,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/training/batches/{id}/attendance", post(batch::mark))
         .route("/training/enrolments/{id}", get(trainee::show))
         .route("/verify/{id}", get(verify::page))
+        .route("/verify/{id}/certificate.pdf", get(verify::pdf))
         .route("/status-lists/{id}", get(verify::status_list))
 }

@@ -147,6 +147,48 @@ pub async fn page(
     }
 }
 
+/// `GET /verify/{id}/certificate.pdf`: the certificate to print or send, with its QR code (drawn off the async
+/// runtime). A withdrawn one still prints, so its holder sees what was withdrawn; an erased one is gone.
+pub async fn pdf(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Some(maker) = state.certificate_pdf.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let answer = match state.training.verify(&id, state.clock.now()).await {
+        Ok(a) if !a.credential.is_null() => a,
+        Ok(_) | Err(TrainingError::Store(StoreError::NotFound)) => {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "a certificate could not be read");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let url = format!(
+        "{}/verify/{}",
+        state.training.issuer.public_url, answer.certificate.id
+    );
+    let name = format!("certificate-{}.pdf", answer.certificate.id);
+    let made = tokio::task::spawn_blocking(move || maker.render(&answer.credential, &url)).await;
+    match made {
+        Ok(Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("inline; filename=\"{name}\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        other => {
+            tracing::error!(error = ?other.map(|r| r.err()), "a certificate PDF could not be drawn");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 /// `GET /status-lists/{id}`: the district's revocation list as a signed `BitstringStatusListCredential`.
 pub async fn status_list(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<i64>() else {
