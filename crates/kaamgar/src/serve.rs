@@ -70,11 +70,17 @@ pub fn training(app: &App) -> Result<Arc<kaamgar_app::training::Training>> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", app.config.addr));
-    Ok(Arc::new(kaamgar_app::training::Training::new(
+    let mut training = kaamgar_app::training::Training::new(
         app.store.clone(),
         app.places.clone(),
         kaamgar_app::training::Issuer::new(&secret, &public_url),
-    )))
+    );
+    training.whatsapp_from = app
+        .config
+        .whatsapp_phone_number_id
+        .clone()
+        .unwrap_or_default();
+    Ok(Arc::new(training))
 }
 
 /// The bot, configured from the application's settings.

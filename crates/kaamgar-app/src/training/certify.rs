@@ -224,6 +224,7 @@ impl Training {
             replaced_by: None,
         })
         .await?;
+        tx.enqueue(&[self.delivery(e, &facts)], now).await?;
         tx.audit(&by.audit(
             "certificate.issue",
             format!("certificate:{id}"),
@@ -235,6 +236,35 @@ impl Training {
             certificate: id,
             enrolment: e.id,
         })
+    }
+
+    /// The certificate sent to its holder on WhatsApp: the PDF (fetched by Meta from the public address) with a
+    /// caption that names it and where anyone can check it. It goes with the issuing transaction; the sender
+    /// delivers it (within WhatsApp's 24-hour window: trainees who sent "हाज़िर" at the last session are in it).
+    fn delivery(&self, e: &EnrolmentRow, f: &CertificateFacts) -> kaamgar_store::NewOutbound {
+        use kaamgar_domain::conversation::{Lang, Msg};
+        let wa_id = e.trainee.phone.trim_start_matches('+').to_string();
+        let caption = kaamgar_domain::conversation::catalogue::text(
+            Lang::Hi,
+            Msg::CertificateIssued,
+            &[
+                ("name", &f.trainee),
+                ("programme", &f.certificate_hi),
+                ("url", &f.verify_url),
+            ],
+        );
+        kaamgar_store::NewOutbound {
+            contact: wa_id.clone(),
+            channel: kaamgar_domain::channel::Channel::WhatsApp,
+            sender_id: self.whatsapp_from.clone(),
+            recipient: Some(wa_id),
+            message: kaamgar_domain::conversation::Reply::Document {
+                link: format!("{}/certificate.pdf", f.verify_url),
+                filename: "certificate.pdf".into(),
+                caption,
+            },
+            fallback: None,
+        }
     }
 
     /// A certificate the caller may see, with its trainee's enrolment.

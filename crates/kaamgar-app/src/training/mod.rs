@@ -153,6 +153,8 @@ pub struct Training {
     pub store: Arc<dyn Store>,
     pub places: Arc<PlaceDirectory>,
     pub issuer: Issuer,
+    /// The WhatsApp business number's phone number id certificates are sent from.
+    pub whatsapp_from: String,
 }
 
 /// Whether the caller may act (`p`) on a centre: the permission, the jurisdiction, and for a training partner the
@@ -171,6 +173,7 @@ impl Training {
             store,
             places,
             issuer,
+            whatsapp_from: String::new(),
         }
     }
 

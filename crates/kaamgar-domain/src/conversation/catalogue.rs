@@ -129,10 +129,11 @@ pub enum Msg {
     AttendanceMarked,
     AttendanceWrongCode,
     AttendanceNoSession,
+    CertificateIssued,
 }
 
 impl Msg {
-    pub const ALL: [Msg; 92] = [
+    pub const ALL: [Msg; 93] = [
         Msg::Welcome,
         Msg::BtnNeed,
         Msg::BtnOffer,
@@ -225,6 +226,7 @@ impl Msg {
         Msg::AttendanceMarked,
         Msg::AttendanceWrongCode,
         Msg::AttendanceNoSession,
+        Msg::CertificateIssued,
     ];
 }
 

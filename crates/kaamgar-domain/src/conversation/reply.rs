@@ -37,6 +37,12 @@ pub enum Reply {
     LocationRequest {
         body: String,
     },
+    /// A document to download (on WhatsApp fetched by Meta from `link`, which must be public), with a caption.
+    Document {
+        link: String,
+        filename: String,
+        caption: String,
+    },
     /// A message a channel may send outside a conversation window (on WhatsApp an approved template, the only thing
     /// that may be sent after 24 hours of silence): its name, language, parameters and quick replies.
     Template {
@@ -65,6 +71,7 @@ impl Reply {
             Reply::List { .. } => "list",
             Reply::LocationRequest { .. } => "location_request",
             Reply::Template { .. } => "template",
+            Reply::Document { .. } => "document",
         }
     }
 
@@ -72,6 +79,7 @@ impl Reply {
     pub fn shown(&self) -> Shown {
         let (text, choices) = match self {
             Reply::Text { body } | Reply::LocationRequest { body } => (body.clone(), Vec::new()),
+            Reply::Document { link, caption, .. } => (format!("{caption}\n{link}"), Vec::new()),
             Reply::Buttons { body, buttons, .. } => (body.clone(), buttons.clone()),
             Reply::List { body, rows, .. } => (body.clone(), rows.clone()),
             Reply::Template {

@@ -46,6 +46,8 @@ pub enum OutboundError {
     },
     #[error("template name '{0}' is not a template name")]
     TemplateName(String),
+    #[error("a document's link must be an http(s) URL")]
+    DocumentLink,
 }
 
 /// The Graph API request body for `msg` to `to`.
@@ -112,6 +114,21 @@ pub fn graph_request(to: &ContactRef, msg: &Reply) -> Result<Value, OutboundErro
                 "type": "location_request_message",
                 "body": { "text": clip(nonempty(body)?, INTERACTIVE_BODY_MAX) },
                 "action": { "name": "send_location" },
+            });
+        }
+        Reply::Document {
+            link,
+            filename,
+            caption,
+        } => {
+            if !link.starts_with("https://") && !link.starts_with("http://") {
+                return Err(OutboundError::DocumentLink);
+            }
+            v["type"] = json!("document");
+            v["document"] = json!({
+                "link": link,
+                "filename": clip(nonempty(filename)?, 240),
+                "caption": clip(caption, 1024),
             });
         }
         Reply::Template {

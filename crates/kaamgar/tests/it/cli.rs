@@ -500,5 +500,5 @@ fn certificate_verify_passes_a_valid_certificate_and_fails_a_changed_expired_or_
     );
     assert!(!ok && text.contains("issued by"), "{text}");
     let (ok, text) = verify(&[&junk], &[]);
-    assert!(!ok && text.contains("not a JSON certificate"), "{text}");
+    assert!(!ok && text.contains("neither a JSON certificate"), "{text}");
 }

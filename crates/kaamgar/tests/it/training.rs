@@ -619,6 +619,48 @@ async fn a_trainee_says_hazir_on_whatsapp_and_the_batch_ends_by_itself() {
         assert_eq!(line["status"], "completed", "{detail}");
         assert!(line["certificate_id"].is_string(), "{detail}");
         assert_eq!(line["marks"], json!([true, null, null]));
+        // The certificate went out on WhatsApp with the issuing: its PDF from the public address, and a caption.
+        let sent = b
+            .store
+            .claim_outbound(
+                kaamgar_domain::channel::Channel::WhatsApp,
+                500,
+                kaamgar::app::now() + 10 * DAY,
+            )
+            .await
+            .unwrap();
+        let doc = sent
+            .iter()
+            .find(|m| {
+                m.recipient.as_deref() == Some(me)
+                    && matches!(
+                        &m.message,
+                        kaamgar_store::OutMessage::Reply(
+                            kaamgar_domain::conversation::Reply::Document { .. }
+                        )
+                    )
+            })
+            .expect("a certificate document to the trainee");
+        let kaamgar_store::OutMessage::Reply(reply) = &doc.message else {
+            unreachable!()
+        };
+        let to = kaamgar_domain::whatsapp::ContactRef::addressed(me);
+        let body = kaamgar_domain::whatsapp::outbound::graph_request(&to, reply).unwrap();
+        assert_eq!(body["type"], "document", "{body}");
+        assert!(
+            body["document"]["link"]
+                .as_str()
+                .unwrap()
+                .ends_with("/certificate.pdf"),
+            "{body}"
+        );
+        assert!(
+            body["document"]["caption"]
+                .as_str()
+                .unwrap()
+                .contains("Sunita Devi"),
+            "{body}"
+        );
         t.cleanup().await;
     }
 }
