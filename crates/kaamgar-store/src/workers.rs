@@ -208,7 +208,7 @@ impl SqlStore {
         .await?;
         sqlx::query(
             "UPDATE training_enrolments SET name = '', phone = 'erased:' || CAST(id AS TEXT), office = NULL, \
-             panchayat = NULL, updated_at = $2 WHERE worker_id = $1",
+             panchayat = NULL, status = 'withdrawn', updated_at = $2 WHERE worker_id = $1",
         )
         .bind(id)
         .bind(now)

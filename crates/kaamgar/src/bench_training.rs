@@ -63,13 +63,9 @@ async fn filled_batch(
     let b = t.create_batch(by, &form, start - 20 * DAY).await?;
     let people: Vec<TraineeForm> = (0..trainees)
         .map(|i| TraineeForm {
-            worker_id: None,
             name: Some(format!("प्रशिक्षु {n}-{i}")),
             phone: Some(format!("9{:02}{:07}", n % 100, i)),
-            office: None,
-            panchayat: None,
-            block: None,
-            district: None,
+            ..TraineeForm::default()
         })
         .collect();
     for chunk in people.chunks(500) {
@@ -92,7 +88,7 @@ async fn filled_batch(
                 present: (k + i) % 7 != 0,
             })
             .collect();
-        t.mark_session(by, b, s.id, &marks, None, s.starts_at + 60)
+        t.mark_session(by, b, s.id, &marks, None, s.starts_at)
             .await?;
     }
     Ok(b)

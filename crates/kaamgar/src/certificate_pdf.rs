@@ -54,7 +54,12 @@ fn rect(x: f32, y: f32, w: f32, h: f32) -> Option<krilla::geom::Path> {
 }
 
 impl kaamgar_app::training::CertificatePdf for PdfMaker {
-    fn render(&self, credential: &Value, verify_url: &str) -> Result<Vec<u8>, String> {
+    fn render(
+        &self,
+        credential: &Value,
+        verify_url: &str,
+        withdrawn: Option<&str>,
+    ) -> Result<Vec<u8>, String> {
         let mut doc = Document::new();
         let settings = PageSettings::from_wh(W, H).ok_or("page size")?;
         let mut page = doc.start_page_with(settings);
@@ -137,7 +142,26 @@ impl kaamgar_app::training::CertificatePdf for PdfMaker {
                 );
             }
         }
-        draw_qr(&mut s, &qr_text(verify_url, credential), verify_url);
+        match withdrawn {
+            // A withdrawn certificate says so across the page, and its QR leads to the check only.
+            Some(stamp) => {
+                s.set_fill(Some(Fill {
+                    paint: krilla::color::rgb::Color::new(180, 20, 20).into(),
+                    ..Fill::default()
+                }));
+                s.draw_text(
+                    Point::from_xy(60.0, 470.0),
+                    self.font.clone(),
+                    40.0,
+                    stamp,
+                    false,
+                    TextDirection::Auto,
+                );
+                s.set_fill(Some(Fill::default()));
+                draw_qr(&mut s, verify_url, verify_url);
+            }
+            None => draw_qr(&mut s, &qr_text(verify_url, credential), verify_url),
+        }
         s.finish();
         page.finish();
         doc.finish().map_err(|e| format!("{e:?}"))

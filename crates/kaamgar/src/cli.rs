@@ -111,6 +111,9 @@ enum Command {
     /// Certificates: check one offline.
     #[command(subcommand)]
     Certificate(CertificateCommand),
+    /// Training: enrol a list of trainees into a batch.
+    #[command(subcommand)]
+    Training(TrainingCommand),
     /// Measure the performance targets.
     #[command(subcommand)]
     Bench(crate::bench_cli::BenchCommand),
@@ -188,6 +191,28 @@ enum ConfigCommand {
 }
 
 #[derive(Subcommand, Debug)]
+enum TrainingCommand {
+    /// Enrol the trainees of a list (CSV or XLSX; columns नाम/name, मोबाइल/phone, पद/office, पंचायत, प्रखंड/block,
+    /// जिला/district, or a worker id) into a batch, each row on its own; writes FILE.enrolment.csv with every row's
+    /// outcome.
+    Enrol {
+        /// The batch's id.
+        #[arg(long)]
+        batch: i64,
+        file: PathBuf,
+        /// Put those who do not fit on the waiting list (otherwise they are refused).
+        #[arg(long)]
+        wait_if_full: bool,
+        /// Where to write the report (default: FILE.enrolment.csv beside the list).
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Enrol as this dashboard account (a training partner: only into batches of its centres).
+        #[arg(long = "as", value_name = "ACCOUNT")]
+        as_user: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum CertificateCommand {
     /// Check a certificate (a W3C Verifiable Credential, JSON) offline: its signature, its issuer, its dates and,
     /// with a status list, whether it was revoked. Exits with status 1 for anything but a valid certificate.
@@ -261,6 +286,22 @@ async fn run(cli: Cli) -> Result<()> {
             issuer,
         }) => {
             crate::certificate::verify(&file, status_list.as_deref(), issuer.as_deref(), app::now())
+        }
+        Command::Training(TrainingCommand::Enrol {
+            batch,
+            file,
+            wait_if_full,
+            report,
+            as_user,
+        }) => {
+            let job = crate::training_list::ListEnrolment {
+                batch,
+                file: &file,
+                as_user: as_user.as_deref(),
+                wait_if_full,
+                report,
+            };
+            crate::training_list::enrol(cfg, job, app::now()).await
         }
         Command::Migrate => {
             app::connect(&cfg).await?;

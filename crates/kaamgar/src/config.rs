@@ -44,6 +44,9 @@ pub struct Config {
     pub follow_up_after_secs: i64,
     /// A phone number people can call; the bot gives it wherever it cannot help further.
     pub helpline: Option<String>,
+    /// The WhatsApp business number people write to (digits with the country code): a session's QR code opens a
+    /// chat with it, "हाज़िर" and the session's code already typed.
+    pub whatsapp_number: Option<String>,
     /// Seconds a worker who accepted a job is not offered other leads (unless the job is marked done sooner).
     pub engaged_secs: i64,
     /// Workers within this many km are offered first; farther ones when the citizen asks to search farther.
@@ -85,6 +88,7 @@ impl Default for Config {
             lead_timeout_secs: 15 * 60,
             follow_up_after_secs: 24 * 3600,
             helpline: None,
+            whatsapp_number: None,
             engaged_secs: 6 * 3600,
             search_near_km: 30.0,
             secure_cookies: false,
@@ -109,7 +113,7 @@ enum Kind {
     Flag,
 }
 
-const SETTINGS: [(&str, Kind); 24] = [
+const SETTINGS: [(&str, Kind); 25] = [
     ("database_url", Kind::Text),
     ("addr", Kind::Text),
     ("area", Kind::Text),
@@ -127,6 +131,7 @@ const SETTINGS: [(&str, Kind); 24] = [
     ("lead_timeout_secs", Kind::Seconds),
     ("follow_up_after_secs", Kind::Seconds),
     ("helpline", Kind::OptionalText),
+    ("whatsapp_number", Kind::OptionalText),
     ("engaged_secs", Kind::Seconds),
     ("search_near_km", Kind::Rate),
     ("secure_cookies", Kind::Flag),
@@ -277,6 +282,13 @@ impl Config {
                 );
             }
         }
+        if let Some(n) = &self.whatsapp_number
+            && !(n.len() >= 10 && n.len() <= 15 && n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            bail!(
+                "KAAMGAR_WHATSAPP_NUMBER must be the business number's digits with the country code, e.g. 919876543210"
+            );
+        }
         self.public_host()?;
         if let Some(a) = &self.metrics_addr {
             a.parse::<SocketAddr>().with_context(|| {
@@ -401,6 +413,9 @@ follow_up_after_secs = 86400
 
 # A number people can call, given wherever the bot cannot help further (e.g. "1800 345 6789").
 # helpline = ""
+# The WhatsApp business number people write to, digits with the country code: a training session's QR code opens a
+# chat with it, "हाज़िर" and the session's code typed in.
+# whatsapp_number = "919876543210"
 # A worker who accepted a job is not offered other leads for this long, unless the citizen says it is done sooner.
 engaged_secs = 21600
 # Workers within this many km are offered first; farther ones when the citizen asks to search farther.

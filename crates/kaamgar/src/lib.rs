@@ -24,6 +24,7 @@ pub mod reference;
 pub mod secret_key;
 pub mod serve;
 pub mod telemetry;
+pub mod training_list;
 pub mod understand;
 pub mod users;
 pub mod whatsapp_sender;

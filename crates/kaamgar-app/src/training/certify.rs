@@ -17,8 +17,8 @@ use kaamgar_store::prelude::*;
 use kaamgar_store::{CentreRow, CertificateRow, EnrolmentRow, ProgrammeRow, TrainingBatch, Tx};
 use serde_json::Value;
 
-/// Why completion withdraws a certificate by itself; only such a certificate is issued again when the trainee
-/// completes once more (one an official revoked stays revoked).
+/// Why completion withdraws a certificate by itself (recorded as automatic); only such a certificate is issued
+/// again when the trainee completes once more (one an official revoked stays revoked).
 pub const NO_LONGER_COMPLETES: &str = "no longer meets the completion rule";
 
 /// How long a signed revocation list is in force: a checker holding an older copy fetches it again.
@@ -131,9 +131,11 @@ impl Training {
         let latest = tx.latest_certificate(e.id).await?;
         let live = latest.clone().filter(|c| c.revoked_at.is_none());
         // Issued again only after completion itself withdrew it; an official's revocation stands.
-        let may_issue = latest.as_ref().is_none_or(|c| {
-            c.revoked_at.is_some() && c.revoke_reason.as_deref() == Some(NO_LONGER_COMPLETES)
-        });
+        let may_issue = latest
+            .as_ref()
+            .is_none_or(|c| c.revoked_at.is_some() && c.revoked_auto);
+        // An erased trainee gets nothing more.
+        let erased = e.trainee.phone.starts_with("erased:");
         match (completes, e.status) {
             (true, EnrolmentStatus::Enrolled | EnrolmentStatus::NotCompleted) => {
                 tx.set_enrolment_status(e.id, EnrolmentStatus::Completed, now)
@@ -146,10 +148,13 @@ impl Training {
             _ => {}
         }
         match (completes, live) {
-            (true, None) if may_issue => Ok(Some(self.issue(tx, by, f, e, now, None, None).await?)),
+            (true, None) if may_issue && !erased => {
+                Ok(Some(self.issue(tx, by, f, e, now, None, None).await?))
+            }
             (false, Some(c)) => {
                 let reason = NO_LONGER_COMPLETES;
-                tx.revoke_certificate(&c.id, reason, None, now).await?;
+                tx.revoke_certificate(&c.id, reason, None, true, now)
+                    .await?;
                 tx.audit(&by.audit(
                     "certificate.revoke",
                     format!("certificate:{}", c.id),
@@ -221,10 +226,13 @@ impl Training {
             valid_until: facts.valid_until,
             revoked_at: None,
             revoke_reason: None,
+            revoked_auto: false,
             replaced_by: None,
         })
         .await?;
-        tx.enqueue(&[self.delivery(e, &facts)], now).await?;
+        if let Some(m) = self.delivery(e, &facts) {
+            tx.enqueue(&[m], now).await?;
+        }
         tx.audit(&by.audit(
             "certificate.issue",
             format!("certificate:{id}"),
@@ -241,7 +249,19 @@ impl Training {
     /// The certificate sent to its holder on WhatsApp: the PDF (fetched by Meta from the public address) with a
     /// caption that names it and where anyone can check it. It goes with the issuing transaction; the sender
     /// delivers it (within WhatsApp's 24-hour window: trainees who sent "हाज़िर" at the last session are in it).
-    fn delivery(&self, e: &EnrolmentRow, f: &CertificateFacts) -> kaamgar_store::NewOutbound {
+    /// Nothing is queued without a business number to send from or a public HTTPS address Meta can fetch the PDF
+    /// from (a demo, a test, a server not yet published).
+    fn delivery(
+        &self,
+        e: &EnrolmentRow,
+        f: &CertificateFacts,
+    ) -> Option<kaamgar_store::NewOutbound> {
+        if self.whatsapp_from.is_empty()
+            || !self.issuer.public_url.starts_with("https://")
+            || e.trainee.phone.starts_with("erased:")
+        {
+            return None;
+        }
         use kaamgar_domain::conversation::{Lang, Msg};
         let wa_id = e.trainee.phone.trim_start_matches('+').to_string();
         let caption = kaamgar_domain::conversation::catalogue::text(
@@ -253,7 +273,7 @@ impl Training {
                 ("url", &f.verify_url),
             ],
         );
-        kaamgar_store::NewOutbound {
+        Some(kaamgar_store::NewOutbound {
             contact: wa_id.clone(),
             channel: kaamgar_domain::channel::Channel::WhatsApp,
             sender_id: self.whatsapp_from.clone(),
@@ -264,7 +284,7 @@ impl Training {
                 caption,
             },
             fallback: None,
-        }
+        })
     }
 
     /// A certificate the caller may see, with its trainee's enrolment.
@@ -292,7 +312,8 @@ impl Training {
             return Err(EnrolRefused::Illegal.into());
         }
         let mut tx = self.store.begin().await?;
-        tx.revoke_certificate(&c.id, &reason, None, now).await?;
+        tx.revoke_certificate(&c.id, &reason, None, false, now)
+            .await?;
         tx.audit(&by.audit(
             "certificate.revoke",
             format!("certificate:{id}"),
@@ -355,7 +376,7 @@ impl Training {
         }
         // The old one is withdrawn first (one certificate in force per trainee), naming its successor.
         let new_id = uuid_v4()?;
-        tx.revoke_certificate(&c.id, &reason, Some(&new_id), now)
+        tx.revoke_certificate(&c.id, &reason, Some(&new_id), false, now)
             .await?;
         let issued = self
             .issue(&mut tx, by, &facts, &e, now, name.as_deref(), Some(new_id))

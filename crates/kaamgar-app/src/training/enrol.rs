@@ -206,12 +206,7 @@ impl Training {
                 }
                 let form = TraineeForm {
                     worker_id: Some(w.id),
-                    name: None,
-                    phone: None,
-                    office: None,
-                    panchayat: None,
-                    block: None,
-                    district: None,
+                    ..TraineeForm::default()
                 };
                 let who = self.trainee(by.caller, &form, "registry").await?;
                 match self.seat_one(by, batch, &who, false, now).await {

@@ -109,7 +109,14 @@ impl By<'_> {
 
 /// Draws a certificate as a PDF with its QR code (implemented where the fonts are, in the binary).
 pub trait CertificatePdf: Send + Sync + std::fmt::Debug {
-    fn render(&self, credential: &serde_json::Value, verify_url: &str) -> Result<Vec<u8>, String>;
+    /// `withdrawn` is what to stamp across a certificate no longer in force ("रद्द · REVOKED"); such a PDF's QR
+    /// code carries the verification URL only, never the signed credential.
+    fn render(
+        &self,
+        credential: &serde_json::Value,
+        verify_url: &str,
+        withdrawn: Option<&str>,
+    ) -> Result<Vec<u8>, String>;
 }
 
 /// Where certificates point: the public address of this service (their status list and the verification page).
@@ -155,6 +162,8 @@ pub struct Training {
     pub issuer: Issuer,
     /// The WhatsApp business number's phone number id certificates are sent from.
     pub whatsapp_from: String,
+    /// The business number people write to (digits), for the chat a session's QR code opens.
+    pub whatsapp_number: Option<String>,
 }
 
 /// Whether the caller may act (`p`) on a centre: the permission, the jurisdiction, and for a training partner the
@@ -174,6 +183,7 @@ impl Training {
             places,
             issuer,
             whatsapp_from: String::new(),
+            whatsapp_number: None,
         }
     }
 
@@ -230,6 +240,26 @@ pub(crate) fn uuid_v4() -> Result<String> {
         &h[16..20],
         &h[20..]
     ))
+}
+
+/// What a session's QR code carries: a link that opens a chat with the business number with "हाज़िर" and the
+/// session's code typed in, or — with no number configured — those words alone.
+pub fn session_qr_text(number: Option<&str>, qr_token: &str) -> String {
+    let words = format!("हाज़िर {qr_token}");
+    match number {
+        Some(n) => {
+            let mut encoded = String::new();
+            for b in words.bytes() {
+                if b.is_ascii_alphanumeric() {
+                    encoded.push(char::from(b));
+                } else {
+                    encoded.push_str(&format!("%{b:02X}"));
+                }
+            }
+            format!("https://wa.me/{n}?text={encoded}")
+        }
+        None => words,
+    }
 }
 
 /// A random value below `n` (for status list indexes and QR secrets).

@@ -31,8 +31,12 @@ pub fn qr_text(verify_url: &str, credential: &Value) -> String {
 /// does not unfold to JSON within the bound.
 pub fn unfold(text: &str) -> Option<Value> {
     let t = text.trim();
-    let at = t.find(PREFIX)?;
-    let encoded = &t[at + PREFIX.len()..];
+    // A fold is the whole text, or a URL's fragment; nowhere else.
+    let fold = match t.split_once('#') {
+        Some((_, fragment)) => fragment,
+        None => t,
+    };
+    let encoded = fold.strip_prefix(PREFIX)?;
     if encoded.len() > 16 * 1024 {
         return None;
     }

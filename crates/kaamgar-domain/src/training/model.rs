@@ -448,7 +448,7 @@ impl BatchForm {
 
 /// Who is enrolled: a registered worker by id, or a person who is not a worker (name, phone, office held, and
 /// their panchayat, block and district).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TraineeForm {

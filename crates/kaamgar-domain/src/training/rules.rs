@@ -196,8 +196,9 @@ pub fn may_mark(
     now: i64,
 ) -> Result<(), AttendanceRefused> {
     match method {
-        Method::Tick if india_day(now) == india_day(starts_at) => Ok(()),
-        Method::Tick => Err(AttendanceRefused::NotToday),
+        Method::Tick if india_day(now) != india_day(starts_at) => Err(AttendanceRefused::NotToday),
+        Method::Tick if now < starts_at - SELF_MARK_MARGIN => Err(AttendanceRefused::NotYet),
+        Method::Tick => Ok(()),
         Method::Whatsapp | Method::Qr
             if (starts_at - SELF_MARK_MARGIN..=ends_at + SELF_MARK_MARGIN).contains(&now) =>
         {
@@ -375,7 +376,11 @@ mod tests {
     fn marks_need_the_right_day_or_window() {
         let start = super::super::dates::parse_local_datetime("2026-12-15T10:00").unwrap();
         let end = start + 7_200;
-        assert_eq!(may_mark(Method::Tick, start, end, start - 9 * 3600), Ok(()));
+        assert_eq!(may_mark(Method::Tick, start, end, start + 9 * 3600), Ok(()));
+        assert_eq!(
+            may_mark(Method::Tick, start, end, start - 9 * 3600),
+            Err(AttendanceRefused::NotYet)
+        );
         assert_eq!(
             may_mark(Method::Tick, start, end, start + 86_400),
             Err(AttendanceRefused::NotToday)

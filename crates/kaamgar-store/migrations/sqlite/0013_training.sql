@@ -128,6 +128,8 @@ CREATE TABLE certificates (
     valid_until BIGINT NOT NULL,
     revoked_at BIGINT,
     revoke_reason TEXT,
+    -- 1 when completion itself withdrew it (the trainee no longer completes); such a one may be issued again.
+    revoked_auto BIGINT NOT NULL DEFAULT 0,
     replaced_by TEXT,
     CONSTRAINT certificates_list_index_key UNIQUE (list_id, status_index)
 );

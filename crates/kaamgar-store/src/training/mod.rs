@@ -153,6 +153,8 @@ pub struct CertificateRow {
     pub valid_until: i64,
     pub revoked_at: Option<i64>,
     pub revoke_reason: Option<String>,
+    /// Withdrawn by completion itself (not by a person).
+    pub revoked_auto: bool,
     /// The certificate issued in its place after a correction.
     pub replaced_by: Option<String>,
 }
@@ -364,7 +366,7 @@ pub(crate) fn assessment_from(r: &AnyRow) -> Result<AssessmentRow> {
 }
 
 pub(crate) const CERTIFICATE_COLUMNS: &str = "k.id, k.enrolment_id, k.district, k.list_id, k.status_index, \
-    k.credential, k.issued_at, k.valid_until, k.revoked_at, k.revoke_reason, k.replaced_by";
+    k.credential, k.issued_at, k.valid_until, k.revoked_at, k.revoke_reason, k.revoked_auto, k.replaced_by";
 
 pub(crate) fn certificate_from(r: &AnyRow) -> Result<CertificateRow> {
     Ok(CertificateRow {
@@ -378,6 +380,7 @@ pub(crate) fn certificate_from(r: &AnyRow) -> Result<CertificateRow> {
         valid_until: r.try_get("valid_until")?,
         revoked_at: r.try_get("revoked_at")?,
         revoke_reason: r.try_get("revoke_reason")?,
+        revoked_auto: r.try_get::<i64, _>("revoked_auto")? != 0,
         replaced_by: r.try_get("replaced_by")?,
     })
 }

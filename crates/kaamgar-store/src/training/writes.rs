@@ -73,12 +73,14 @@ pub trait TrainingWrites: Send {
         &mut self,
         enrolment: EnrolmentId,
     ) -> Result<Option<CertificateRow>>;
-    /// Revokes a certificate (its list's bit is set from now on); `replaced_by` names its correction.
+    /// Revokes a certificate (its list's bit is set from now on); `replaced_by` names its correction; `auto` when
+    /// completion itself withdraws it.
     async fn revoke_certificate(
         &mut self,
         id: &str,
         reason: &str,
         replaced_by: Option<&str>,
+        auto: bool,
         now: i64,
     ) -> Result<()>;
 }
@@ -470,16 +472,18 @@ impl TrainingWrites for SqlTx {
         id: &str,
         reason: &str,
         replaced_by: Option<&str>,
+        auto: bool,
         now: i64,
     ) -> Result<()> {
         let done = sqlx::query(
-            "UPDATE certificates SET revoked_at = $2, revoke_reason = $3, replaced_by = $4 \
+            "UPDATE certificates SET revoked_at = $2, revoke_reason = $3, replaced_by = $4, revoked_auto = $5 \
              WHERE id = $1 AND revoked_at IS NULL",
         )
         .bind(id)
         .bind(now)
         .bind(reason)
         .bind(replaced_by)
+        .bind(i64::from(auto))
         .execute(&mut *self.tx)
         .await?;
         if done.rows_affected() == 0 {

@@ -536,7 +536,10 @@ async fn trainees_mark_themselves_only_in_their_session_window() {
 
 #[tokio::test]
 async fn a_trainee_says_hazir_on_whatsapp_and_the_batch_ends_by_itself() {
-    for t in common::apps().await {
+    for mut t in common::apps().await {
+        // Published at an HTTPS address with a WhatsApp number: certificates go out on WhatsApp.
+        t.app.config.public_url = Some("https://kaamgar.test".into());
+        t.app.config.whatsapp_phone_number_id = Some(crate::bot_support::PNID.into());
         let b = crate::bot_support::setup(&t).await;
         // The bot's router keeps the real clock; the bot itself is run at the times given.
         let base = kaamgar::app::now();
@@ -653,6 +656,12 @@ async fn a_trainee_says_hazir_on_whatsapp_and_the_batch_ends_by_itself() {
                 .unwrap()
                 .ends_with("/certificate.pdf"),
             "{body}"
+        );
+        assert!(
+            body["document"]["link"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://kaamgar.test/verify/")
         );
         assert!(
             body["document"]["caption"]
@@ -863,6 +872,7 @@ async fn the_office_pages_show_batches_and_take_attendance_on_a_phone() {
         assert_eq!(r["enrolled"], 2, "{r}");
         let (_, detail) = api(&d, &tp, "GET", &format!("/api/v1/batches/{batch}"), None).await;
         let sunita = detail["trainees"][0]["enrolment_id"].as_i64().unwrap();
+        let rekha = detail["trainees"][1]["enrolment_id"].as_i64().unwrap();
         let first = detail["sessions"][0]["id"].as_i64().unwrap();
         d.clock.advance(2 * DAY + 600);
         let b = d.signed_in("tp").await;
@@ -879,6 +889,11 @@ async fn the_office_pages_show_batches_and_take_attendance_on_a_phone() {
             p.body.contains("id=\"mark-form\"") && p.body.contains("Sunita Devi"),
             "{}",
             p.body
+        );
+        // Today's session shows its QR code: trainees scan it to mark themselves.
+        assert!(
+            p.body.contains("id=\"session-qr\"") && p.body.contains("<svg"),
+            "no QR on the page"
         );
         assert!(!p.body.contains("9811199901"), "a number on the page");
         // Today's list: Sunita present, Rekha absent.
@@ -907,10 +922,11 @@ async fn the_office_pages_show_batches_and_take_attendance_on_a_phone() {
         let b = d.signed_in("tp").await;
         b.get(&format!("/training/batches/{batch}?session={first}"))
             .await;
+        let rekha_field = format!("e{rekha}");
         let p = b
             .post(
                 &format!("/training/batches/{batch}/attendance"),
-                &[("session", &sid)],
+                &[("session", &sid), (&field, "1"), (&rekha_field, "1")],
             )
             .await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -971,6 +987,69 @@ async fn the_office_pages_show_batches_and_take_attendance_on_a_phone() {
                 .status,
             StatusCode::NOT_FOUND
         );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_list_with_hindi_headers_is_enrolled_row_by_row_with_a_report() {
+    for t in common::apps().await {
+        let d = setup(&t).await;
+        let tp = partner(t.app.store.as_ref(), "tp").await;
+        let batch = batch_of(&d, &tp).await;
+        let list = "प्रशिक्षण सूची\nक्रम,नाम,मोबाइल नं.,पद,ग्राम पंचायत,प्रखंड,जिला\n\
+            1,सुनीता देवी,9811199901,ग्राम प्रधान,जलालपुर,मढ़ौरा,सारण\n\
+            2,Rekha Kumari,+91 98111 99902,उप प्रधान,,,\n\
+            3,=HYPERLINK(\"x\"),98111999,,,,\n\
+            4,Sunita Again,9811199901,,,,\n\
+            5,Third Person,9811199903,,,,\n";
+        let file = t.dir.path().join("pri-phase-1.csv");
+        std::fs::write(&file, list).unwrap();
+        let job = |who, wait| kaamgar::training_list::ListEnrolment {
+            batch,
+            file: &file,
+            as_user: Some(who),
+            wait_if_full: wait,
+            report: None,
+        };
+        kaamgar::training_list::enrol(t.app.config.clone(), job("tp", true), T0)
+            .await
+            .unwrap();
+        let report =
+            std::fs::read_to_string(t.dir.path().join("pri-phase-1.csv.enrolment.csv")).unwrap();
+        let lines: Vec<&str> = report.lines().collect();
+        assert_eq!(lines.len(), 6, "{report}");
+        assert!(lines[1].starts_with("3,सुनीता देवी,enrolled"), "{report}");
+        assert!(lines[2].contains("Rekha Kumari,enrolled"), "{report}");
+        assert!(
+            lines[3].contains("'=HYPERLINK") && lines[3].contains("refused,bad_phone"),
+            "{report}"
+        );
+        assert!(lines[4].contains("refused,already_enrolled"), "{report}");
+        assert!(lines[5].contains("Third Person,waiting"), "{report}");
+        let (_, detail) = api(&d, &tp, "GET", &format!("/api/v1/batches/{batch}"), None).await;
+        let sunita = &detail["trainees"][0];
+        assert_eq!(
+            (
+                sunita["office"].as_str(),
+                sunita["block"].as_str(),
+                sunita["district"].as_str()
+            ),
+            (Some("ग्राम प्रधान"), Some("Marhaura"), Some("Saran")),
+            "{detail}"
+        );
+        // Another partner's account may not enrol into the batch.
+        account(
+            t.app.store.as_ref(),
+            "tp2",
+            "training_partner",
+            "Saran",
+            None,
+        )
+        .await;
+        let refused =
+            kaamgar::training_list::enrol(t.app.config.clone(), job("tp2", false), T0).await;
+        assert!(refused.is_err());
         t.cleanup().await;
     }
 }

@@ -47,6 +47,9 @@ pub struct Tick {
     pub id: i64,
     pub name: String,
     pub checked: bool,
+    /// The mark as the page showed it ("p", "a" or "u"), sent back so that only what the trainer changed is
+    /// written: a trainee's own "हाज़िर" that arrives while the list is open is kept.
+    pub shown: &'static str,
 }
 
 #[derive(Template)]
@@ -65,6 +68,8 @@ struct BatchPage {
     /// The attendance form, for those who run the batch and only when a session has started.
     choices: Vec<Choice>,
     ticks: Vec<Tick>,
+    /// The chosen session's QR code (SVG), when it is today's: trainees scan it to mark themselves.
+    qr: Option<String>,
     done: bool,
     error: Option<String>,
 }
@@ -114,7 +119,14 @@ pub async fn dash_error(
     audit::refuse(state, o, action, Some(target), err).await
 }
 
-fn page(o: &Official, uri: &Uri, r: BatchRecord, chosen: Option<i64>, now: i64) -> BatchPage {
+fn page(
+    o: &Official,
+    uri: &Uri,
+    r: BatchRecord,
+    chosen: Option<i64>,
+    now: i64,
+    number: Option<&str>,
+) -> BatchPage {
     let manages = may(&o.caller, Permission::ManageTraining, &r.centre).is_ok();
     let today = india_day(now);
     let sessions = r
@@ -143,6 +155,10 @@ fn page(o: &Official, uri: &Uri, r: BatchRecord, chosen: Option<i64>, now: i64) 
         .filter(|c| started.iter().any(|s| s.id.0 == *c))
         .or(default);
     let column = r.sessions.iter().position(|s| Some(s.id.0) == chosen);
+    let qr = column
+        .map(|c| &r.sessions[c])
+        .filter(|s| manages && india_day(s.starts_at) == today)
+        .and_then(|s| super::qr::svg(&kaamgar_app::training::session_qr_text(number, &s.qr_token)));
     let choices = if manages {
         started
             .iter()
@@ -162,10 +178,16 @@ fn page(o: &Official, uri: &Uri, r: BatchRecord, chosen: Option<i64>, now: i64) 
         .map(|t| {
             let e = &t.enrolment;
             if manages && e.status.holds_seat() {
+                let mark = column.and_then(|c| t.marks[c]);
                 ticks.push(Tick {
                     id: e.id.0,
                     name: e.trainee.name.clone(),
-                    checked: column.and_then(|c| t.marks[c]).unwrap_or(false),
+                    checked: mark.unwrap_or(false),
+                    shown: match mark {
+                        Some(true) => "p",
+                        Some(false) => "a",
+                        None => "u",
+                    },
                 });
             }
             TraineeRow {
@@ -220,6 +242,7 @@ fn page(o: &Official, uri: &Uri, r: BatchRecord, chosen: Option<i64>, now: i64) 
         rows,
         choices,
         ticks,
+        qr,
         done: false,
         error: None,
     }
@@ -245,7 +268,8 @@ pub async fn show(
             return Err(dash_error(&state, &o, "training.batch", format!("batch:{id}"), e).await);
         }
     };
-    let mut p = page(&o, &uri, r, q.session, now);
+    let number = state.training.whatsapp_number.clone();
+    let mut p = page(&o, &uri, r, q.session, now, number.as_deref());
     p.done = q.done.is_some();
     Ok(render(&p))
 }
@@ -277,15 +301,28 @@ pub async fn mark(
         .get("session")
         .and_then(|s| s.parse::<i64>().ok())
         .unwrap_or(0);
+    let column = r.sessions.iter().position(|s| s.id.0 == session);
+    // Written: what the trainer changed from what the page showed, and every trainee nobody has marked yet. A mark
+    // made meanwhile (a trainee's own "हाज़िर") that the trainer did not touch is kept.
     let marks: Vec<Mark> = r
         .trainees
         .iter()
         .filter(|t| t.enrolment.status.holds_seat())
-        .map(|t| Mark {
-            enrolment_id: t.enrolment.id.0,
-            present: f.contains_key(&format!("e{}", t.enrolment.id.0)),
+        .filter_map(|t| {
+            let id = t.enrolment.id.0;
+            let present = f.contains_key(&format!("e{id}"));
+            let was = f.get(&format!("s{id}")).is_some_and(|s| s == "p");
+            let current = column.and_then(|c| t.marks[c]);
+            (present != was || current.is_none()).then_some(Mark {
+                enrolment_id: id,
+                present,
+            })
         })
         .collect();
+    if marks.is_empty() {
+        let to = format!("/training/batches/{id}?session={session}&done=1");
+        return Ok(Redirect::to(&to).into_response());
+    }
     let reason = f
         .get("reason")
         .map(String::as_str)
@@ -318,7 +355,12 @@ pub async fn mark(
             let err = dash_error(&state, &o, ACTION, target, e).await;
             match err {
                 DashError::BadRequest(_) => {
-                    let mut p = page(&o, &uri, r, Some(session), now);
+                    let number = state.training.whatsapp_number.clone();
+                    // The page's own address, so that switching language comes back to it (not to the form's).
+                    let here: Uri = format!("/training/batches/{id}?session={session}")
+                        .parse()
+                        .unwrap_or(uri);
+                    let mut p = page(&o, &here, r, Some(session), now, number.as_deref());
                     p.error = Some(message);
                     let mut res = render(&p);
                     *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;

@@ -5,6 +5,7 @@
 
 mod batch;
 mod batches;
+mod qr;
 mod trainee;
 mod verify;
 

@@ -147,11 +147,22 @@ pub async fn page(
     }
 }
 
+/// PDFs being drawn at once.
+static PDF_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// `GET /verify/{id}/certificate.pdf`: the certificate to print or send, with its QR code (drawn off the async
 /// runtime). A withdrawn one still prints, so its holder sees what was withdrawn; an erased one is gone.
 pub async fn pdf(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let Some(maker) = state.certificate_pdf.clone() else {
         return StatusCode::NOT_FOUND.into_response();
+    };
+    // Drawing a PDF takes a core for a few milliseconds; anyone may ask, so only two are drawn at a time.
+    let Ok(_slot) = PDF_SLOTS.try_acquire() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+        )
+            .into_response();
     };
     let answer = match state.training.verify(&id, state.clock.now()).await {
         Ok(a) if !a.credential.is_null() => a,
@@ -168,7 +179,15 @@ pub async fn pdf(State(state): State<AppState>, Path(id): Path<String>) -> Respo
         state.training.issuer.public_url, answer.certificate.id
     );
     let name = format!("certificate-{}.pdf", answer.certificate.id);
-    let made = tokio::task::spawn_blocking(move || maker.render(&answer.credential, &url)).await;
+    let stamp = match answer.verdict {
+        Verdict::Valid => None,
+        Verdict::Revoked | Verdict::Suspended => Some("रद्द · REVOKED"),
+        Verdict::Expired => Some("समाप्त · EXPIRED"),
+        Verdict::NotYetValid => Some("अभी मान्य नहीं · NOT YET VALID"),
+        _ => Some("मान्य नहीं · NOT VALID"),
+    };
+    let made =
+        tokio::task::spawn_blocking(move || maker.render(&answer.credential, &url, stamp)).await;
     match made {
         Ok(Ok(bytes)) => (
             [
