@@ -60,7 +60,31 @@ impl Client {
     }
 }
 
-pub(crate) fn csrf_of(html: &[u8]) -> Option<String> {
+impl Client {
+    /// A client of the app's router signed in as `name`.
+    pub(crate) async fn signed_in(app: &App, name: &str, password: &str) -> Result<Client> {
+        let mut c = Client {
+            router: kaamgar_web::router(crate::serve::state(app)?),
+            cookies: Vec::new(),
+        };
+        let (_, page, _) = c.get("/").await?;
+        let csrf = csrf_of(&page).context("no sign-in form")?;
+        let form = format!("name={name}&password={password}&csrf={csrf}");
+        let (status, _, _) = c
+            .send(
+                Request::post("/signin")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(form))?,
+            )
+            .await?;
+        if status != 303 {
+            bail!("signing in failed with {status}");
+        }
+        Ok(c)
+    }
+}
+
+fn csrf_of(html: &[u8]) -> Option<String> {
     let html = String::from_utf8_lossy(html);
     let i = html.find("name=\"csrf\" value=\"")? + 19;
     let rest = &html[i..];
@@ -114,23 +138,7 @@ pub async fn run(args: DashboardBenchArgs) -> Result<String> {
     app.store.catch_up_index(None).await?;
     let indexed = indexing.elapsed();
 
-    let mut c = Client {
-        router: kaamgar_web::router(crate::serve::state(&app)?),
-        cookies: Vec::new(),
-    };
-    let (_, page, _) = c.get("/").await?;
-    let csrf = csrf_of(&page).context("no sign-in form")?;
-    let form = format!("name=bench&password={PASSWORD}&csrf={csrf}");
-    let (status, _, _) = c
-        .send(
-            Request::post("/signin")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(form))?,
-        )
-        .await?;
-    if status != 303 {
-        bail!("signing in failed with {status}");
-    }
+    let mut c = Client::signed_in(&app, "bench", PASSWORD).await?;
     let some = app
         .store
         .list_workers(

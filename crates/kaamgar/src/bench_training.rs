@@ -3,11 +3,9 @@
 //! with 60 trainees × 30 sessions, every mark filled, signed in as the district administrator.
 
 use crate::app::App;
-use crate::bench_dashboard::{Client, csrf_of, percentile};
+use crate::bench_dashboard::{Client, percentile};
 use crate::config::Config;
 use anyhow::{Context, Result, bail};
-use axum::body::Body;
-use axum::http::{Request, header};
 use kaamgar_app::training::{By, Mark, Training};
 use kaamgar_domain::ids::BatchId;
 use kaamgar_domain::training::dates::utc_datetime;
@@ -94,6 +92,55 @@ async fn filled_batch(
     Ok(b)
 }
 
+/// The bench's centre and programme (any attendance over half completes): their ids.
+async fn centre_and_programme(
+    training: &Training,
+    by: By<'_>,
+    district: &str,
+    now: i64,
+) -> Result<(i64, i64)> {
+    let centre = training
+        .create_centre(
+            by,
+            &CentreForm {
+                name: "Bench centre".into(),
+                district: district.to_string(),
+                block: None,
+                address: "Bench road".into(),
+                capacity: 5_000,
+                contact_name: "Bench".into(),
+                contact_phone: "9415000101".into(),
+                partner_user_id: None,
+            },
+            now - 90 * DAY,
+        )
+        .await?;
+    let programme = training
+        .create_programme(
+            by,
+            &ProgrammeForm {
+                title_en: "Bench programme".into(),
+                title_hi: "बेंच कार्यक्रम".into(),
+                district: district.to_string(),
+                modules: vec![Module {
+                    title: "All".into(),
+                    hours: 40,
+                }],
+                completion: CompletionRule {
+                    min_attendance_pct: 50,
+                    min_score_pct: 0,
+                },
+                certificate_en: "Bench certificate".into(),
+                certificate_hi: "बेंच प्रमाणपत्र".into(),
+                trade: None,
+                validity_years: None,
+            },
+            now - 90 * DAY,
+        )
+        .await?;
+    Ok((programme.id.0, centre.id.0))
+}
+
 pub async fn run(args: TrainingBenchArgs) -> Result<String> {
     let dir = std::env::temp_dir().join(format!("kaamgar-bench-training-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -116,46 +163,7 @@ pub async fn run(args: TrainingBenchArgs) -> Result<String> {
         caller: &system,
         ip: None,
     };
-    let centre = training
-        .create_centre(
-            by,
-            &CentreForm {
-                name: "Bench centre".into(),
-                district: district.clone(),
-                block: None,
-                address: "Bench road".into(),
-                capacity: 5_000,
-                contact_name: "Bench".into(),
-                contact_phone: "9415000101".into(),
-                partner_user_id: None,
-            },
-            now - 90 * DAY,
-        )
-        .await?;
-    let programme = training
-        .create_programme(
-            by,
-            &ProgrammeForm {
-                title_en: "Bench programme".into(),
-                title_hi: "बेंच कार्यक्रम".into(),
-                district: district.clone(),
-                modules: vec![Module {
-                    title: "All".into(),
-                    hours: 40,
-                }],
-                completion: CompletionRule {
-                    min_attendance_pct: 50,
-                    min_score_pct: 0,
-                },
-                certificate_en: "Bench certificate".into(),
-                certificate_hi: "बेंच प्रमाणपत्र".into(),
-                trade: None,
-                validity_years: None,
-            },
-            now - 90 * DAY,
-        )
-        .await?;
-    let ids = (programme.id.0, centre.id.0);
+    let ids = centre_and_programme(&training, by, &district, now).await?;
     let mut issued = 0usize;
     let mut issuing = 0f64;
     for n in 0..args.trainees.div_ceil(1_000) {
@@ -183,23 +191,7 @@ pub async fn run(args: TrainingBenchArgs) -> Result<String> {
             now,
         )
         .await?;
-    let mut c = Client {
-        router: kaamgar_web::router(crate::serve::state(&app)?),
-        cookies: Vec::new(),
-    };
-    let (_, page, _) = c.get("/").await?;
-    let csrf = csrf_of(&page).context("no sign-in form")?;
-    let form = format!("name=bench&password={PASSWORD}&csrf={csrf}");
-    let (status, _, _) = c
-        .send(
-            Request::post("/signin")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(form))?,
-        )
-        .await?;
-    if status != 303 {
-        bail!("signing in failed with {status}");
-    }
+    let mut c = Client::signed_in(&app, "bench", PASSWORD).await?;
     let uri = format!("/training/batches/{page_batch}");
     let mut times = Vec::with_capacity(args.rounds);
     let mut bytes = 0;

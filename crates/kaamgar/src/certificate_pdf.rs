@@ -76,60 +76,7 @@ impl kaamgar_app::training::CertificatePdf for PdfMaker {
                 s.draw_path(&p);
             }
         }
-        let subject = credential
-            .get("credentialSubject")
-            .cloned()
-            .unwrap_or_default();
-        let a = subject.get("achievement").cloned().unwrap_or_default();
-        let hours = a.get("hours").map(Value::to_string).unwrap_or_default();
-        // Each line is shaped as one script run (the first letter's): a Latin name and a Hindi office go on lines
-        // of their own, and mixed lines start with their Devanagari or a number.
-        let lines: [(f32, f32, String); 13] = [
-            (80.0, 26.0, "प्रमाणपत्र · Certificate".into()),
-            (125.0, 22.0, text_of(&a, &["certificateHi"]).into()),
-            (152.0, 16.0, text_of(&a, &["certificate"]).into()),
-            (
-                200.0,
-                13.0,
-                "प्रमाणित किया जाता है कि · This certifies that".into(),
-            ),
-            (238.0, 24.0, text_of(&subject, &["name"]).into()),
-            (262.0, 13.0, text_of(&subject, &["office"]).into()),
-            (288.0, 13.0, "ने यह प्रशिक्षण पूरा किया · has completed".into()),
-            (312.0, 16.0, text_of(&a, &["nameHi"]).into()),
-            (336.0, 13.0, text_of(&a, &["name"]).into()),
-            (
-                372.0,
-                12.0,
-                format!(
-                    "{hours} घंटे / hours · {} · {}, {}",
-                    text_of(&subject, &["completed"]),
-                    text_of(&a, &["centre"]),
-                    text_of(&a, &["district"])
-                ),
-            ),
-            (
-                400.0,
-                11.0,
-                format!(
-                    "मान्य / valid {} – {}",
-                    &text_of(credential, &["validFrom"])
-                        .chars()
-                        .take(10)
-                        .collect::<String>(),
-                    &text_of(credential, &["validUntil"])
-                        .chars()
-                        .take(10)
-                        .collect::<String>()
-                ),
-            ),
-            (520.0, 9.0, format!("जाँचें / check: {verify_url}")),
-            (
-                538.0,
-                7.0,
-                format!("जारीकर्ता / issuer: {}", text_of(credential, &["issuer"])),
-            ),
-        ];
+        let lines = lines(credential, verify_url);
         for (y, size, text) in lines {
             if !text.trim().is_empty() {
                 s.draw_text(
@@ -166,6 +113,64 @@ impl kaamgar_app::training::CertificatePdf for PdfMaker {
         page.finish();
         doc.finish().map_err(|e| format!("{e:?}"))
     }
+}
+
+/// The certificate's lines: (baseline, font size, text). Each line is shaped as one script run (its first
+/// letter's): a Latin name and a Hindi office go on lines of their own, and mixed lines start with their Devanagari
+/// or a number.
+fn lines(credential: &Value, verify_url: &str) -> [(f32, f32, String); 13] {
+    let subject = credential
+        .get("credentialSubject")
+        .cloned()
+        .unwrap_or_default();
+    let a = subject.get("achievement").cloned().unwrap_or_default();
+    let hours = a.get("hours").map(Value::to_string).unwrap_or_default();
+    [
+        (80.0, 26.0, "प्रमाणपत्र · Certificate".into()),
+        (125.0, 22.0, text_of(&a, &["certificateHi"]).into()),
+        (152.0, 16.0, text_of(&a, &["certificate"]).into()),
+        (
+            200.0,
+            13.0,
+            "प्रमाणित किया जाता है कि · This certifies that".into(),
+        ),
+        (238.0, 24.0, text_of(&subject, &["name"]).into()),
+        (262.0, 13.0, text_of(&subject, &["office"]).into()),
+        (288.0, 13.0, "ने यह प्रशिक्षण पूरा किया · has completed".into()),
+        (312.0, 16.0, text_of(&a, &["nameHi"]).into()),
+        (336.0, 13.0, text_of(&a, &["name"]).into()),
+        (
+            372.0,
+            12.0,
+            format!(
+                "{hours} घंटे / hours · {} · {}, {}",
+                text_of(&subject, &["completed"]),
+                text_of(&a, &["centre"]),
+                text_of(&a, &["district"])
+            ),
+        ),
+        (
+            400.0,
+            11.0,
+            format!(
+                "मान्य / valid {} – {}",
+                &text_of(credential, &["validFrom"])
+                    .chars()
+                    .take(10)
+                    .collect::<String>(),
+                &text_of(credential, &["validUntil"])
+                    .chars()
+                    .take(10)
+                    .collect::<String>()
+            ),
+        ),
+        (520.0, 9.0, format!("जाँचें / check: {verify_url}")),
+        (
+            538.0,
+            7.0,
+            format!("जारीकर्ता / issuer: {}", text_of(credential, &["issuer"])),
+        ),
+    ]
 }
 
 /// The QR code in the lower right corner: the URL with the folded credential, or the URL alone if the fold does

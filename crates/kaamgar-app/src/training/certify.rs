@@ -4,14 +4,14 @@
 //! corrected mark or score) loses theirs. Revocation and re-issue after a correction are an official's or the
 //! partner's act, audited; the revocation list is signed afresh whenever it is asked for.
 
-use super::{By, Result, Training, TrainingError, may, random_below, uuid_v4};
+use super::{By, Result, Training, TrainingError, may, random_below, score_of, uuid_v4};
 use kaamgar_domain::access::{Caller, Permission, Role, Scope};
 use kaamgar_domain::ids::{BatchId, EnrolmentId};
 use kaamgar_domain::training::check::{Verdict, check};
 use kaamgar_domain::training::credential::{STATUS_LIST_BITS, StatusList};
 use kaamgar_domain::training::issue::{CertificateFacts, sign_certificate, status_list_credential};
 use kaamgar_domain::training::model::clean;
-use kaamgar_domain::training::rules::{EnrolRefused, EnrolmentStatus, Progress, Score};
+use kaamgar_domain::training::rules::{EnrolRefused, EnrolmentStatus, Progress};
 #[allow(unused_imports)]
 use kaamgar_store::prelude::*;
 use kaamgar_store::{CentreRow, CertificateRow, EnrolmentRow, ProgrammeRow, TrainingBatch, Tx};
@@ -112,12 +112,8 @@ impl Training {
         let scores = tx
             .assessments_of(e.id)
             .await?
-            .into_iter()
-            .map(|a| Score {
-                module: a.module,
-                pct: a.score * 100.0 / a.max_score,
-                passed: a.score >= a.pass_mark,
-            })
+            .iter()
+            .map(score_of)
             .collect();
         let n = u32::try_from(sessions).unwrap_or(u32::MAX);
         let progress = Progress {

@@ -262,6 +262,15 @@ pub fn session_qr_text(number: Option<&str>, qr_token: &str) -> String {
     }
 }
 
+/// An assessment as completion reads it: the percentage of its maximum and whether it met its pass mark.
+pub(crate) fn score_of(a: &kaamgar_store::AssessmentRow) -> kaamgar_domain::training::rules::Score {
+    kaamgar_domain::training::rules::Score {
+        module: a.module,
+        pct: a.score * 100.0 / a.max_score,
+        passed: a.score >= a.pass_mark,
+    }
+}
+
 /// A random value below `n` (for status list indexes and QR secrets).
 pub(crate) fn random_below(n: i64) -> i64 {
     let mut b = [0u8; 8];

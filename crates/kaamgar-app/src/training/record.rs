@@ -2,10 +2,10 @@
 //! attendance so far, the score completion reads and the certificate in force — read in a few queries and put
 //! together in memory.
 
-use super::{Result, Training};
+use super::{Result, Training, score_of};
 use kaamgar_domain::access::Caller;
 use kaamgar_domain::ids::BatchId;
-use kaamgar_domain::training::rules::{Progress, Score};
+use kaamgar_domain::training::rules::Progress;
 #[allow(unused_imports)]
 use kaamgar_store::prelude::*;
 use kaamgar_store::{
@@ -88,14 +88,7 @@ impl Training {
                     held,
                     modules: programme.programme.modules.len() as u32,
                     attended,
-                    scores: a
-                        .iter()
-                        .map(|s| Score {
-                            module: s.module,
-                            pct: s.score * 100.0 / s.max_score,
-                            passed: s.score >= s.pass_mark,
-                        })
-                        .collect(),
+                    scores: a.iter().map(score_of).collect(),
                 };
                 TraineeLine {
                     certificate: live.remove(&e.id.0),

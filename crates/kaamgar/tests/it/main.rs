@@ -23,5 +23,7 @@ mod matching;
 mod sender;
 mod snapshots;
 mod training;
+mod training_attendance;
+mod training_office;
 mod understand;
 mod webhook;

@@ -37,6 +37,23 @@ struct ProfilePage {
     done: Option<&'static str>,
 }
 
+/// The certificates a worker earned: (id, certificate, issued, in force).
+async fn certificates(
+    state: &AppState,
+    worker: i64,
+) -> Result<Vec<(String, String, String, bool)>, DashError> {
+    Ok(state
+        .store
+        .worker_certificates(worker)
+        .await?
+        .into_iter()
+        .map(|(c, title)| {
+            let issued = kaamgar_domain::training::dates::india_date(c.issued_at);
+            (c.id, title, issued, c.revoked_at.is_none())
+        })
+        .collect())
+}
+
 #[derive(Debug, Deserialize)]
 pub struct Done {
     done: Option<String>,
@@ -129,16 +146,7 @@ pub async fn profile(
         _ => None,
     };
     let history = history(&state, &o, id, lang).await?;
-    let certificates = state
-        .store
-        .worker_certificates(id)
-        .await?
-        .into_iter()
-        .map(|(c, title)| {
-            let issued = kaamgar_domain::training::dates::india_date(c.issued_at);
-            (c.id, title, issued, c.revoked_at.is_none())
-        })
-        .collect();
+    let certificates = certificates(&state, id).await?;
     let page = ProfilePage {
         certificates,
         chrome: Chrome::new(&o, "workers", &uri),

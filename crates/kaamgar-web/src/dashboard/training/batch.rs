@@ -119,6 +119,32 @@ pub async fn dash_error(
     audit::refuse(state, o, action, Some(target), err).await
 }
 
+/// "p", "a" or "u": present, absent, not marked.
+pub fn mark_code(mark: Option<bool>) -> &'static str {
+    match mark {
+        Some(true) => "p",
+        Some(false) => "a",
+        None => "u",
+    }
+}
+
+/// A trainee's line in the register.
+fn row_of(t: &kaamgar_app::training::TraineeLine) -> TraineeRow {
+    let e = &t.enrolment;
+    TraineeRow {
+        id: e.id.0,
+        name: e.trainee.name.clone(),
+        office: e.trainee.office.clone().unwrap_or_default(),
+        status: format!("tr_st_{}", e.status.as_str()),
+        marks: t.marks.iter().map(|m| mark_code(*m)).collect(),
+        attendance: format!("{:.0}%", t.attendance_pct),
+        score: t
+            .score_pct
+            .map_or_else(|| "–".into(), |s| format!("{s:.0}%")),
+        certificate: t.certificate.as_ref().map(|c| c.id.clone()),
+    }
+}
+
 fn page(
     o: &Official,
     uri: &Uri,
@@ -171,47 +197,24 @@ fn page(
     } else {
         Vec::new()
     };
-    let mut ticks = Vec::new();
-    let rows = r
-        .trainees
-        .iter()
-        .map(|t| {
-            let e = &t.enrolment;
-            if manages && e.status.holds_seat() {
+    let ticks = if manages {
+        r.trainees
+            .iter()
+            .filter(|t| t.enrolment.status.holds_seat())
+            .map(|t| {
                 let mark = column.and_then(|c| t.marks[c]);
-                ticks.push(Tick {
-                    id: e.id.0,
-                    name: e.trainee.name.clone(),
+                Tick {
+                    id: t.enrolment.id.0,
+                    name: t.enrolment.trainee.name.clone(),
                     checked: mark.unwrap_or(false),
-                    shown: match mark {
-                        Some(true) => "p",
-                        Some(false) => "a",
-                        None => "u",
-                    },
-                });
-            }
-            TraineeRow {
-                id: e.id.0,
-                name: e.trainee.name.clone(),
-                office: e.trainee.office.clone().unwrap_or_default(),
-                status: format!("tr_st_{}", e.status.as_str()),
-                marks: t
-                    .marks
-                    .iter()
-                    .map(|m| match m {
-                        Some(true) => "p",
-                        Some(false) => "a",
-                        None => "u",
-                    })
-                    .collect(),
-                attendance: format!("{:.0}%", t.attendance_pct),
-                score: t
-                    .score_pct
-                    .map_or_else(|| "–".into(), |s| format!("{s:.0}%")),
-                certificate: t.certificate.as_ref().map(|c| c.id.clone()),
-            }
-        })
-        .collect();
+                    shown: mark_code(mark),
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let rows = r.trainees.iter().map(row_of).collect();
     let seated = r
         .trainees
         .iter()

@@ -120,11 +120,7 @@ pub async fn show(
             .map(|(s, m)| MarkLine {
                 when: india_time(s.starts_at),
                 topic: s.topic.clone(),
-                mark: match m {
-                    Some(true) => "p",
-                    Some(false) => "a",
-                    None => "u",
-                },
+                mark: super::batch::mark_code(*m),
             })
             .collect(),
         scores: t
