@@ -38,6 +38,9 @@ pub struct Config {
     pub whatsapp_template_lead: String,
     /// Approved template for the follow-up (parameters: worker name, trade; quick replies: done, not done).
     pub whatsapp_template_follow_up: String,
+    /// Approved template for an invitation to a training batch (parameters: name, programme, centre, first
+    /// session; quick replies: join, not now).
+    pub whatsapp_template_invite: String,
     /// Seconds a worker has to accept a lead before the next one is asked.
     pub lead_timeout_secs: i64,
     /// Seconds after a lead is accepted that the citizen is asked whether the work was done.
@@ -85,6 +88,7 @@ impl Default for Config {
             whatsapp_send_rate: 80.0,
             whatsapp_template_lead: "kaamgar_lead".into(),
             whatsapp_template_follow_up: "kaamgar_follow_up".into(),
+            whatsapp_template_invite: "kaamgar_training_invite".into(),
             lead_timeout_secs: 15 * 60,
             follow_up_after_secs: 24 * 3600,
             helpline: None,
@@ -113,7 +117,7 @@ enum Kind {
     Flag,
 }
 
-const SETTINGS: [(&str, Kind); 25] = [
+const SETTINGS: [(&str, Kind); 26] = [
     ("database_url", Kind::Text),
     ("addr", Kind::Text),
     ("area", Kind::Text),
@@ -128,6 +132,7 @@ const SETTINGS: [(&str, Kind); 25] = [
     ("whatsapp_send_rate", Kind::Rate),
     ("whatsapp_template_lead", Kind::Text),
     ("whatsapp_template_follow_up", Kind::Text),
+    ("whatsapp_template_invite", Kind::Text),
     ("lead_timeout_secs", Kind::Seconds),
     ("follow_up_after_secs", Kind::Seconds),
     ("helpline", Kind::OptionalText),
@@ -249,6 +254,10 @@ impl Config {
             (
                 "KAAMGAR_WHATSAPP_TEMPLATE_FOLLOW_UP",
                 &self.whatsapp_template_follow_up,
+            ),
+            (
+                "KAAMGAR_WHATSAPP_TEMPLATE_INVITE",
+                &self.whatsapp_template_invite,
             ),
         ] {
             if name.is_empty()

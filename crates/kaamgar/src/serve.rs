@@ -76,6 +76,7 @@ pub fn training(app: &App) -> Result<Arc<kaamgar_app::training::Training>> {
         kaamgar_app::training::Issuer::new(&secret, &public_url),
     );
     training.whatsapp_number = app.config.whatsapp_number.clone();
+    training.invite_template = app.config.whatsapp_template_invite.clone();
     training.whatsapp_from = app
         .config
         .whatsapp_phone_number_id

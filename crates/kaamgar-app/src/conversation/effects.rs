@@ -70,6 +70,10 @@ impl BotService {
             Effect::Rate { request, stars } => {
                 self.rate(turn, contact, lang, request, stars).await?
             }
+            Effect::AnswerInvite { enrolment, accept } => {
+                self.answer_invite(turn, contact, lang, enrolment, accept)
+                    .await?
+            }
         }
         Ok(())
     }

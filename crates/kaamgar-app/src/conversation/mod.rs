@@ -7,6 +7,7 @@
 mod attendance;
 pub mod desk;
 mod effects;
+mod invitation;
 mod leads;
 mod send;
 mod timed;

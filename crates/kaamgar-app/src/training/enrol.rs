@@ -24,7 +24,7 @@ pub const MAX_PER_CALL: usize = 500;
 impl Training {
     /// Who the trainee is, as stored: a worker's name and phone from the registry (a worker the caller may see,
     /// still registered), a person's as given with their district and block spelt as the gazetteer does.
-    async fn trainee(
+    pub(super) async fn trainee(
         &self,
         caller: &Caller,
         form: &TraineeForm,

@@ -8,11 +8,13 @@ mod attend;
 mod certify;
 mod define;
 mod enrol;
+mod invite;
 mod record;
 
 pub use attend::{Mark, MarkOutcome, running_session, write_self_mark};
 pub use certify::{Issued, VerifyAnswer};
 pub use enrol::EnrolOutcome;
+pub use invite::{InviteAnswer, answer_invitation, first_session, title};
 pub use record::{BatchRecord, TraineeLine};
 
 use kaamgar_domain::access::{Caller, Denied, Permission, Role};
@@ -23,11 +25,13 @@ use kaamgar_store::{AuditEntry, CentreRow, Store, StoreError};
 use std::sync::Arc;
 
 /// Every action training writes to the audit log (the dashboard has words for each).
-pub const AUDIT_ACTIONS: [&str; 11] = [
+pub const AUDIT_ACTIONS: [&str; 13] = [
     "training.centre",
     "training.programme",
     "training.batch",
     "training.enrol",
+    "training.invite",
+    "training.decline",
     "training.withdraw",
     "training.attendance",
     "training.correction",
@@ -164,6 +168,8 @@ pub struct Training {
     pub whatsapp_from: String,
     /// The business number people write to (digits), for the chat a session's QR code opens.
     pub whatsapp_number: Option<String>,
+    /// The approved template an invitation goes as outside WhatsApp's 24-hour window.
+    pub invite_template: String,
 }
 
 /// Whether the caller may act (`p`) on a centre: the permission, the jurisdiction, and for a training partner the
@@ -184,6 +190,7 @@ impl Training {
             issuer,
             whatsapp_from: String::new(),
             whatsapp_number: None,
+            invite_template: "kaamgar_training_invite".into(),
         }
     }
 

@@ -130,10 +130,18 @@ pub enum Msg {
     AttendanceWrongCode,
     AttendanceNoSession,
     CertificateIssued,
+    Invitation,
+    BtnJoin,
+    BtnNotNow,
+    InviteAccepted,
+    InviteWaiting,
+    InviteDeclined,
+    InviteClosed,
+    InviteGone,
 }
 
 impl Msg {
-    pub const ALL: [Msg; 93] = [
+    pub const ALL: [Msg; 101] = [
         Msg::Welcome,
         Msg::BtnNeed,
         Msg::BtnOffer,
@@ -227,6 +235,14 @@ impl Msg {
         Msg::AttendanceWrongCode,
         Msg::AttendanceNoSession,
         Msg::CertificateIssued,
+        Msg::Invitation,
+        Msg::BtnJoin,
+        Msg::BtnNotNow,
+        Msg::InviteAccepted,
+        Msg::InviteWaiting,
+        Msg::InviteDeclined,
+        Msg::InviteClosed,
+        Msg::InviteGone,
     ];
 }
 

@@ -2,7 +2,7 @@
 //! waiting for (a trade, a place, consent, a number from a list), then a fresh reading of the message.
 
 use super::notices::{self, menu, plain, say};
-use super::words::{Command, answer, command, detect, digit};
+use super::words::{Command, answer, cancelled, command, detect, digit};
 use super::worker_says::{availability_said, years_of_work};
 use super::{Conversation, Effect, Input, Lang, Local, Me, Msg, Spot, Stage, Step, Tap};
 use crate::ids::{RequestId, WorkerId};
@@ -130,11 +130,14 @@ impl<'a> Bot<'a> {
         let tap = match s.conv.stage {
             Stage::LeadAsked { offer } => yes_no(text).map(|accept| Tap::Lead { offer, accept }),
             Stage::DoneAsked { request } => yes_no(text).map(|done| Tap::Done { request, done }),
+            Stage::InviteAsked { enrolment } => {
+                yes_no(text).map(|accept| Tap::Invite { enrolment, accept })
+            }
             _ => None,
         };
         if matches!(
             s.conv.stage,
-            Stage::LeadAsked { .. } | Stage::DoneAsked { .. }
+            Stage::LeadAsked { .. } | Stage::DoneAsked { .. } | Stage::InviteAsked { .. }
         ) {
             s.conv.stage = Stage::Idle;
         }
@@ -452,6 +455,14 @@ impl<'a> Bot<'a> {
 
     fn on_tap(&self, s: &mut Step, me: &Me, tap: Tap) {
         let lang = s.conv.lang;
+        // A tap on the question's own buttons answers it.
+        if matches!(
+            (&tap, &s.conv.stage),
+            (Tap::Lead { .. }, Stage::LeadAsked { .. })
+                | (Tap::Invite { .. }, Stage::InviteAsked { .. })
+        ) {
+            s.conv.stage = Stage::Idle;
+        }
         match tap {
             Tap::MenuNeed => {
                 s.conv.stage = Stage::NeedTrade {
@@ -475,11 +486,9 @@ impl<'a> Bot<'a> {
                 s.conv.stage = Stage::Waiting { request };
                 s.effects.push(Effect::Pick { request, worker });
             }
-            Tap::Lead { offer, accept } => {
-                if matches!(s.conv.stage, Stage::LeadAsked { .. }) {
-                    s.conv.stage = Stage::Idle;
-                }
-                s.effects.push(Effect::AnswerLead { offer, accept })
+            Tap::Lead { offer, accept } => s.effects.push(Effect::AnswerLead { offer, accept }),
+            Tap::Invite { enrolment, accept } => {
+                s.effects.push(Effect::AnswerInvite { enrolment, accept })
             }
             Tap::Done { request, done } => {
                 s.conv.stage = if done {
@@ -583,18 +592,4 @@ impl<'a> Bot<'a> {
             _ => s.replies.push(menu(lang, Msg::Welcome, self.local)),
         }
     }
-}
-
-/// "plumber nahi chahiye" names a trade but asks for nothing.
-fn cancelled(text: &str) -> bool {
-    let t = text.to_lowercase();
-    [
-        "nahi chahiye",
-        "nahin chahiye",
-        "नहीं चाहिए",
-        "not needed",
-        "don't need",
-    ]
-    .iter()
-    .any(|w| t.contains(w))
 }

@@ -6,6 +6,7 @@
 
 pub mod catalogue;
 mod engine;
+pub mod invite;
 pub mod notices;
 mod reply;
 pub mod words;
@@ -19,7 +20,7 @@ pub use catalogue::{Lang, Msg, text};
 pub use engine::Bot;
 pub use reply::{Choice, Reply, Shown};
 
-use crate::ids::{OfferId, RequestId, WorkerId};
+use crate::ids::{EnrolmentId, OfferId, RequestId, WorkerId};
 use crate::understand::PlaceRef;
 use serde::{Deserialize, Serialize};
 
@@ -184,6 +185,10 @@ pub enum Stage {
     DoneAsked {
         request: RequestId,
     },
+    /// Sent an invitation to a training batch: a typed "haan" or "nahi" answers it.
+    InviteAsked {
+        enrolment: EnrolmentId,
+    },
 }
 
 /// What the person sent, from any channel.
@@ -273,6 +278,11 @@ pub enum Effect {
     KeepOpen {
         request: RequestId,
     },
+    /// The answer to an invitation to a training batch: the application seats them (or not) and answers.
+    AnswerInvite {
+        enrolment: EnrolmentId,
+        accept: bool,
+    },
 }
 
 /// The outcome of one step.
@@ -322,6 +332,11 @@ pub enum Tap {
     KeepOpen {
         request: RequestId,
     },
+    /// Join (or not) the training batch one was invited to.
+    Invite {
+        enrolment: EnrolmentId,
+        accept: bool,
+    },
 }
 
 impl Tap {
@@ -340,6 +355,7 @@ impl Tap {
             Tap::Wider { request } => format!("wider:{request}"),
             Tap::Instead { request, trade } => format!("instead:{request}:{trade}"),
             Tap::KeepOpen { request } => format!("keep:{request}"),
+            Tap::Invite { enrolment, accept } => format!("invite:{enrolment}:{}", yes_no(*accept)),
         }
     }
 
@@ -386,6 +402,10 @@ impl Tap {
             },
             ["keep", r] => Tap::KeepOpen {
                 request: RequestId(num(r)?),
+            },
+            ["invite", e, a] => Tap::Invite {
+                enrolment: EnrolmentId(num(e)?),
+                accept: yes(a)?,
             },
             _ => return None,
         })

@@ -1,5 +1,5 @@
 use super::*;
-use crate::ids::{OfferId, RequestId, WorkerId};
+use crate::ids::{EnrolmentId, OfferId, RequestId, WorkerId};
 
 #[test]
 fn every_tap_reads_back_as_itself() {
@@ -29,6 +29,10 @@ fn every_tap_reads_back_as_itself() {
             stars: 5,
         },
         Tap::Consent(true),
+        Tap::Invite {
+            enrolment: EnrolmentId(41),
+            accept: false,
+        },
         Tap::Again {
             request: RequestId(4),
         },

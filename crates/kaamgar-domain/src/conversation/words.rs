@@ -285,6 +285,20 @@ pub fn detect(text: &str) -> Option<Lang> {
     }
 }
 
+/// "plumber nahi chahiye" names a trade but asks for nothing.
+pub(super) fn cancelled(text: &str) -> bool {
+    let t = text.to_lowercase();
+    [
+        "nahi chahiye",
+        "nahin chahiye",
+        "नहीं चाहिए",
+        "not needed",
+        "don't need",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EnrolmentStatus {
+    /// Sent a WhatsApp invitation, not yet answered: holds no seat until they accept.
+    Invited,
+    /// Said no to the invitation (may be invited again).
+    Declined,
     Enrolled,
     /// On the waiting list: takes the next freed seat.
     Waiting,
@@ -21,7 +25,9 @@ pub enum EnrolmentStatus {
 }
 
 impl EnrolmentStatus {
-    pub const ALL: [EnrolmentStatus; 5] = [
+    pub const ALL: [EnrolmentStatus; 7] = [
+        Self::Invited,
+        Self::Declined,
         Self::Enrolled,
         Self::Waiting,
         Self::Withdrawn,
@@ -31,6 +37,8 @@ impl EnrolmentStatus {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Invited => "invited",
+            Self::Declined => "declined",
             Self::Enrolled => "enrolled",
             Self::Waiting => "waiting",
             Self::Withdrawn => "withdrawn",
@@ -48,13 +56,18 @@ impl EnrolmentStatus {
         matches!(self, Self::Enrolled | Self::Completed | Self::NotCompleted)
     }
 
-    /// The one lifecycle: a waiting trainee gets a seat or leaves; an enrolled one leaves, completes or not; the
-    /// outcome can be decided again (a late assessment, a correction).
+    /// The one lifecycle: an invited person accepts (a seat, or the waiting list when full), declines or is
+    /// withdrawn, and one who declined may be invited again; a waiting trainee gets a seat or leaves; an enrolled
+    /// one leaves, completes or not; the outcome can be decided again (a late assessment, a correction).
     pub fn can_become(self, to: EnrolmentStatus) -> bool {
         use EnrolmentStatus as S;
         matches!(
             (self, to),
-            (S::Waiting, S::Enrolled | S::Withdrawn)
+            (
+                S::Invited,
+                S::Enrolled | S::Waiting | S::Declined | S::Withdrawn
+            ) | (S::Declined, S::Invited)
+                | (S::Waiting, S::Enrolled | S::Withdrawn)
                 | (S::Enrolled, S::Withdrawn | S::Completed | S::NotCompleted)
                 | (S::NotCompleted, S::Completed)
                 | (S::Completed, S::NotCompleted)
@@ -366,6 +379,9 @@ mod tests {
         assert!(!S::Waiting.can_become(S::Completed));
         assert!(!S::Withdrawn.can_become(S::Enrolled));
         assert!(S::Completed.can_become(S::NotCompleted));
+        assert!(S::Invited.can_become(S::Waiting) && S::Invited.can_become(S::Declined));
+        assert!(S::Declined.can_become(S::Invited) && !S::Declined.can_become(S::Enrolled));
+        assert!(!S::Invited.holds_seat() && !S::Declined.holds_seat());
         for s in S::ALL {
             assert_eq!(S::parse(s.as_str()), Some(s));
             assert!(!s.can_become(s));

@@ -182,7 +182,7 @@ pub struct Trainee {
     pub panchayat: Option<String>,
     pub block: Option<String>,
     pub district: Option<String>,
-    /// enrolled, waiting, withdrawn, completed or not_completed.
+    /// invited, declined, enrolled, waiting, withdrawn, completed or not_completed.
     pub status: String,
     pub source: String,
     /// Per session: true present, false absent, null not marked.

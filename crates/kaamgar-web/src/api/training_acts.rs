@@ -35,6 +35,9 @@ pub struct EnrolBody {
     pub from_registry: Option<RegistryPick>,
     /// When the batch is full: put them on the waiting list (true) or refuse (false, the default).
     pub wait_if_full: Option<bool>,
+    /// Send each a WhatsApp invitation instead (with `trainee` or `trainees`): they are `invited`, holding no
+    /// seat, until they accept — then seated, or on the waiting list when the batch is full — or decline.
+    pub invite: Option<bool>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -42,7 +45,7 @@ pub struct EnrolResult {
     /// Position in the list sent (0 for one trainee).
     pub index: usize,
     pub enrolment_id: Option<i64>,
-    /// enrolled or waiting.
+    /// enrolled, waiting or invited.
     pub status: Option<String>,
     pub error: Option<crate::error::ErrorDetail>,
 }
@@ -51,6 +54,7 @@ pub struct EnrolResult {
 pub struct EnrolAnswer {
     pub enrolled: usize,
     pub waiting: usize,
+    pub invited: usize,
     pub refused: usize,
     pub results: Vec<EnrolResult>,
 }
@@ -95,6 +99,27 @@ pub async fn enrol(
 ) -> Result<Json<EnrolAnswer>, ApiError> {
     let (t, now, batch) = (&state.training, state.clock.now(), BatchId(id));
     let wait = body.wait_if_full.unwrap_or(false);
+    if body.invite == Some(true) {
+        let (list, one) = match (body.trainee, body.trainees, body.from_registry) {
+            (Some(one), None, None) => (vec![one], true),
+            (None, Some(list), None) => (list, false),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "one_of",
+                    "an invitation goes to trainee or trainees",
+                ));
+            }
+        };
+        let mut results = t.invite_many(by(&caller), batch, &list, now).await?;
+        // One trainee is answered as one enrolment is: a refusal is the call's error.
+        if one
+            && results.first().is_some_and(Result::is_err)
+            && let Some(Err(e)) = results.pop()
+        {
+            return Err(e.into());
+        }
+        return Ok(Json(answer_of(results)));
+    }
     let results = match (body.trainee, body.trainees, body.from_registry) {
         (Some(one), None, None) => vec![t.enrol(by(&caller), batch, &one, wait, "one", now).await?]
             .into_iter()
@@ -128,8 +153,16 @@ pub async fn enrol(
             ));
         }
     };
+    Ok(Json(answer_of(results)))
+}
+
+/// Each trainee's answer, and the counts.
+fn answer_of(
+    results: Vec<Result<kaamgar_app::training::EnrolOutcome, TrainingError>>,
+) -> EnrolAnswer {
     let mut answer = EnrolAnswer {
         enrolled: 0,
+        invited: 0,
         waiting: 0,
         refused: 0,
         results: Vec::with_capacity(results.len()),
@@ -137,10 +170,11 @@ pub async fn enrol(
     for (index, r) in results.into_iter().enumerate() {
         answer.results.push(match r {
             Ok(o) => {
-                if o.status == kaamgar_domain::training::rules::EnrolmentStatus::Waiting {
-                    answer.waiting += 1;
-                } else {
-                    answer.enrolled += 1;
+                use kaamgar_domain::training::rules::EnrolmentStatus as S;
+                match o.status {
+                    S::Waiting => answer.waiting += 1,
+                    S::Invited => answer.invited += 1,
+                    _ => answer.enrolled += 1,
                 }
                 EnrolResult {
                     index,
@@ -160,7 +194,7 @@ pub async fn enrol(
             }
         });
     }
-    Ok(Json(answer))
+    answer
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

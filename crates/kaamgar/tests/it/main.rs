@@ -24,6 +24,7 @@ mod sender;
 mod snapshots;
 mod training;
 mod training_attendance;
+mod training_invite;
 mod training_office;
 mod understand;
 mod webhook;
