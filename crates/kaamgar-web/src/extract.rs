@@ -137,6 +137,11 @@ pub const API_RULES: &[(&str, &str, Option<Permission>)] = &[
     ),
     (
         "POST",
+        "/batches/{id}/enrolments/upload",
+        Some(Permission::ManageTraining),
+    ),
+    (
+        "POST",
         "/batches/{id}/enrolments/{enrolment}/withdrawal",
         Some(Permission::ManageTraining),
     ),
@@ -187,6 +192,7 @@ pub const SCOPED_WRITES: &[&str] = &[
     "/programmes",
     "/batches",
     "/batches/{id}/enrolments",
+    "/batches/{id}/enrolments/upload",
     "/batches/{id}/enrolments/{enrolment}/withdrawal",
     "/batches/{id}/attendance",
     "/batches/{id}/assessments",

@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::config::Config;
 use crate::import::source::{CsvRows, Format, Input, Row, XlsxBook, head_of, sniff_format};
 use anyhow::{Context, Result, bail};
-use kaamgar_app::training::{By, TrainingError};
+use kaamgar_app::training::{By, ListHow};
 use kaamgar_domain::access::Caller;
 use kaamgar_domain::ids::BatchId;
 use kaamgar_domain::training::model::TraineeForm;
@@ -166,24 +166,14 @@ pub fn read(mut input: Input, file_name: &str) -> Result<Vec<(u64, TraineeForm)>
         .collect())
 }
 
-fn reason(e: &TrainingError) -> (String, String) {
-    let code = match e {
-        TrainingError::Enrol(r) => r.code().to_string(),
-        TrainingError::Invalid(f) => f.first().map_or("invalid", |f| f.code).to_string(),
-        TrainingError::Attendance(a) => a.code().to_string(),
-        TrainingError::Refused { code, .. } => (*code).to_string(),
-        TrainingError::Denied(_) => "forbidden".into(),
-        TrainingError::Store(s) => s.code().into(),
-    };
-    let message = match e {
-        TrainingError::Invalid(f) => f
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    };
-    (code, message)
+/// The list reader the API and the dashboard use.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListReader;
+
+impl kaamgar_app::training::TraineeLists for ListReader {
+    fn read(&self, body: Vec<u8>, file_name: &str) -> Result<Vec<(u64, TraineeForm)>, String> {
+        read(Input::Memory(std::io::Cursor::new(body)), file_name).map_err(|e| format!("{e:#}"))
+    }
 }
 
 /// What to enrol and how.
@@ -239,51 +229,28 @@ pub async fn enrol(cfg: Config, job: ListEnrolment<'_>, now: i64) -> Result<()> 
         p.push(".enrolment.csv");
         PathBuf::from(p)
     });
-    let mut out = csv::Writer::from_path(&report_path)
-        .with_context(|| format!("creating the report {}", report_path.display()))?;
-    out.write_record(["line", "name", "outcome", "code", "reason"])?;
-    let (mut seated, mut waiting, mut refused) = (0, 0, 0);
-    for chunk in trainees.chunks(500) {
-        let forms: Vec<TraineeForm> = chunk.iter().map(|(_, f)| f.clone()).collect();
-        let answers = training
-            .enrol_many(by, BatchId(batch), &forms, wait_if_full, "list", now)
-            .await
-            .map_err(|e| anyhow::anyhow!("batch {batch}: {e}"))?;
-        for ((line, f), a) in chunk.iter().zip(answers) {
-            // Cells are written formula-safe: a name starting with = + - @ is quoted.
-            let name =
-                kaamgar_app::export::spreadsheet_safe(f.name.as_deref().unwrap_or("")).into_owned();
-            let (outcome, code, why) = match a {
-                Ok(o) if o.status == kaamgar_domain::training::rules::EnrolmentStatus::Waiting => {
-                    waiting += 1;
-                    ("waiting", String::new(), String::new())
-                }
-                Ok(_) => {
-                    seated += 1;
-                    ("enrolled", String::new(), String::new())
-                }
-                Err(e) => {
-                    refused += 1;
-                    let (c, m) = reason(&e);
-                    ("refused", c, m)
-                }
-            };
-            out.write_record([
-                line.to_string(),
-                name,
-                outcome.into(),
-                code,
-                kaamgar_app::export::spreadsheet_safe(&why).into_owned(),
-            ])?;
-        }
-    }
-    out.flush()?;
+    let how = ListHow {
+        wait_if_full,
+        invite: false,
+    };
+    let r = training
+        .enrol_list(by, BatchId(batch), &trainees, how, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("batch {batch}: {e}"))?;
+    std::fs::write(&report_path, r.csv())
+        .with_context(|| format!("writing the report {}", report_path.display()))?;
     println!(
-        "{} rows: {seated} enrolled, {waiting} on the waiting list, {refused} refused (report: {})\n\
-         {} पंक्तियाँ: {seated} नामांकित, {waiting} प्रतीक्षा सूची में, {refused} अस्वीकृत",
-        trainees.len(),
+        "{} rows: {} enrolled, {} on the waiting list, {} refused (report: {})\n\
+         {} पंक्तियाँ: {} नामांकित, {} प्रतीक्षा सूची में, {} अस्वीकृत",
+        r.rows,
+        r.enrolled,
+        r.waiting,
+        r.refused,
         report_path.display(),
-        trainees.len()
+        r.rows,
+        r.enrolled,
+        r.waiting,
+        r.refused
     );
     Ok(())
 }

@@ -9,12 +9,14 @@ mod certify;
 mod define;
 mod enrol;
 mod invite;
+mod lists;
 mod record;
 
 pub use attend::{Mark, MarkOutcome, running_session, write_self_mark};
 pub use certify::{Issued, VerifyAnswer};
 pub use enrol::EnrolOutcome;
 pub use invite::{InviteAnswer, answer_invitation, first_session, title};
+pub use lists::{ListHow, ListLine, ListReport, TraineeLists};
 pub use record::{BatchRecord, TraineeLine};
 
 use kaamgar_domain::access::{Caller, Denied, Permission, Role};
@@ -170,6 +172,8 @@ pub struct Training {
     pub whatsapp_number: Option<String>,
     /// The approved template an invitation goes as outside WhatsApp's 24-hour window.
     pub invite_template: String,
+    /// Reads uploaded lists of trainees (none: uploads are refused).
+    pub lists: Option<Arc<dyn TraineeLists>>,
 }
 
 /// Whether the caller may act (`p`) on a centre: the permission, the jurisdiction, and for a training partner the
@@ -191,6 +195,7 @@ impl Training {
             whatsapp_from: String::new(),
             whatsapp_number: None,
             invite_template: "kaamgar_training_invite".into(),
+            lists: None,
         }
     }
 

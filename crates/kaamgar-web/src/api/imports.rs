@@ -46,30 +46,8 @@ pub async fn upload(
     crate::extract::ApiQuery(q): crate::extract::ApiQuery<ImportQuery>,
     req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
-    let want_csv = match q.report.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                "report must be json or csv",
-            ));
-        }
-    };
-    let (part_name, body) = list_body(&state, req).await?;
-    if body.is_empty() {
-        return Err(ApiError::Unprocessable {
-            code: "import_empty",
-            message: "the uploaded file is empty".into(),
-        });
-    }
-    let name: String = q
-        .file_name
-        .or(part_name)
-        .unwrap_or_else(|| "upload".into())
-        .chars()
-        .take(200)
-        .collect();
+    let want_csv = wants_csv(q.report.as_deref())?;
+    let (name, body) = uploaded_list(&state, req, q.file_name, "import_empty").await?;
     let gate = &state.dashboard.imports;
     let ticket = gate.enter().ok_or_else(|| ApiError::Unavailable {
         code: "import_busy",
@@ -121,6 +99,42 @@ pub async fn upload(
         }),
         Err(ImportFailure::Internal(detail)) => Err(ApiError::Internal(detail)),
     }
+}
+
+/// Whether the report is wanted as CSV (`report=csv`) rather than JSON.
+pub(crate) fn wants_csv(report: Option<&str>) -> Result<bool, ApiError> {
+    match report {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(_) => Err(ApiError::bad_request(
+            "invalid_query",
+            "report must be json or csv",
+        )),
+    }
+}
+
+/// An uploaded list with the name it is recorded under (the query's, else the form part's, at most 200
+/// characters); an empty file is refused with `empty_code`.
+pub(crate) async fn uploaded_list(
+    state: &AppState,
+    req: axum::extract::Request,
+    file_name: Option<String>,
+    empty_code: &'static str,
+) -> Result<(String, Bytes), ApiError> {
+    let (part_name, body) = list_body(state, req).await?;
+    if body.is_empty() {
+        return Err(ApiError::Unprocessable {
+            code: empty_code,
+            message: "the uploaded file is empty".into(),
+        });
+    }
+    let name = file_name
+        .or(part_name)
+        .unwrap_or_else(|| "upload".into())
+        .chars()
+        .take(200)
+        .collect();
+    Ok((name, body))
 }
 
 /// The list of an upload request: the whole body under a spreadsheet content type, or the part `file` of a

@@ -9,6 +9,7 @@ mod places;
 mod requests;
 mod training;
 mod training_acts;
+mod training_lists;
 pub(crate) mod workers;
 
 use crate::{AppState, extract};
@@ -30,6 +31,7 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .merge(certificates::routes()) // /certificates[/{id}[/revocation|/reissue]]
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .merge(imports::routes(state)) // /imports (its own body limit)
+        .merge(training_lists::routes(state)) // /batches/{id}/enrolments/upload (the same)
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             extract::require_token,

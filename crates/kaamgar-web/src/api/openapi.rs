@@ -1,6 +1,9 @@
 //! The OpenAPI document for `/api/v1`, generated from the handlers' annotations so it cannot drift from them.
 
-use super::{certificates, imports, matching, places, requests, training, training_acts, workers};
+use super::{
+    certificates, imports, matching, places, requests, training, training_acts, training_lists,
+    workers,
+};
 use crate::{error, health};
 use axum::Json;
 use utoipa::OpenApi;
@@ -22,6 +25,7 @@ use utoipa::OpenApi;
         training_acts::enrol, training_acts::list_enrolments, training_acts::withdraw,
         training_acts::mark_attendance, training_acts::get_attendance,
         training_acts::list_assessments, training_acts::record_assessment, training_acts::complete,
+        training_lists::upload,
         certificates::list, certificates::get, certificates::revoke, certificates::reissue,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail, error::FieldError)),

@@ -60,26 +60,10 @@ pub struct EnrolAnswer {
 }
 
 fn error_detail(e: TrainingError) -> crate::error::ErrorDetail {
-    let code = match &e {
-        TrainingError::Enrol(r) => r.code().to_string(),
-        TrainingError::Invalid(f) => f.first().map_or("invalid", |f| f.code).to_string(),
-        TrainingError::Denied(_) => "forbidden".into(),
-        TrainingError::Refused { code, .. } => (*code).to_string(),
-        TrainingError::Attendance(a) => a.code().into(),
-        TrainingError::Store(s) => s.code().into(),
-    };
-    let message = match &e {
-        TrainingError::Invalid(f) => f
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        TrainingError::Store(_) => "could not be stored".into(),
-        other => other.to_string(),
-    };
     if let TrainingError::Store(s) = &e {
         tracing::error!(error.detail = %s, "an enrolment failed");
     }
+    let (code, message) = e.code_and_message();
     crate::error::ErrorDetail {
         code,
         message,

@@ -72,7 +72,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(registry::routes()) // /workers, /workers/{id}[/edit|/verify|/erasure]
         .merge(imports::routes(state)) // /uploads, /uploads/{id}[/report.csv]
         .merge(conversation::routes()) // /requests, /requests/{id}
-        .merge(training::routes()) // /verify/{id}, /status-lists/{id} (public)
+        .merge(training::routes(state)) // /training…, /verify/{id}, /status-lists/{id} (public)
         .route("/static/app.css", get(css))
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .layer(axum::middleware::from_fn_with_state(

@@ -25,6 +25,7 @@ mod snapshots;
 mod training;
 mod training_attendance;
 mod training_invite;
+mod training_lists;
 mod training_office;
 mod understand;
 mod webhook;

@@ -77,6 +77,11 @@ async fn every_role_sees_and_runs_training_only_where_it_may() {
                 StatusCode::NOT_FOUND
             };
             assert_eq!(s, want, "{name} enrols: {r}");
+            let list = format!("name,phone\nList {i},98333000{i:02}\n");
+            let (s, _, body) =
+                crate::training_lists::upload(&d, auth, batch, "", "text/csv", list.as_bytes())
+                    .await;
+            assert_eq!(s, want, "{name} uploads a list: {body}");
             let (s, _) = api(
                 &d,
                 auth,
@@ -121,6 +126,24 @@ async fn every_role_sees_and_runs_training_only_where_it_may() {
                 reach && role.can(P::ViewTraining),
                 "{name} sees the programme"
             );
+            // (After /training, whose page carries the session's form token.)
+            let list = format!("नाम,मोबाइल\nPage {i},98444000{i:02}\n");
+            let sent = b
+                .post_file(
+                    &format!("/training/batches/{batch}/enrolments"),
+                    &[],
+                    "l.csv",
+                    list.as_bytes(),
+                )
+                .await;
+            let may = if !role.can(P::ManageTraining) {
+                StatusCode::FORBIDDEN
+            } else if reach {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(sent.status, may, "{name} uploads a list on the page");
         }
         // The public check needs no token; the API needs one.
         assert_eq!(

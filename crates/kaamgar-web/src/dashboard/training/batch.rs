@@ -70,6 +70,10 @@ struct BatchPage {
     ticks: Vec<Tick>,
     /// The chosen session's QR code (SVG), when it is today's: trainees scan it to mark themselves.
     qr: Option<String>,
+    /// The list upload form, for those who run the batch while its enrolment is open.
+    enrol_open: bool,
+    /// Invitations can be sent (a WhatsApp business number is configured).
+    can_invite: bool,
     done: bool,
     error: Option<String>,
 }
@@ -246,6 +250,8 @@ fn page(
         choices,
         ticks,
         qr,
+        enrol_open: manages && now <= r.batch.enrol_until,
+        can_invite: false,
         done: false,
         error: None,
     }
@@ -274,6 +280,7 @@ pub async fn show(
     let number = state.training.whatsapp_number.clone();
     let mut p = page(&o, &uri, r, q.session, now, number.as_deref());
     p.done = q.done.is_some();
+    p.can_invite = !state.training.whatsapp_from.is_empty();
     Ok(render(&p))
 }
 

@@ -256,15 +256,28 @@ impl Browser {
     /// Uploads a file through the upload form (multipart).
     pub async fn upload(&self, file_name: &str, bytes: &[u8]) -> Page {
         self.get("/uploads").await;
+        self.post_file("/uploads", &[], file_name, bytes).await
+    }
+
+    /// Posts a multipart form: the CSRF token, `fields`, and the part `file`.
+    pub async fn post_file(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Page {
         let boundary = "XkaamgarBoundary";
         let mut body = Vec::new();
-        body.extend(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n",
-                self.csrf()
-            )
-            .bytes(),
-        );
+        let csrf = self.csrf();
+        for (k, v) in std::iter::once(&("csrf", csrf.as_str())).chain(fields) {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .bytes(),
+            );
+        }
         body.extend(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
                 .bytes(),
@@ -272,7 +285,7 @@ impl Browser {
         body.extend_from_slice(bytes);
         body.extend(format!("\r\n--{boundary}--\r\n").bytes());
         self.send(
-            Request::post("/uploads")
+            Request::post(path)
                 .header(
                     header::CONTENT_TYPE,
                     format!("multipart/form-data; boundary={boundary}"),
