@@ -181,6 +181,7 @@ impl Matcher {
                 .collect(),
             available: r.available,
             verified: r.verified,
+            certified: r.certified,
             rating: (r.rating_count > 0).then(|| r.rating_sum as f32 / r.rating_count as f32),
             rating_count: r.rating_count.clamp(0, i64::from(u32::MAX)) as u32,
             experience_years: r.experience_years,
@@ -311,6 +312,8 @@ pub struct MatchedWorker {
     pub rating: Option<f32>,
     pub experience_years: Option<u8>,
     pub verified: bool,
+    /// Holds a training certificate in force for this trade (ranked first among equals).
+    pub certified: bool,
     pub reason: String,
 }
 
@@ -389,6 +392,7 @@ pub async fn run(
             rating: r.rating,
             experience_years: r.experience_years,
             verified: r.verified,
+            certified: r.certified,
             reason: r.reason,
         });
     }

@@ -158,6 +158,8 @@ pub struct MatchRow {
     pub lon: f64,
     pub available: bool,
     pub verified: bool,
+    /// Holds a certificate in force from a programme that trains for their (primary) trade.
+    pub certified: bool,
     pub rating_sum: i64,
     pub rating_count: i64,
     pub experience_years: Option<u8>,

@@ -559,8 +559,13 @@ impl RegistryStore for SqlStore {
     async fn match_changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<MatchRow>> {
         let rows = sqlx::query(
             "SELECT id, seq, deleted_at, trade, other_trades, lat, lon, availability, verified, rating_sum, \
-             rating_count, experience_years FROM workers WHERE seq >= $1 AND (seq > $1 OR id > $2) \
-             ORDER BY seq, id LIMIT $3",
+             rating_count, experience_years, CASE WHEN EXISTS (SELECT 1 FROM training_enrolments e \
+             JOIN certificates k ON k.enrolment_id = e.id AND k.revoked_at IS NULL \
+             JOIN training_batches b ON b.id = e.batch_id \
+             JOIN training_programmes p ON p.id = b.programme_id \
+             WHERE e.worker_id = workers.id AND p.trade = workers.trade) THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END \
+             AS certified \
+             FROM workers WHERE seq >= $1 AND (seq > $1 OR id > $2) ORDER BY seq, id LIMIT $3",
         )
         .bind(after.seq)
         .bind(after.id)
@@ -572,6 +577,7 @@ impl RegistryStore for SqlStore {
                 let deleted: Option<i64> = r.try_get("deleted_at")?;
                 let availability: String = r.try_get("availability")?;
                 let verified: i64 = r.try_get("verified")?;
+                let certified: i64 = r.try_get("certified")?;
                 let experience: Option<i64> = r.try_get("experience_years")?;
                 Ok(MatchRow {
                     id: r.try_get("id")?,
@@ -584,6 +590,7 @@ impl RegistryStore for SqlStore {
                     available: availability
                         == kaamgar_domain::worker::Availability::Available.as_str(),
                     verified: verified != 0,
+                    certified: certified != 0,
                     rating_sum: r.try_get("rating_sum")?,
                     rating_count: r.try_get("rating_count")?,
                     experience_years: experience.and_then(|x| u8::try_from(x).ok()),

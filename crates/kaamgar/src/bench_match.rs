@@ -81,6 +81,7 @@ impl Synth {
             trades,
             available: rng.chance(85),
             verified: rng.chance(30),
+            certified: rng.chance(5),
             rating: rated.then(|| 2.5 + rng.below(26) as f32 / 10.0),
             rating_count: if rated { 1 + rng.below(40) as u32 } else { 0 },
             experience_years: Some(rng.below(25) as u8),

@@ -50,6 +50,8 @@ pub struct MatchWorker {
     pub trades: Vec<u16>,
     pub available: bool,
     pub verified: bool,
+    /// Trained and certified in their primary trade (a certificate in force).
+    pub certified: bool,
     /// Mean rating 0–5, when rated.
     pub rating: Option<f32>,
     pub rating_count: u32,
@@ -67,13 +69,14 @@ struct Slot {
     rating10: u8,
     rating_count: u8,
     experience: u8,
-    /// bit 0 live, bit 1 available, bit 2 verified.
+    /// bit 0 live, bit 1 available, bit 2 verified, bit 3 certified.
     flags: u8,
 }
 
 const LIVE: u8 = 1;
 const AVAILABLE: u8 = 2;
 const VERIFIED: u8 = 4;
+const CERTIFIED: u8 = 8;
 
 /// Leads offered to a worker, for fairness (12 bytes; times in seconds since [`EPOCH`]).
 #[derive(Debug, Clone, Copy, Default)]
@@ -117,6 +120,8 @@ pub struct MatchResult {
     pub rating: Option<f32>,
     pub experience_years: Option<u8>,
     pub verified: bool,
+    /// Certified in the trade asked for (a training certificate in force).
+    pub certified: bool,
     /// Why this worker, in words.
     pub reason: String,
 }
@@ -233,7 +238,8 @@ impl MatchIndex {
             experience: w.experience_years.unwrap_or(0),
             flags: LIVE
                 | if w.available { AVAILABLE } else { 0 }
-                | if w.verified { VERIFIED } else { 0 },
+                | if w.verified { VERIFIED } else { 0 }
+                | if w.certified { CERTIFIED } else { 0 },
         };
         let s = match self.free.pop() {
             Some(s) => {
@@ -266,7 +272,7 @@ impl MatchIndex {
                 tag,
                 dlat: within(lat, fy),
                 dlon: within(lon, fx),
-                tier: tier(&slot),
+                tier: tier(&slot, i == 0 && slot.flags & CERTIFIED != 0),
                 available: slot.flags & AVAILABLE != 0,
             });
             self.coarse.entry((t, cy, cx)).or_default().push(tag);
@@ -385,14 +391,19 @@ impl MatchIndex {
 
 /// Rank tier from rating and experience, lower is better: half stars first (unrated workers sit at 3 stars,
 /// between poorly and well rated ones), then experience in four steps. 0–43.
-fn tier(slot: &Slot) -> u8 {
+/// Ranks within a distance band: `tier` is below this.
+const TIERS: usize = 128;
+
+/// The rank within a distance band (lower first): the rating's half-star step, then a training certificate in the
+/// trade, then experience.
+fn tier(slot: &Slot, certified: bool) -> u8 {
     let rating = 10
         - if slot.rating_count == 0 {
             6
         } else {
             u32::from(slot.rating10) / 5
         };
-    (rating * 4 + (3 - experience_step(slot.experience))) as u8
+    (rating * 8 + if certified { 0 } else { 4 } + (3 - experience_step(slot.experience))) as u8
 }
 
 fn experience_step(years: u8) -> u32 {

@@ -61,7 +61,11 @@ impl MatchIndex {
                             }
                             let d = km(f64::from(slot.lat), f64::from(slot.lon));
                             if d <= r {
-                                found.push(Cand::new(tag, d, tier(slot)));
+                                found.push(Cand::new(
+                                    tag,
+                                    d,
+                                    tier(slot, tag & SECONDARY == 0 && slot.flags & CERTIFIED != 0),
+                                ));
                             }
                         }
                     }
@@ -87,7 +91,7 @@ impl MatchIndex {
         let k = q.limit.min(found.len());
         // Rank in two steps: a histogram of (band, tier), known without touching any worker's record, finds the
         // groups that can reach the top k; only those get their full key (fairness and declines).
-        let mut hist = vec![0u32; 64 * 64];
+        let mut hist = vec![0u32; 64 * TIERS];
         for c in &found {
             hist[c.prefix_bucket()] += 1;
         }
@@ -111,7 +115,7 @@ impl MatchIndex {
                 for c in chosen {
                     let key = self.rank_key(c.slot, c.d, c.secondary, q.now);
                     // A decline moves a worker down a band: it may now rank below later groups.
-                    if key.band * 64 + key.tier <= bucket as u32 {
+                    if key.band * TIERS as u32 + key.tier <= bucket as u32 {
                         sure_above += 1;
                     }
                     ranked.push((key, c.slot, c.secondary));
@@ -148,7 +152,8 @@ impl MatchIndex {
         let recent = decayed(f.recent, f.last_offer, now);
         RankKey {
             band: band.min(63),
-            tier: u32::from(tier(slot)),
+            // The certificate counts for the trade it trains for: the worker's primary one.
+            tier: u32::from(tier(slot, !secondary && slot.flags & CERTIFIED != 0)),
             recent_leads: (recent * 4.0).round() as u32,
             last_offer: f.last_offer,
             distance_m: (d * 1000.0) as u32,
@@ -179,6 +184,10 @@ impl MatchIndex {
         if slot.flags & VERIFIED != 0 {
             why.push("verified".into());
         }
+        let certified = !secondary && slot.flags & CERTIFIED != 0;
+        if certified {
+            why.push("trained and certified in this trade".into());
+        }
         if recently(f.last_decline, now) {
             why.push("ranked lower for a recently declined or missed lead".into());
         }
@@ -201,6 +210,7 @@ impl MatchIndex {
             rating: (slot.rating_count > 0).then(|| f32::from(slot.rating10) / 10.0),
             experience_years: (slot.experience > 0).then_some(slot.experience),
             verified: slot.flags & VERIFIED != 0,
+            certified,
             reason: why.join(", "),
         }
     }
@@ -252,6 +262,6 @@ impl Cand {
     }
 
     fn prefix_bucket(&self) -> usize {
-        (self.band().min(63) * 64 + u32::from(self.tier)) as usize
+        self.band().min(63) as usize * TIERS + usize::from(self.tier)
     }
 }

@@ -14,6 +14,7 @@ fn worker(id: i64, lat: f64, lon: f64, trades: &[u16]) -> MatchWorker {
         trades: trades.to_vec(),
         available: true,
         verified: false,
+        certified: false,
         rating: None,
         rating_count: 0,
         experience_years: Some(5),
@@ -67,6 +68,30 @@ fn a_secondary_trade_ranks_below_an_equal_primary_one() {
     assert_eq!(a.results[0].worker_id, 2);
     assert!(a.results[1].secondary_trade);
     assert!(a.results[1].reason.contains("second trade"));
+}
+
+#[test]
+fn a_certified_worker_ranks_first_among_equals_in_their_own_trade_only() {
+    let certified = |mut w: MatchWorker| {
+        w.certified = true;
+        w
+    };
+    let mut rated = worker(4, 25.9545, 84.8088, &[1]);
+    rated.rating = Some(4.8);
+    rated.rating_count = 12;
+    let idx = MatchIndex::build([
+        worker(1, 25.9541, 84.8086, &[1]),
+        certified(worker(2, 25.956, 84.810, &[1])),
+        certified(worker(3, 25.9542, 84.8087, &[7, 1])),
+        rated,
+    ]);
+    let a = idx.query(&q(4, 0)).unwrap();
+    let ids: Vec<i64> = a.results.iter().map(|r| r.worker_id).collect();
+    // A good rating still counts first; then the certificate, over the nearer uncertified worker; a certificate
+    // in another trade gives no lift.
+    assert_eq!(ids, [4, 2, 1, 3], "{a:?}");
+    assert!(a.results[1].certified && a.results[1].reason.contains("certified"));
+    assert!(!a.results[3].certified);
 }
 
 #[test]

@@ -449,7 +449,7 @@ impl TrainingWrites for SqlTx {
         .bind(c.valid_until)
         .execute(&mut *self.tx)
         .await?;
-        Ok(())
+        self.certificate_changed_worker(&c.id).await
     }
 
     async fn latest_certificate(
@@ -496,6 +496,30 @@ impl TrainingWrites for SqlTx {
         .bind(now)
         .execute(&mut *self.tx)
         .await?;
+        self.certificate_changed_worker(id).await
+    }
+}
+
+impl SqlTx {
+    /// A registered worker's certificate was issued or withdrawn: their change-feed position moves on, so the
+    /// matching index reads whether they are certified in their trade again.
+    async fn certificate_changed_worker(&mut self, certificate: &str) -> Result<()> {
+        let worker: Option<i64> = sqlx::query_scalar(
+            "SELECT e.worker_id FROM certificates k JOIN training_enrolments e ON e.id = k.enrolment_id \
+             WHERE k.id = $1",
+        )
+        .bind(certificate)
+        .fetch_optional(&mut *self.tx)
+        .await?
+        .flatten();
+        if let Some(w) = worker {
+            let seq = crate::SqlStore::next_seq(&mut self.tx).await?;
+            sqlx::query("UPDATE workers SET seq = $1 WHERE id = $2")
+                .bind(seq)
+                .bind(w)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         Ok(())
     }
 }

@@ -277,6 +277,24 @@ async fn a_partner_runs_a_batch_to_verifiable_certificates() {
             .unwrap()
             .to_string();
         assert!(line(seated[1])["certificate_id"].is_null());
+        // Matching now knows the worker is certified in their trade (plumbing) and says so.
+        let (s, m) = api(
+            &d,
+            common::BEARER,
+            "GET",
+            "/api/v1/match?trade=plumber&near=Marhaura&limit=10",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{m}");
+        let me = m["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["worker_id"] == worker)
+            .unwrap_or_else(|| panic!("{m}"));
+        assert_eq!(me["certified"], true, "{m}");
+        assert!(me["reason"].as_str().unwrap().contains("certified"));
         // The credential as a third party checks it, with the district's signed list.
         let (s, vc) = api(
             &d,
