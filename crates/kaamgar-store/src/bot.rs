@@ -102,6 +102,13 @@ pub trait ConversationWrites: Send {
     /// The contact a registered worker writes from, if they ever wrote.
     async fn contact_of_worker(&mut self, worker: WorkerId) -> Result<Option<ContactRow>>;
     async fn save_contact(&mut self, c: &ContactRow, now: i64) -> Result<()>;
+    /// The WhatsApp contact of a phone (digits, as Meta writes `wa_id`), whatever its key: the one last written
+    /// from.
+    async fn contact_of_phone(&mut self, wa_id: &str) -> Result<Option<ContactRow>>;
+    /// Notes a question in a contact's conversation from outside the bot's turn: the state is replaced only if it
+    /// is still `was` (`None`: the contact is new, created unless it appeared meanwhile); nothing else of the row
+    /// is touched. False when the conversation moved on meanwhile.
+    async fn note_question(&mut self, c: &ContactRow, was: Option<&str>, now: i64) -> Result<bool>;
     async fn create_request(&mut self, r: &NewRequest, now: i64) -> Result<RequestId>;
     async fn request(&mut self, id: RequestId) -> Result<Option<RequestRow>>;
     /// The contact's latest request that is still looking for a worker.
@@ -222,6 +229,48 @@ impl ConversationWrites for SqlTx {
             .fetch_optional(&mut *self.tx)
             .await?;
         row.as_ref().map(contact_from).transpose()
+    }
+
+    async fn contact_of_phone(&mut self, wa_id: &str) -> Result<Option<ContactRow>> {
+        let sql = format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE wa_id = $1 AND channel = 'whatsapp' \
+             ORDER BY COALESCE(last_inbound_at, 0) DESC LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(wa_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(contact_from).transpose()
+    }
+
+    async fn note_question(&mut self, c: &ContactRow, was: Option<&str>, now: i64) -> Result<bool> {
+        let done = match was {
+            Some(old) => {
+                sqlx::query(
+                    "UPDATE contacts SET state = $1, updated_at = $2 WHERE key = $3 AND state = $4",
+                )
+                .bind(&c.state)
+                .bind(now)
+                .bind(&c.key)
+                .bind(old)
+                .execute(&mut *self.tx)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO contacts (key, channel, wa_id, state, opted_out, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, 0, $5, $5) ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(&c.key)
+                .bind(c.channel.as_str())
+                .bind(&c.wa_id)
+                .bind(&c.state)
+                .bind(now)
+                .execute(&mut *self.tx)
+                .await?
+            }
+        };
+        Ok(done.rows_affected() == 1)
     }
 
     async fn save_contact(&mut self, c: &ContactRow, now: i64) -> Result<()> {

@@ -194,6 +194,7 @@ impl Store for SqlStore {
             tx,
             backend: self.backend,
             phone_key,
+            touched_workers: Vec::new(),
         }))
     }
 

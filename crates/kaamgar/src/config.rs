@@ -41,6 +41,9 @@ pub struct Config {
     /// Approved template for an invitation to a training batch (parameters: name, programme, centre, first
     /// session; quick replies: join, not now).
     pub whatsapp_template_invite: String,
+    /// Approved template for a certificate (header: the PDF document; parameters: name, certificate, verification
+    /// address).
+    pub whatsapp_template_certificate: String,
     /// Seconds a worker has to accept a lead before the next one is asked.
     pub lead_timeout_secs: i64,
     /// Seconds after a lead is accepted that the citizen is asked whether the work was done.
@@ -89,6 +92,7 @@ impl Default for Config {
             whatsapp_template_lead: "kaamgar_lead".into(),
             whatsapp_template_follow_up: "kaamgar_follow_up".into(),
             whatsapp_template_invite: "kaamgar_training_invite".into(),
+            whatsapp_template_certificate: "kaamgar_certificate".into(),
             lead_timeout_secs: 15 * 60,
             follow_up_after_secs: 24 * 3600,
             helpline: None,
@@ -117,7 +121,7 @@ enum Kind {
     Flag,
 }
 
-const SETTINGS: [(&str, Kind); 26] = [
+const SETTINGS: [(&str, Kind); 27] = [
     ("database_url", Kind::Text),
     ("addr", Kind::Text),
     ("area", Kind::Text),
@@ -133,6 +137,7 @@ const SETTINGS: [(&str, Kind); 26] = [
     ("whatsapp_template_lead", Kind::Text),
     ("whatsapp_template_follow_up", Kind::Text),
     ("whatsapp_template_invite", Kind::Text),
+    ("whatsapp_template_certificate", Kind::Text),
     ("lead_timeout_secs", Kind::Seconds),
     ("follow_up_after_secs", Kind::Seconds),
     ("helpline", Kind::OptionalText),
@@ -258,6 +263,10 @@ impl Config {
             (
                 "KAAMGAR_WHATSAPP_TEMPLATE_INVITE",
                 &self.whatsapp_template_invite,
+            ),
+            (
+                "KAAMGAR_WHATSAPP_TEMPLATE_CERTIFICATE",
+                &self.whatsapp_template_certificate,
             ),
         ] {
             if name.is_empty()

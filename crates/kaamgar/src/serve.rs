@@ -77,6 +77,7 @@ pub fn training(app: &App) -> Result<Arc<kaamgar_app::training::Training>> {
     );
     training.whatsapp_number = app.config.whatsapp_number.clone();
     training.invite_template = app.config.whatsapp_template_invite.clone();
+    training.certificate_template = app.config.whatsapp_template_certificate.clone();
     training.lists = Some(Arc::new(crate::training_list::ListReader));
     training.whatsapp_from = app
         .config

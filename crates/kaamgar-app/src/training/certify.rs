@@ -244,7 +244,7 @@ impl Training {
 
     /// The certificate sent to its holder on WhatsApp: the PDF (fetched by Meta from the public address) with a
     /// caption that names it and where anyone can check it. It goes with the issuing transaction; the sender
-    /// delivers it (within WhatsApp's 24-hour window: trainees who sent "हाज़िर" at the last session are in it).
+    /// delivers it — within WhatsApp's 24-hour window as a document, outside it as the approved certificate template.
     /// Nothing is queued without a business number to send from or a public HTTPS address Meta can fetch the PDF
     /// from (a demo, a test, a server not yet published).
     fn delivery(
@@ -260,6 +260,7 @@ impl Training {
         }
         use kaamgar_domain::conversation::{Lang, Msg};
         let wa_id = e.trainee.phone.trim_start_matches('+').to_string();
+        let link = format!("{}/certificate.pdf", f.verify_url);
         let caption = kaamgar_domain::conversation::catalogue::text(
             Lang::Hi,
             Msg::CertificateIssued,
@@ -275,11 +276,26 @@ impl Training {
             sender_id: self.whatsapp_from.clone(),
             recipient: Some(wa_id),
             message: kaamgar_domain::conversation::Reply::Document {
-                link: format!("{}/certificate.pdf", f.verify_url),
+                link: link.clone(),
                 filename: "certificate.pdf".into(),
                 caption,
             },
-            fallback: None,
+            // Outside the 24-hour window (a trainee whose marks were ticked never wrote) Meta refuses a free-form
+            // document; the approved template carries the same PDF in its header.
+            fallback: Some(kaamgar_domain::conversation::Reply::Template {
+                name: self.certificate_template.clone(),
+                language: Lang::Hi.code().into(),
+                body_params: vec![
+                    f.trainee.clone(),
+                    f.certificate_hi.clone(),
+                    f.verify_url.clone(),
+                ],
+                quick_replies: Vec::new(),
+                document: Some(kaamgar_domain::conversation::HeaderDocument {
+                    link,
+                    filename: "certificate.pdf".into(),
+                }),
+            }),
         })
     }
 

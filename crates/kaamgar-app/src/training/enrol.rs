@@ -125,14 +125,30 @@ impl Training {
     ) -> Result<EnrolOutcome> {
         let mut tx = self.store.begin().await?;
         let b = tx.lock_batch(batch).await?;
-        if tx.enrolment_of_phone(batch, &who.phone).await?.is_some() {
-            return Err(EnrolRefused::AlreadyIn.into());
-        }
+        // Someone invited (or who said no to an invitation) is seated directly, keeping their one enrolment.
+        let invited = match tx.enrolment_of_phone(batch, &who.phone).await? {
+            Some(e)
+                if matches!(
+                    e.status,
+                    EnrolmentStatus::Invited | EnrolmentStatus::Declined
+                ) =>
+            {
+                Some(e.id)
+            }
+            Some(_) => return Err(EnrolRefused::AlreadyIn.into()),
+            None => None,
+        };
         let taken = tx.seats_taken(batch).await?;
         let status = seat(b.window(), taken, now, wait_if_full)?;
-        let id = match tx.insert_enrolment(batch, who, status, now).await {
-            Err(StoreError::AlreadyEnrolled) => return Err(EnrolRefused::AlreadyIn.into()),
-            other => other?,
+        let id = match invited {
+            Some(id) => {
+                tx.set_enrolment_status(id, status, now).await?;
+                id
+            }
+            None => match tx.insert_enrolment(batch, who, status, now).await {
+                Err(StoreError::AlreadyEnrolled) => return Err(EnrolRefused::AlreadyIn.into()),
+                other => other?,
+            },
         };
         let detail = format!("batch:{batch} {}", status.as_str());
         tx.audit(&by.audit(

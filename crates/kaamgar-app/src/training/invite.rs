@@ -90,8 +90,20 @@ impl Training {
     ) -> Result<EnrolOutcome> {
         let mut tx = self.store.begin().await?;
         let locked = tx.lock_batch(b.id).await?;
+        if now < locked.enrol_from {
+            return Err(EnrolRefused::NotOpen.into());
+        }
         if now > locked.enrol_until {
             return Err(EnrolRefused::Closed.into());
+        }
+        // Their conversation, whatever it is keyed by (a business-scoped id when Meta sends one).
+        let wa_id = who.phone.trim_start_matches('+').to_string();
+        let existing = tx.contact_of_phone(&wa_id).await?;
+        if existing.as_ref().is_some_and(|c| c.opted_out) {
+            return Err(TrainingError::refused(
+                "opted_out",
+                "this person has stopped messages from this number; enrol them instead",
+            ));
         }
         let id = match tx.enrolment_of_phone(b.id, &who.phone).await? {
             Some(e)
@@ -115,17 +127,14 @@ impl Training {
                 other => other?,
             },
         };
-        let wa_id = who.phone.trim_start_matches('+').to_string();
-        let mut contact = match tx.contact(&wa_id).await? {
-            Some(c) => c,
-            None => ContactRow {
-                key: wa_id.clone(),
-                channel: Channel::WhatsApp,
-                wa_id: Some(wa_id.clone()),
-                state: "{}".into(),
-                ..ContactRow::default()
-            },
-        };
+        let was = existing.as_ref().map(|c| c.state.clone());
+        let mut contact = existing.unwrap_or_else(|| ContactRow {
+            key: wa_id.clone(),
+            channel: Channel::WhatsApp,
+            wa_id: Some(wa_id.clone()),
+            state: "{}".into(),
+            ..ContactRow::default()
+        });
         let mut conv: Conversation = serde_json::from_str(&contact.state).unwrap_or_default();
         let view = InviteView {
             enrolment: id,
@@ -143,12 +152,13 @@ impl Training {
         } else {
             (template, None)
         };
-        // A question the person is in the middle of answering is not pushed aside; the buttons still answer.
+        // A question the person is in the middle of answering is not pushed aside (the buttons still answer);
+        // only the conversation's state is written, and only if it has not moved on meanwhile.
         if matches!(conv.stage, Stage::Idle | Stage::InviteAsked { .. }) {
             conv.stage = Stage::InviteAsked { enrolment: id };
             contact.state = serde_json::to_string(&conv)
                 .map_err(|e| TrainingError::refused("bad_state", e.to_string()))?;
-            tx.save_contact(&contact, now).await?;
+            tx.note_question(&contact, was.as_deref(), now).await?;
         }
         tx.enqueue(
             &[NewOutbound {
@@ -189,15 +199,17 @@ pub async fn answer_invitation(
     accept: bool,
     now: i64,
 ) -> Result<(InviteAnswer, Option<TrainingBatch>)> {
-    let e = match tx.enrolment_tx(enrolment).await {
-        Ok(e) => e,
+    let batch = match tx.enrolment_tx(enrolment).await {
+        Ok(e) => e.batch_id,
         Err(StoreError::NotFound) => return Ok((InviteAnswer::Gone, None)),
         Err(e) => return Err(e.into()),
     };
+    // The batch first, then the enrolment read again under its lock: a withdrawal meanwhile is seen.
+    let b = tx.lock_batch(batch).await?;
+    let e = tx.enrolment_tx(enrolment).await?;
     if e.trainee.phone != phone || e.status != EnrolmentStatus::Invited {
         return Ok((InviteAnswer::Gone, None));
     }
-    let b = tx.lock_batch(e.batch_id).await?;
     let answer = if accept {
         let taken = tx.seats_taken(e.batch_id).await?;
         match seat(b.window(), taken, now, true) {

@@ -156,10 +156,30 @@ impl Training {
         for chunk in rows.chunks(super::enrol::MAX_PER_CALL) {
             let forms: Vec<TraineeForm> = chunk.iter().map(|(_, f)| f.clone()).collect();
             let answers = if how.invite {
-                self.invite_many(by, batch, &forms, now).await?
+                self.invite_many(by, batch, &forms, now).await
             } else {
                 self.enrol_many(by, batch, &forms, how.wait_if_full, "list", now)
-                    .await?
+                    .await
+            };
+            // A failure of the whole chunk (the database gone) after earlier chunks were stored: the report still
+            // says which rows were taken in and which were not.
+            let answers = match answers {
+                Ok(a) => a,
+                Err(e) if report.lines.is_empty() => return Err(e),
+                Err(e) => {
+                    let (code, reason) = e.code_and_message();
+                    for (line, f) in &rows[report.lines.len()..] {
+                        report.refused += 1;
+                        report.lines.push(ListLine {
+                            line: *line,
+                            name: f.name.clone().unwrap_or_default(),
+                            outcome: "refused",
+                            code: code.clone(),
+                            reason: reason.clone(),
+                        });
+                    }
+                    return Ok(report);
+                }
             };
             for ((line, f), a) in chunk.iter().zip(answers) {
                 let (outcome, code, reason) = match a {

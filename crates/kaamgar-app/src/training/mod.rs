@@ -172,6 +172,8 @@ pub struct Training {
     pub whatsapp_number: Option<String>,
     /// The approved template an invitation goes as outside WhatsApp's 24-hour window.
     pub invite_template: String,
+    /// The approved template (a document header) a certificate goes as outside the window.
+    pub certificate_template: String,
     /// Reads uploaded lists of trainees (none: uploads are refused).
     pub lists: Option<Arc<dyn TraineeLists>>,
 }
@@ -195,6 +197,7 @@ impl Training {
             whatsapp_from: String::new(),
             whatsapp_number: None,
             invite_template: "kaamgar_training_invite".into(),
+            certificate_template: "kaamgar_certificate".into(),
             lists: None,
         }
     }

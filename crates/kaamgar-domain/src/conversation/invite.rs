@@ -65,6 +65,7 @@ pub fn invitation_template(lang: Lang, v: &InviteView, name: &str) -> Reply {
         language: lang.code().into(),
         body_params: v.args().iter().map(|(_, a)| a.to_string()).collect(),
         quick_replies: v.taps().iter().map(|(t, _)| t.id()).collect(),
+        document: None,
     }
 }
 

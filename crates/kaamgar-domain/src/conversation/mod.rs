@@ -18,7 +18,7 @@ mod tests;
 use crate::places::PlaceDirectory;
 pub use catalogue::{Lang, Msg, text};
 pub use engine::Bot;
-pub use reply::{Choice, Reply, Shown};
+pub use reply::{Choice, HeaderDocument, Reply, Shown};
 
 use crate::ids::{EnrolmentId, OfferId, RequestId, WorkerId};
 use crate::understand::PlaceRef;

@@ -395,6 +395,7 @@ pub fn lead_template(
             }
             .id(),
         ],
+        document: None,
     }
 }
 
@@ -497,6 +498,7 @@ pub fn follow_up_template(
             }
             .id(),
         ],
+        document: None,
     }
 }
 

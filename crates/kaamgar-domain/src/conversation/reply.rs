@@ -14,6 +14,14 @@ pub struct Choice {
     pub description: Option<String>,
 }
 
+/// A document an approved template carries in its header (a certificate outside the conversation window).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeaderDocument {
+    /// Public http(s) address the channel fetches it from.
+    pub link: String,
+    pub filename: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reply {
@@ -51,6 +59,9 @@ pub enum Reply {
         body_params: Vec<String>,
         /// Payloads of the template's quick-reply buttons, in order.
         quick_replies: Vec<String>,
+        /// A document in the template's header.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        document: Option<HeaderDocument>,
     },
 }
 
@@ -86,9 +97,13 @@ impl Reply {
                 name,
                 body_params,
                 quick_replies,
+                document,
                 ..
             } => (
-                format!("[{name}] {}", body_params.join(" · ")),
+                match document {
+                    Some(d) => format!("[{name}] {}\n{}", body_params.join(" · "), d.link),
+                    None => format!("[{name}] {}", body_params.join(" · ")),
+                },
                 quick_replies
                     .iter()
                     .map(|p| Choice {

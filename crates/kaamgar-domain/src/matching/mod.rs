@@ -389,13 +389,11 @@ impl MatchIndex {
     }
 }
 
-/// Rank tier from rating and experience, lower is better: half stars first (unrated workers sit at 3 stars,
-/// between poorly and well rated ones), then experience in four steps. 0–43.
 /// Ranks within a distance band: `tier` is below this.
 const TIERS: usize = 128;
 
-/// The rank within a distance band (lower first): the rating's half-star step, then a training certificate in the
-/// trade, then experience.
+/// The rank within a distance band, lower is better: half stars first (unrated workers sit at 3 stars, between
+/// poorly and well rated ones), then a training certificate in the trade, then experience in four steps. 0–87.
 fn tier(slot: &Slot, certified: bool) -> u8 {
     let rating = 10
         - if slot.rating_count == 0 {

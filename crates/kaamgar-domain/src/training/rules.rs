@@ -57,8 +57,9 @@ impl EnrolmentStatus {
     }
 
     /// The one lifecycle: an invited person accepts (a seat, or the waiting list when full), declines or is
-    /// withdrawn, and one who declined may be invited again; a waiting trainee gets a seat or leaves; an enrolled
-    /// one leaves, completes or not; the outcome can be decided again (a late assessment, a correction).
+    /// withdrawn, and one who declined may be invited again or enrolled by the partner; a waiting trainee gets a
+    /// seat or leaves; an enrolled one leaves, completes or not; the outcome can be decided again (a late
+    /// assessment, a correction).
     pub fn can_become(self, to: EnrolmentStatus) -> bool {
         use EnrolmentStatus as S;
         matches!(
@@ -66,7 +67,7 @@ impl EnrolmentStatus {
             (
                 S::Invited,
                 S::Enrolled | S::Waiting | S::Declined | S::Withdrawn
-            ) | (S::Declined, S::Invited)
+            ) | (S::Declined, S::Invited | S::Enrolled | S::Waiting)
                 | (S::Waiting, S::Enrolled | S::Withdrawn)
                 | (S::Enrolled, S::Withdrawn | S::Completed | S::NotCompleted)
                 | (S::NotCompleted, S::Completed)
@@ -380,7 +381,8 @@ mod tests {
         assert!(!S::Withdrawn.can_become(S::Enrolled));
         assert!(S::Completed.can_become(S::NotCompleted));
         assert!(S::Invited.can_become(S::Waiting) && S::Invited.can_become(S::Declined));
-        assert!(S::Declined.can_become(S::Invited) && !S::Declined.can_become(S::Enrolled));
+        assert!(S::Declined.can_become(S::Invited) && S::Declined.can_become(S::Enrolled));
+        assert!(!S::Declined.can_become(S::Completed) && !S::Invited.can_become(S::Completed));
         assert!(!S::Invited.holds_seat() && !S::Declined.holds_seat());
         for s in S::ALL {
             assert_eq!(S::parse(s.as_str()), Some(s));

@@ -136,9 +136,24 @@ pub fn graph_request(to: &ContactRef, msg: &Reply) -> Result<Value, OutboundErro
             language,
             body_params,
             quick_replies,
+            document,
         } => {
             v["type"] = json!("template");
-            v["template"] = template(name, language, body_params, quick_replies)?;
+            let mut t = template(name, language, body_params, quick_replies)?;
+            if let Some(d) = document {
+                if !d.link.starts_with("https://") && !d.link.starts_with("http://") {
+                    return Err(OutboundError::DocumentLink);
+                }
+                let header = json!({
+                    "type": "header",
+                    "parameters": [{ "type": "document", "document": {
+                        "link": d.link, "filename": clip(nonempty(&d.filename)?, 240) } }],
+                });
+                if let Some(c) = t["components"].as_array_mut() {
+                    c.insert(0, header);
+                }
+            }
+            v["template"] = t;
         }
     }
     Ok(v)
@@ -258,6 +273,15 @@ pub fn render(v: &Value) -> Shown {
                 .map(|p| s(&p["text"]))
                 .collect();
             out.text = format!("[{}] {}", s(&t["name"]), params.join(" · "));
+            let header = t["components"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|c| c["type"] == "header");
+            if let Some(link) = header.and_then(|h| h["parameters"][0]["document"]["link"].as_str())
+            {
+                out.text = format!("{}\n{link}", out.text);
+            }
             for c in t["components"].as_array().into_iter().flatten() {
                 if c["sub_type"] == "quick_reply" {
                     let payload = s(&c["parameters"][0]["payload"]);
@@ -417,6 +441,7 @@ mod tests {
                 language: "hi".into(),
                 body_params: vec!["प्लंबर".into(), "मढ़ौरा".into()],
                 quick_replies: vec!["accept:42".into(), "decline:42".into()],
+                document: None,
             },
         )
         .unwrap();
@@ -430,10 +455,42 @@ mod tests {
             language: "hi".into(),
             body_params: vec![],
             quick_replies: vec![],
+            document: None,
         };
         assert!(matches!(
             graph_request(&phone(), &bad),
             Err(OutboundError::TemplateName(_))
+        ));
+        // A certificate outside the window: the document in the template's header, as Meta documents it.
+        let mut cert = Reply::Template {
+            name: "kaamgar_certificate".into(),
+            language: "hi".into(),
+            body_params: vec!["सुनीता देवी".into()],
+            quick_replies: vec![],
+            document: Some(crate::conversation::HeaderDocument {
+                link: "https://kaamgar.example/verify/x/certificate.pdf".into(),
+                filename: "certificate.pdf".into(),
+            }),
+        };
+        let v = graph_request(&phone(), &cert).unwrap();
+        let c = &v["template"]["components"];
+        assert_eq!(c[0]["type"], "header");
+        assert_eq!(c[0]["parameters"][0]["type"], "document");
+        assert_eq!(
+            c[0]["parameters"][0]["document"]["filename"],
+            "certificate.pdf"
+        );
+        assert_eq!(c[1]["parameters"][0]["text"], "सुनीता देवी");
+        assert!(render(&v).text.ends_with("/verify/x/certificate.pdf"));
+        if let Reply::Template {
+            document: Some(d), ..
+        } = &mut cert
+        {
+            d.link = "javascript:alert(1)".into();
+        }
+        assert!(matches!(
+            graph_request(&phone(), &cert),
+            Err(OutboundError::DocumentLink)
         ));
     }
 

@@ -501,8 +501,8 @@ impl TrainingWrites for SqlTx {
 }
 
 impl SqlTx {
-    /// A registered worker's certificate was issued or withdrawn: their change-feed position moves on, so the
-    /// matching index reads whether they are certified in their trade again.
+    /// A registered worker's certificate was issued or withdrawn: their change-feed position moves on at commit,
+    /// so the matching index reads whether they are certified in their trade again.
     async fn certificate_changed_worker(&mut self, certificate: &str) -> Result<()> {
         let worker: Option<i64> = sqlx::query_scalar(
             "SELECT e.worker_id FROM certificates k JOIN training_enrolments e ON e.id = k.enrolment_id \
@@ -512,14 +512,7 @@ impl SqlTx {
         .fetch_optional(&mut *self.tx)
         .await?
         .flatten();
-        if let Some(w) = worker {
-            let seq = crate::SqlStore::next_seq(&mut self.tx).await?;
-            sqlx::query("UPDATE workers SET seq = $1 WHERE id = $2")
-                .bind(seq)
-                .bind(w)
-                .execute(&mut *self.tx)
-                .await?;
-        }
+        self.touched_workers.extend(worker);
         Ok(())
     }
 }

@@ -47,7 +47,8 @@ pub async fn upload(
     req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
     let want_csv = wants_csv(q.report.as_deref())?;
-    let (name, body) = uploaded_list(&state, req, q.file_name, "import_empty").await?;
+    let limit = state.max_upload_bytes;
+    let (name, body) = uploaded_list(&state, req, q.file_name, "import_empty", limit).await?;
     let gate = &state.dashboard.imports;
     let ticket = gate.enter().ok_or_else(|| ApiError::Unavailable {
         code: "import_busy",
@@ -114,14 +115,15 @@ pub(crate) fn wants_csv(report: Option<&str>) -> Result<bool, ApiError> {
 }
 
 /// An uploaded list with the name it is recorded under (the query's, else the form part's, at most 200
-/// characters); an empty file is refused with `empty_code`.
+/// characters); an empty file is refused with `empty_code`, one over `limit` bytes as too large.
 pub(crate) async fn uploaded_list(
     state: &AppState,
     req: axum::extract::Request,
     file_name: Option<String>,
     empty_code: &'static str,
+    limit: usize,
 ) -> Result<(String, Bytes), ApiError> {
-    let (part_name, body) = list_body(state, req).await?;
+    let (part_name, body) = list_body(state, req, limit).await?;
     if body.is_empty() {
         return Err(ApiError::Unprocessable {
             code: empty_code,
@@ -142,11 +144,12 @@ pub(crate) async fn uploaded_list(
 async fn list_body(
     state: &AppState,
     req: axum::extract::Request,
+    limit: usize,
 ) -> Result<(Option<String>, Bytes), ApiError> {
     let too_large = || {
         ApiError::PayloadTooLarge(format!(
-            "the file is larger than {} MB; split the list by block",
-            state.max_upload_bytes / (1024 * 1024)
+            "the file is larger than {} MB; split the list",
+            limit.div_ceil(1024 * 1024)
         ))
     };
     if is_multipart(req.headers()) {

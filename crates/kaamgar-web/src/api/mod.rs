@@ -9,7 +9,7 @@ mod places;
 mod requests;
 mod training;
 mod training_acts;
-mod training_lists;
+pub(crate) mod training_lists;
 pub(crate) mod workers;
 
 use crate::{AppState, extract};

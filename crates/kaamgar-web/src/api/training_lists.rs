@@ -47,7 +47,8 @@ pub async fn upload(
     let want_csv = wants_csv(q.report.as_deref())?;
     // The caller's right to the batch before the body is read.
     state.training.managed_batch(&caller, BatchId(id)).await?;
-    let (name, body) = uploaded_list(&state, req, q.file_name, "list_empty").await?;
+    let limit = list_limit(&state);
+    let (name, body) = uploaded_list(&state, req, q.file_name, "list_empty", limit).await?;
     let how = ListHow {
         wait_if_full: q.wait_if_full.unwrap_or(false),
         invite: q.invite.unwrap_or(false),
@@ -57,7 +58,7 @@ pub async fn upload(
         .enrol_file(
             by(&caller),
             BatchId(id),
-            body.to_vec(),
+            Vec::from(body),
             &name,
             how,
             state.clock.now(),
@@ -90,10 +91,18 @@ fn list_error(e: TrainingError) -> ApiError {
     }
 }
 
+/// Most bytes a list of trainees may have: 10,000 rows of CSV are about 1 MB, as XLSX less.
+pub const MAX_LIST_BYTES: usize = 4 * 1024 * 1024;
+
+/// The body limit of a trainee list (the server's upload limit when that is lower).
+pub fn list_limit(state: &AppState) -> usize {
+    MAX_LIST_BYTES.min(state.max_upload_bytes)
+}
+
 /// The upload route, with the list's own body limit.
 pub(super) fn routes(state: &AppState) -> Router<AppState> {
     Router::new().route(
         "/batches/{id}/enrolments/upload",
-        routing::post(upload).layer(DefaultBodyLimit::max(state.max_upload_bytes)),
+        routing::post(upload).layer(DefaultBodyLimit::max(list_limit(state))),
     )
 }

@@ -57,6 +57,7 @@ async fn a_message_refused_for_a_closed_window_is_sent_again_as_its_template() {
         language: "hi".into(),
         body_params: vec!["प्लंबर".into()],
         quick_replies: vec!["lead_yes".into()],
+        document: None,
     };
     let ids = b
         .store

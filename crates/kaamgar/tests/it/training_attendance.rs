@@ -225,6 +225,33 @@ async fn a_trainee_says_hazir_on_whatsapp_and_the_batch_ends_by_itself() {
                 .contains("Sunita Devi"),
             "{body}"
         );
+        // Refused for a closed window, it goes again as the certificate template with the PDF in its header.
+        let later = kaamgar::app::now() + 11 * DAY;
+        assert!(b.store.outbound_use_fallback(doc.id, later).await.unwrap());
+        let again = b
+            .store
+            .claim_outbound(kaamgar_domain::channel::Channel::WhatsApp, 500, later + 60)
+            .await
+            .unwrap();
+        let t2 = again.iter().find(|m| m.id == doc.id).expect("the template");
+        let kaamgar_store::OutMessage::Reply(reply) = &t2.message else {
+            unreachable!()
+        };
+        let body = kaamgar_domain::whatsapp::outbound::graph_request(&to, reply).unwrap();
+        assert_eq!(body["template"]["name"], "kaamgar_certificate", "{body}");
+        let header = &body["template"]["components"][0];
+        assert_eq!(header["type"], "header", "{body}");
+        assert!(
+            header["parameters"][0]["document"]["link"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://kaamgar.test/verify/"),
+            "{body}"
+        );
+        assert_eq!(
+            body["template"]["components"][1]["parameters"][0]["text"],
+            "Sunita Devi"
+        );
         t.cleanup().await;
     }
 }

@@ -193,6 +193,29 @@ async fn invited_people_take_the_seat_themselves_on_whatsapp() {
         )
         .await;
         assert_eq!(dup["error"]["code"], "already_enrolled", "{dup}");
+        // Someone who said no may still be enrolled by the partner: their one enrolment takes the waiting list.
+        let (_, geeta) = api(
+            &d,
+            op,
+            "POST",
+            &uri,
+            Some(
+                json!({"trainee": {"name": "Geeta", "phone": "9811199903"}, "wait_if_full": true}),
+            ),
+        )
+        .await;
+        assert_eq!(geeta["results"][0]["status"], "waiting", "{geeta}");
+        // Someone who stopped messages is not invited.
+        b.text("919811199904", base + 300, "STOP").await;
+        let (s, stopped) = api(
+            &d,
+            op,
+            "POST",
+            &uri,
+            Some(json!({"invite": true, "trainee": {"name": "Stopped", "phone": "9811199904"}})),
+        )
+        .await;
+        assert_eq!(stopped["error"]["code"], "opted_out", "{s} {stopped}");
         // An answer after the enrolment window has closed takes no seat; the invitation stays as it was.
         let (_, late) = api(
             &d,
@@ -210,6 +233,12 @@ async fn invited_people_take_the_seat_themselves_on_whatsapp() {
         );
         let (_, list) = api(&d, op, "GET", &uri, None).await;
         assert_eq!(statuses(&list)[3], ("Late".into(), "invited".into()));
+        assert_eq!(statuses(&list)[2], ("Geeta".into(), "waiting".into()));
+        assert_eq!(
+            statuses(&list).len(),
+            4,
+            "nothing stored for the stopped number"
+        );
         let log = b.store.audit_log(i64::MAX, 200, None).await.unwrap();
         let actions: Vec<_> = log.iter().map(|(_, a)| a.action.as_str()).collect();
         assert!(

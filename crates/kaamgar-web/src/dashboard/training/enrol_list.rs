@@ -97,7 +97,7 @@ async fn read_form(mut m: Multipart) -> Result<ListForm, &'static str> {
                 .take(200)
                 .collect();
             f.body = match field.bytes().await {
-                Ok(b) => b.to_vec(),
+                Ok(b) => Vec::from(b),
                 Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                     return Err("err_upload_too_large");
                 }
@@ -124,6 +124,8 @@ pub async fn upload(
 ) -> Result<Response, DashError> {
     const ACTION: &str = "training.enrol";
     let target = format!("batch:{id}");
+    // Who may not enrol is answered before the file is read.
+    o.require(Permission::ManageTraining)?;
     let form = match form {
         Ok(m) => read_form(m).await,
         Err(_) => Err("err_upload_broken"),
@@ -136,7 +138,6 @@ pub async fn upload(
         }
         Err(key) => return Err(DashError::BadRequest(o.lang.s(key).into())),
     };
-    o.require(Permission::ManageTraining)?;
     let (batch, _) = match state.training.managed_batch(&o.caller, BatchId(id)).await {
         Ok(b) => b,
         Err(e) => return Err(dash_error(&state, &o, ACTION, target, e).await),
