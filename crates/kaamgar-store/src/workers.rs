@@ -557,21 +557,18 @@ impl RegistryStore for SqlStore {
     }
 
     async fn match_changes_since(&self, after: ChangeCursor, limit: i64) -> Result<Vec<MatchRow>> {
-        let rows = sqlx::query(
+        let sql = format!(
             "SELECT id, seq, deleted_at, trade, other_trades, lat, lon, availability, verified, rating_sum, \
-             rating_count, experience_years, CASE WHEN EXISTS (SELECT 1 FROM training_enrolments e \
-             JOIN certificates k ON k.enrolment_id = e.id AND k.revoked_at IS NULL \
-             JOIN training_batches b ON b.id = e.batch_id \
-             JOIN training_programmes p ON p.id = b.programme_id \
-             WHERE e.worker_id = workers.id AND p.trade = workers.trade) THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END \
-             AS certified \
-             FROM workers WHERE seq >= $1 AND (seq > $1 OR id > $2) ORDER BY seq, id LIMIT $3",
-        )
-        .bind(after.seq)
-        .bind(after.id)
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
+             rating_count, experience_years, {} AS certified FROM workers \
+             WHERE seq >= $1 AND (seq > $1 OR id > $2) ORDER BY seq, id LIMIT $3",
+            crate::training::CERTIFIED_IN_TRADE
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(after.seq)
+            .bind(after.id)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
         rows.iter()
             .map(|r| {
                 let deleted: Option<i64> = r.try_get("deleted_at")?;

@@ -3,7 +3,6 @@
 //! event commit together. A message that is not a present word goes on to the conversation as usual.
 
 use super::{BotError, BotService, Turn};
-use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::conversation::Msg;
 use kaamgar_domain::conversation::notices::plain;
 use kaamgar_domain::training::dates::india_time;
@@ -37,11 +36,7 @@ impl BotService {
         let Some(code) = present_and_code(text) else {
             return Ok(false);
         };
-        let Some(phone) = contact
-            .wa_id
-            .as_deref()
-            .and_then(|w| PhoneNumber::parse(w).ok())
-        else {
+        let Some(phone) = super::send::phone_of(contact) else {
             return Ok(false);
         };
         let method = if code.is_some() {

@@ -1,7 +1,6 @@
 //! Carrying out what the conversation engine decided, inside the event's transaction.
 
 use super::{BotError, BotService, Turn};
-use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::conversation::notices::{self, plain};
 use kaamgar_domain::conversation::{Bot, Conversation, Effect, Lang, Me, Msg, Spot};
 use kaamgar_domain::ids::{RequestId, WorkerId};
@@ -90,11 +89,7 @@ impl BotService {
         spot: Spot,
         text: String,
     ) -> Result<(), BotError> {
-        let phone = contact
-            .wa_id
-            .as_deref()
-            .and_then(|w| PhoneNumber::parse(w).ok())
-            .map(|p| p.e164());
+        let phone = super::send::phone_of(contact).map(|p| p.e164());
         let new = NewRequest {
             citizen: contact.key.clone(),
             citizen_phone: phone,
@@ -328,11 +323,7 @@ impl BotService {
         spot: Spot,
         years: Option<u8>,
     ) -> Result<(), BotError> {
-        let Some(phone) = contact
-            .wa_id
-            .as_deref()
-            .and_then(|w| PhoneNumber::parse(w).ok())
-        else {
+        let Some(phone) = super::send::phone_of(contact) else {
             let msg = notices::say(lang, Msg::RegNeedsPhone, &self.local);
             return self.send_to(turn, contact, &msg, None);
         };

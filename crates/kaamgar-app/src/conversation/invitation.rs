@@ -3,7 +3,6 @@
 
 use super::{BotError, BotService, Turn};
 use crate::training::{InviteAnswer, answer_invitation, first_session, title};
-use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::conversation::notices::plain;
 use kaamgar_domain::conversation::{Lang, Msg};
 use kaamgar_domain::ids::EnrolmentId;
@@ -22,11 +21,7 @@ impl BotService {
         accept: bool,
     ) -> Result<(), BotError> {
         // Only the invited phone may answer: a business-scoped id alone proves nothing about the number.
-        let phone = contact
-            .wa_id
-            .as_deref()
-            .and_then(|w| PhoneNumber::parse(w).ok())
-            .map(|p| p.e164());
+        let phone = super::send::phone_of(contact).map(|p| p.e164());
         let (answer, batch) = match phone {
             Some(p) => answer_invitation(turn.tx.as_mut(), enrolment, &p, accept, turn.now)
                 .await

@@ -16,7 +16,6 @@ mod transcript;
 pub use transcript::shown;
 
 use crate::matching::Matcher;
-use kaamgar_domain::PhoneNumber;
 use kaamgar_domain::channel::ContactKey;
 use kaamgar_domain::conversation::notices::Templates;
 use kaamgar_domain::conversation::{
@@ -343,10 +342,7 @@ impl BotService {
             None => None,
         };
         if worker.is_none()
-            && let Some(phone) = contact
-                .wa_id
-                .as_deref()
-                .and_then(|w| PhoneNumber::parse(w).ok())
+            && let Some(phone) = send::phone_of(contact)
         {
             worker = turn.tx.worker_by_phone(phone).await?;
         }

@@ -83,3 +83,10 @@ pub(crate) fn lang_of(c: &ContactRow) -> Lang {
         .map(|s| s.lang)
         .unwrap_or_default()
 }
+
+/// The phone a contact writes from, when it is one (a contact known only by a business-scoped id has none).
+pub(crate) fn phone_of(c: &ContactRow) -> Option<kaamgar_domain::PhoneNumber> {
+    c.wa_id
+        .as_deref()
+        .and_then(|w| kaamgar_domain::PhoneNumber::parse(w).ok())
+}

@@ -89,10 +89,28 @@ impl MatchIndex {
         }
         let considered = found.len();
         let k = q.limit.min(found.len());
-        // Rank in two steps: a histogram of (band, tier), known without touching any worker's record, finds the
-        // groups that can reach the top k; only those get their full key (fairness and declines).
+        let results = self
+            .top(&found, k, q.now)
+            .into_iter()
+            .map(|(key, s, sec)| {
+                let slot = &self.slots[s as usize];
+                let d = haversine_km(q.lat, q.lon, f64::from(slot.lat), f64::from(slot.lon));
+                self.result(s, d, sec, &key, q.now)
+            })
+            .collect();
+        Ok(MatchAnswer {
+            results,
+            radius_km: radius,
+            considered,
+        })
+    }
+
+    /// The best `k` candidates in order. Ranked in two steps: a histogram of (band, tier), known without touching
+    /// any worker's record, finds the groups that can reach the top k; only those get their full key (fairness and
+    /// declines).
+    fn top(&self, found: &[Cand], k: usize, now: i64) -> Vec<(RankKey, u32, bool)> {
         let mut hist = vec![0u32; 64 * TIERS];
-        for c in &found {
+        for c in found {
             hist[c.prefix_bucket()] += 1;
         }
         let mut ranked: Vec<(RankKey, u32, bool)> = Vec::new();
@@ -113,7 +131,7 @@ impl MatchIndex {
                     group.collect()
                 };
                 for c in chosen {
-                    let key = self.rank_key(c.slot, c.d, c.secondary, q.now);
+                    let key = self.rank_key(c.slot, c.d, c.secondary, now);
                     // A decline moves a worker down a band: it may now rank below later groups.
                     if key.band * TIERS as u32 + key.tier <= bucket as u32 {
                         sure_above += 1;
@@ -128,19 +146,7 @@ impl MatchIndex {
             ranked.truncate(k);
         }
         ranked.sort_unstable_by_key(|a| a.0);
-        let results = ranked
-            .into_iter()
-            .map(|(key, s, sec)| {
-                let slot = &self.slots[s as usize];
-                let d = haversine_km(q.lat, q.lon, f64::from(slot.lat), f64::from(slot.lon));
-                self.result(s, d, sec, &key, q.now)
-            })
-            .collect();
-        Ok(MatchAnswer {
-            results,
-            radius_km: radius,
-            considered,
-        })
+        ranked
     }
 
     fn rank_key(&self, s: u32, d: f64, secondary: bool, now: i64) -> RankKey {

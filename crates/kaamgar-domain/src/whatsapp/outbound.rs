@@ -139,32 +139,26 @@ pub fn graph_request(to: &ContactRef, msg: &Reply) -> Result<Value, OutboundErro
             document,
         } => {
             v["type"] = json!("template");
-            let mut t = template(name, language, body_params, quick_replies)?;
-            if let Some(d) = document {
-                if !d.link.starts_with("https://") && !d.link.starts_with("http://") {
-                    return Err(OutboundError::DocumentLink);
-                }
-                let header = json!({
-                    "type": "header",
-                    "parameters": [{ "type": "document", "document": {
-                        "link": d.link, "filename": clip(nonempty(&d.filename)?, 240) } }],
-                });
-                if let Some(c) = t["components"].as_array_mut() {
-                    c.insert(0, header);
-                }
-            }
-            v["template"] = t;
+            v["template"] = template(
+                name,
+                language,
+                body_params,
+                quick_replies,
+                document.as_ref(),
+            )?;
         }
     }
     Ok(v)
 }
 
-/// An approved template's request: its name, language, body parameters and quick-reply payloads.
+/// An approved template's request: its name, language, a document in its header, body parameters and quick-reply
+/// payloads.
 fn template(
     name: &str,
     language: &str,
     body_params: &[String],
     quick_replies: &[String],
+    document: Option<&crate::conversation::HeaderDocument>,
 ) -> Result<Value, OutboundError> {
     if name.is_empty()
         || !name
@@ -175,6 +169,16 @@ fn template(
     }
     count("template quick replies", quick_replies.len(), 0, 10)?;
     let mut components = Vec::new();
+    if let Some(d) = document {
+        if !d.link.starts_with("https://") && !d.link.starts_with("http://") {
+            return Err(OutboundError::DocumentLink);
+        }
+        components.push(json!({
+            "type": "header",
+            "parameters": [{ "type": "document", "document": {
+                "link": d.link, "filename": clip(nonempty(&d.filename)?, 240) } }],
+        }));
+    }
     if !body_params.is_empty() {
         components.push(json!({
             "type": "body",

@@ -57,6 +57,13 @@ impl TrainingBatch {
     }
 }
 
+/// 1 when the row of `workers` holds a certificate in force from a programme for their primary trade, else 0 (the
+/// matching feed's `certified`).
+pub(crate) const CERTIFIED_IN_TRADE: &str = "CASE WHEN EXISTS (SELECT 1 FROM training_enrolments e \
+    JOIN certificates k ON k.enrolment_id = e.id AND k.revoked_at IS NULL \
+    JOIN training_batches b ON b.id = e.batch_id JOIN training_programmes p ON p.id = b.programme_id \
+    WHERE e.worker_id = workers.id AND p.trade = workers.trade) THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END";
+
 /// A batch as lists show it: where and what it is, and its counts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchSummary {
